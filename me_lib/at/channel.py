@@ -1,0 +1,453 @@
+"""`AtChannel`: the AT engine bound to a real byte port.
+
+The engine decides; this class does the I/O around it: it writes what the
+engine returns, reads the port, tells the engine the time, writes payloads at
+prompts, turns failed responses into typed exceptions, queues URCs and hands
+them to subscribers in the caller's thread (`poll`) or, on request, in a
+background reader thread.
+
+Any pyserial URL works (`serial_for_url`): a device path, `socket://`,
+`rfc2217://`, `loop://`, and the library's own `sim://` simulator, whose port
+carries a virtual clock the channel adopts so that simulated minutes cost
+milliseconds.
+
+CPython only (pyserial, threading); MicroPython boards use the same engine
+through `firmware_shim`.
+"""
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from me_lib.at.engine import AtEngine, RawSpec
+from me_lib.at.events import DataReceived, Prompt, Rebooted, Response, Timeout, Urc
+from me_lib.at.redact import redact
+from me_lib.errors import (
+    AtCommandError,
+    AtError,
+    AtTimeout,
+    CmeError,
+    CmsError,
+    ModemRebooted,
+    PortClosed,
+)
+
+log = logging.getLogger("me_lib.at")
+
+UrcCallback = Callable[[Urc], None]
+RebootCallback = Callable[[Rebooted], None]
+
+# How long one blocking read may wait before the channel checks its timers.
+_READ_SLICE = 0.02
+
+
+def _port_clock(port: Any) -> Callable[[], float] | None:
+    clock = getattr(port, "clock", None)
+    if clock is None:
+        return None
+    for name in ("monotonic", "now", "time"):
+        fn = getattr(clock, name, None)
+        if callable(fn):
+            return fn  # type: ignore[no-any-return]
+    return None
+
+
+class AtChannel:
+    """One modem's AT port: one command at a time, URCs queued, typed errors."""
+
+    def __init__(self, port: Any, engine: AtEngine | None = None,
+                 clock: Callable[[], float] | None = None, name: str | None = None,
+                 max_consecutive_timeouts: int = 3) -> None:
+        self.port = port
+        self.engine = engine if engine is not None else AtEngine()
+        self.clock: Callable[[], float] = clock or _port_clock(port) or time.monotonic
+        self.name = name or str(getattr(port, "port", None) or getattr(port, "name", "port"))
+        self.max_consecutive_timeouts = max_consecutive_timeouts
+        self.round_trips = 0
+        self.bytes_out = 0
+        self.bytes_in = 0
+        self.reboots = 0
+        self.trace: Callable[[str, bytes, float], None] | None = None
+        self._cmd_lock = threading.RLock()
+        self._io = threading.Condition(threading.Lock())
+        self._write_lock = threading.Lock()
+        self._queue: collections.deque[Urc | Rebooted] = collections.deque()
+        self._subs: dict[str, list[UrcCallback]] = {}
+        self._reboot_subs: list[RebootCallback] = []
+        self._result: Response | Timeout | Rebooted | None = None
+        self._reader: threading.Thread | None = None
+        self._reader_dispatch = False
+        self._stop = threading.Event()
+        self._closed_reason: str | None = None
+        self._resync_needed = False
+        self._data_rx: list[bytes] = []
+        if hasattr(port, "timeout"):
+            try:
+                port.timeout = _READ_SLICE
+            except Exception:  # noqa: BLE001 - some URL handlers refuse; reads still work
+                pass
+
+    # -- construction ----------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str, baudrate: int = 115200, engine: AtEngine | None = None,
+             **serial_kwargs: Any) -> "AtChannel":
+        """Open any pyserial URL or device path (`/dev/ttyUSB2`, `socket://h:p`, `sim://default`)."""
+        import serial
+
+        import me_lib  # noqa: F401 - registers the sim:// and replay:// URL handlers
+
+        try:
+            port = serial.serial_for_url(url, baudrate=baudrate, timeout=_READ_SLICE,
+                                         **serial_kwargs)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            raise PortClosed("cannot open %s: %s" % (url, exc)) from exc
+        return cls(port, engine=engine, name=url)
+
+    def close(self) -> None:
+        self._stop.set()
+        reader = self._reader
+        if reader is not None and reader is not threading.current_thread():
+            reader.join(timeout=1.0)
+        self._reader = None
+        try:
+            self.port.close()
+        except Exception:  # noqa: BLE001 - closing a dead port must not raise
+            pass
+
+    def __enter__(self) -> "AtChannel":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- commands ----------------------------------------------------------------
+
+    def command(self, command: str, prefix: str | tuple[str, ...] | None = None,
+                timeout: float | None = None, finals: dict[str, bool] | None = None,
+                payload: bytes | None = None, payload_end: bytes = b"",
+                raw: Iterable[RawSpec] = (), no_final_grace: float | None = None,
+                check: bool = True, settle: float = 0.0) -> Response:
+        """Send one command and return its response; failures raise typed errors.
+
+        With `check=False` an error final is returned instead of raised (the
+        caller inspects `response.final`); timeouts, reboots and a closed port
+        always raise.
+        """
+        with self._cmd_lock:
+            if self._resync_needed:
+                self._resync()
+            return self._exchange(command, prefix, timeout, finals, payload, payload_end,
+                                  tuple(raw), no_final_grace, check, settle)
+
+    def sync(self, attempts: int = 10, timeout: float = 1.0, settle: float = 0.2) -> None:
+        """`AT` until `OK`: tolerates garbage, boot banners and a modem still booting."""
+        last: Exception | None = None
+        with self._cmd_lock:
+            for _ in range(attempts):
+                try:
+                    self._exchange("AT", None, timeout, None, None, b"", (), None, False, settle)
+                    self._resync_needed = False
+                    return
+                except (AtTimeout, ModemRebooted) as exc:
+                    last = exc
+        raise AtTimeout("AT", timeout * attempts,
+                        ["no OK after %d attempts: %s" % (attempts, last)])
+
+    def write_raw(self, data: bytes) -> None:
+        """Bytes outside the command protocol (wake-up ESC, `+++`)."""
+        self._write(data)
+
+    def _resync(self) -> None:
+        # After a timeout the late answer may still come and would be taken for
+        # the next command's; an AT with a quiet settle time absorbs it.
+        self._resync_needed = False
+        try:
+            self._exchange("AT", None, 2.0, None, None, b"", (), None, False, 0.25)
+        except AtTimeout:
+            self._resync_needed = True
+            raise
+
+    def _exchange(self, command: str, prefix: str | tuple[str, ...] | None,
+                  timeout: float | None, finals: dict[str, bool] | None,
+                  payload: bytes | None, payload_end: bytes, raw: tuple[RawSpec, ...],
+                  no_final_grace: float | None, check: bool, settle: float) -> Response:
+        with self._io:
+            self._result = None
+            data = self.engine.send(command, prefix=prefix, timeout=timeout, finals=finals,
+                                    payload=payload, payload_end=payload_end, raw=raw,
+                                    no_final_grace=no_final_grace, settle=settle,
+                                    now=self.clock())
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s -> %s", self.name, redact(command))
+        self._write(data)
+        self.round_trips += 1
+        result = self._wait_result()
+        if isinstance(result, Timeout):
+            self._resync_needed = True
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%s timeout after %.1fs: %s", self.name, result.timeout,
+                          redact(command))
+            raise AtTimeout(command, result.timeout, result.lines)
+        if isinstance(result, Rebooted):
+            raise ModemRebooted(result.banner, command)
+        if log.isEnabledFor(logging.DEBUG):
+            for line in result.lines:
+                log.debug("%s <- %s", self.name, redact(line))
+            log.debug("%s <- %s", self.name, result.final.text or result.final.kind)
+        if check and not result.final.ok:
+            raise_for_final(result)
+        return result
+
+    def _wait_result(self) -> Response | Timeout | Rebooted:
+        while True:
+            with self._io:
+                result = self._result
+                if result is not None:
+                    self._result = None
+                    return result
+                if self._closed_reason is not None:
+                    raise PortClosed(self._closed_reason, self.engine.pending_command)
+                if self._reader is not None:
+                    self._io.wait(_READ_SLICE)
+                    events = self.engine.tick(self.clock())
+                    self._handle(events)
+                    continue
+            self._pump(_READ_SLICE)
+
+    # -- URCs --------------------------------------------------------------------
+
+    def subscribe(self, prefix: str, callback: UrcCallback) -> None:
+        """Call `callback(urc)` for every URC starting with `prefix` (delivered by `poll`)."""
+        self._subs.setdefault(prefix.upper(), []).append(callback)
+        self.engine.add_urc_prefix(prefix)
+
+    def unsubscribe(self, prefix: str, callback: UrcCallback) -> None:
+        subs = self._subs.get(prefix.upper(), [])
+        if callback in subs:
+            subs.remove(callback)
+
+    def on_reboot(self, callback: RebootCallback) -> None:
+        self._reboot_subs.append(callback)
+
+    def poll(self, timeout: float = 0.0) -> int:
+        """Read for up to `timeout` seconds and deliver queued URCs here; returns how many."""
+        deadline = self.clock() + timeout
+        while True:
+            if self._reader is None and self._cmd_lock.acquire(blocking=False):
+                try:
+                    self._pump(min(_READ_SLICE, max(0.0, deadline - self.clock())))
+                finally:
+                    self._cmd_lock.release()
+            elif self._reader is not None:
+                with self._io:
+                    if not self._queue:
+                        self._io.wait(min(_READ_SLICE, max(0.0, deadline - self.clock())))
+            delivered = self._dispatch_queue()
+            if delivered or self.clock() >= deadline:
+                return delivered
+
+    def wait_urc(self, prefix: str, timeout: float,
+                 match: Callable[[Urc], bool] | None = None) -> Urc:
+        """Wait for (and consume) the first URC with `prefix` that `match` accepts.
+
+        Used for asynchronous results such as `+QIOPEN: <id>,<err>` after `OK`.
+        Other URCs stay queued for `poll`.
+        """
+        up = prefix.upper()
+        self.engine.add_urc_prefix(prefix)
+        deadline = self.clock() + timeout
+        while True:
+            with self._io:
+                for item in list(self._queue):
+                    if (isinstance(item, Urc) and item.line.upper().startswith(up)
+                            and (match is None or match(item))):
+                        self._queue.remove(item)
+                        found = item
+                        break
+                else:
+                    found = None
+                if found is None and self._closed_reason is not None:
+                    raise PortClosed(self._closed_reason)
+                reboot = next((x for x in self._queue if isinstance(x, Rebooted)), None)
+            if found is not None:
+                self._deliver(found)
+                return found
+            if reboot is not None:
+                raise ModemRebooted(reboot.banner, "waiting for " + prefix)
+            now = self.clock()
+            if now >= deadline:
+                raise AtTimeout("URC " + prefix, timeout)
+            if self._reader is None:
+                with self._cmd_lock:
+                    self._pump(min(_READ_SLICE, deadline - now))
+            else:
+                with self._io:
+                    self._io.wait(min(_READ_SLICE, deadline - now))
+
+    def pending_urcs(self) -> list[Urc]:
+        with self._io:
+            return [x for x in self._queue if isinstance(x, Urc)]
+
+    def _dispatch_queue(self) -> int:
+        count = 0
+        while True:
+            with self._io:
+                if not self._queue:
+                    return count
+                item = self._queue.popleft()
+            self._deliver(item)
+            count += 1
+
+    def _deliver(self, item: Urc | Rebooted) -> None:
+        if isinstance(item, Rebooted):
+            for rcb in list(self._reboot_subs):
+                rcb(item)
+            return
+        line = item.line.upper()
+        for prefix, callbacks in list(self._subs.items()):
+            if line.startswith(prefix):
+                for cb in list(callbacks):
+                    cb(item)
+
+    # -- background reader ---------------------------------------------------------
+
+    def start_reader(self, dispatch: bool = False) -> None:
+        """Read the port in a daemon thread; with `dispatch`, URC callbacks run there too."""
+        if self._reader is not None:
+            return
+        self._reader_dispatch = dispatch
+        self._stop.clear()
+        thread = threading.Thread(target=self._reader_loop, name="me_lib-at-reader",
+                                  daemon=True)
+        self._reader = thread
+        thread.start()
+
+    def _reader_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._pump(_READ_SLICE)
+            except PortClosed:
+                return
+            if self._reader_dispatch:
+                self._dispatch_queue()
+
+    # -- I/O ---------------------------------------------------------------------
+
+    def _write(self, data: bytes) -> None:
+        if not data:
+            return
+        with self._write_lock:
+            try:
+                self.port.write(data)
+                flush = getattr(self.port, "flush", None)
+                if flush is not None:
+                    flush()
+            except Exception as exc:  # serial.SerialException, OSError
+                self._mark_closed("write failed: %s" % exc)
+                raise PortClosed("write failed: %s" % exc, self.engine.pending_command) from exc
+        self.bytes_out += len(data)
+        if self.trace is not None:
+            self.trace("tx", data, self.clock())
+
+    def _read(self, wait: float) -> bytes:
+        port = self.port
+        try:
+            waiting = getattr(port, "in_waiting", 0) or 0
+            if waiting:
+                return bytes(port.read(waiting))
+            if wait <= 0:
+                return b""
+            try:
+                port.timeout = wait
+            except Exception:  # noqa: BLE001
+                pass
+            return bytes(port.read(1) or b"")
+        except Exception as exc:
+            self._mark_closed("read failed: %s" % exc)
+            raise PortClosed("read failed: %s" % exc, self.engine.pending_command) from exc
+
+    def _mark_closed(self, reason: str) -> None:
+        with self._io:
+            self._closed_reason = reason
+            self._io.notify_all()
+
+    def _pump(self, wait: float) -> None:
+        if self._closed_reason is not None:
+            raise PortClosed(self._closed_reason, self.engine.pending_command)
+        data = self._read(wait)
+        with self._io:
+            now = self.clock()
+            if data:
+                self.bytes_in += len(data)
+                if self.trace is not None:
+                    self.trace("rx", data, now)
+                events = self.engine.feed(data, now)
+            else:
+                events = self.engine.tick(now)
+            self._handle(events)
+
+    def _handle(self, events: list[Any]) -> None:
+        """Route engine events; called with `self._io` held."""
+        for ev in events:
+            if isinstance(ev, Urc):
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("%s <- URC %s", self.name, redact(ev.line))
+                self._queue.append(ev)
+            elif isinstance(ev, Prompt):
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("%s <- prompt %r, writing %d bytes", self.name, ev.char,
+                              len(ev.data))
+                self._write(ev.data)
+            elif isinstance(ev, Rebooted):
+                self.reboots += 1
+                log.info("%s: modem rebooted (%s)", self.name, ev.banner)
+                if ev.command is not None:
+                    self._result = ev
+                self._queue.append(ev)
+            elif isinstance(ev, (Response, Timeout)):
+                self._result = ev
+            elif isinstance(ev, DataReceived):
+                self._data_rx.append(ev.data)
+        if events:
+            self._io.notify_all()
+
+    @property
+    def consecutive_timeouts(self) -> int:
+        return self.engine.consecutive_timeouts
+
+    @property
+    def unresponsive(self) -> bool:
+        """Enough timeouts in a row that the caller should reset the modem."""
+        return self.engine.consecutive_timeouts >= self.max_consecutive_timeouts
+
+
+def raise_for_final(response: Response) -> None:
+    """Turn an error final into the matching typed exception."""
+    final = response.final
+    if final.ok:
+        return
+    if final.kind == "CME":
+        raise CmeError(response.command, final.code, final.name or "unknown",
+                       _cme_hint(final.code))
+    if final.kind == "CMS":
+        raise CmsError(response.command, final.code, final.name or "unknown")
+    if final.kind in ("ERROR", "NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE",
+                      "COMMAND NOT SUPPORT", "MODEM ERROR", "ABORTED", "EXTRA"):
+        raise AtCommandError(response.command, final.text or final.kind)
+    raise AtError("%s ended with %s" % (response.command, final.text), response.command)
+
+
+def _cme_hint(code: int | None) -> str | None:
+    if code == 14:
+        return "the SIM is still initialising; retry after a short back-off"
+    if code in (11, 12, 17, 18):
+        return "the SIM needs a PIN/PUK; provide it through the environment"
+    if code == 10:
+        return "insert a SIM and power-cycle the modem"
+    if code is not None and 100 <= code <= 255:
+        return "the network rejected the request; see the 3GPP cause"
+    return None

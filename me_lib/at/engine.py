@@ -1,0 +1,635 @@
+"""The sans-I/O AT protocol engine.
+
+`AtEngine` is a pure state machine: bytes from the modem go in through
+`feed(data, now)`, the passing of time through `tick(now)`, and events come
+out (`Response`, `Urc`, `Prompt`, `Rebooted`, `Timeout`, `DataReceived`).
+`send()` returns the bytes to write. It never touches a port, a clock or a
+thread, which is what lets the same engine run under pyserial, asyncio and
+MicroPython, and lets tests prove that any chunking of the same bytes gives
+the same events.
+
+What it knows about real modems (see ../shared/reference/modems.md §0):
+- line ends may be CRLF, CR CR LF, bare CR or bare LF, with blank lines, NUL
+  and 0xFF noise anywhere;
+- echo may be on or off, and comes back on after a reboot;
+- a URC can arrive before, inside or after a response, and may share its
+  prefix with the pending command (`+CEREG:`); the shape rules in `urc.py`
+  tell them apart;
+- some answers carry a binary payload of announced length (`+QIRD: <n>`);
+- some commands want a payload after a `> ` or `@` prompt;
+- some modules never send a final for some commands (Wavecom `+CPIN?`);
+- a boot banner means the in-flight command will never be answered.
+
+Portable (MicroPython): no regex, no dataclasses, bytearray slice assignment only.
+"""
+
+from me_lib.at.command import MAX_LINE, check_line
+from me_lib.at.cme import cme_code, cme_name, cms_name
+from me_lib.at.events import DataReceived, Final, Prompt, Rebooted, Response, Timeout, Urc
+from me_lib.at.fields import prefix_of, split_fields, to_int
+from me_lib.at.timeouts import timeout_for
+from me_lib.at.urc import (
+    BOOT_BANNERS,
+    DEFAULT_URC_PREFIXES,
+    URC_LINES,
+    is_response_shape,
+)
+from me_lib.errors import AtError
+
+try:
+    from typing import TYPE_CHECKING
+except ImportError:  # MicroPython
+    TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    Event = Response | Urc | Prompt | Rebooted | Timeout | DataReceived
+
+# Finals that are whole lines: text -> (kind, ok).
+_SIMPLE_FINALS = {
+    "OK": ("OK", True),
+    "ERROR": ("ERROR", False),
+    "NO CARRIER": ("NO CARRIER", False),
+    "BUSY": ("BUSY", False),
+    "NO ANSWER": ("NO ANSWER", False),
+    "NO DIALTONE": ("NO DIALTONE", False),
+    "COMMAND NOT SUPPORT": ("COMMAND NOT SUPPORT", False),
+    "ABORTED": ("ABORTED", False),
+}
+
+# Bytes that are never part of a line: NUL, 0xFF and C0 controls other than TAB
+# (CR and LF are line ends and never reach the line buffer).
+_NOISE = bytes([c for c in range(32) if c not in (9, 10, 13)] + [0x7F, 0xFF])
+
+try:
+    b"a\x00".translate(None, b"\x00")
+
+    def _clean(line: bytes) -> bytes:
+        return line.translate(None, _NOISE)
+except (AttributeError, TypeError, NotImplementedError):  # MicroPython has no translate
+    def _clean(line: bytes) -> bytes:
+        for c in line:
+            if c < 32 or c == 0x7F or c == 0xFF:
+                return bytes([c for c in line if not (c < 32 or c == 0x7F or c == 0xFF)])
+        return line
+
+
+class RawSpec:
+    """A payload of announced length that follows a line.
+
+    `prefix` starts the announcing line, `length_field` is the index of the
+    field holding the byte count. With `inline` the payload starts right after
+    the comma that ends the length field on the same line (`+CARECV: 5,hello`);
+    otherwise it starts after the line's end (`+QIRD: 5\\r\\nhello`).
+    """
+
+    def __init__(self, prefix: str, length_field: int = 0, inline: bool = False) -> None:
+        self.prefix = prefix
+        self.prefix_bytes = prefix.encode()
+        self.length_field = length_field
+        self.inline = inline
+
+
+class _Pending:
+    """The command in flight and what its response has gathered so far."""
+
+    def __init__(self, command: str, prefixes: "tuple[str, ...]", timeout: float,
+                 finals: "tuple[tuple[str, bool], ...]", payload: bytes | None,
+                 prompt_chars: str, raw: "tuple[RawSpec, ...]",
+                 no_final_grace: float | None, settle: float, fresh: bool) -> None:
+        self.command = command
+        self.command_upper = command.upper()
+        self.prefixes = prefixes
+        self.prefixes_upper = tuple([p.upper() for p in prefixes if p])
+        self.accept_bare = (not prefixes) or ("" in prefixes)
+        self.timeout = timeout
+        self.deadline: float | None = None
+        self.finals = finals
+        self.payload = payload
+        self.prompt_chars = prompt_chars
+        self.awaiting_prompt = payload is not None
+        self.raw = tuple([r for r in raw if not r.inline])
+        self.inline_raw = tuple([r for r in raw if r.inline])
+        self.no_final_grace = no_final_grace
+        self.grace_since: float | None = None
+        self.settle = settle
+        self.fresh = fresh
+        self.lines: list[str] = []
+        self.payloads: list[bytes] = []
+        self.echo_after = _echo_effect(command)
+
+
+def _echo_effect(command: str) -> bool | None:
+    """Whether a successful command turns echo off (False), on (True) or leaves it."""
+    up = command.upper()
+    if not up.startswith("AT"):
+        return None
+    basic = up[2:]
+    for stop in "+#%^$*":
+        k = basic.find(stop)
+        if k >= 0:
+            basic = basic[:k]
+    k = basic.find("E")
+    if k < 0:
+        return None
+    arg = basic[k + 1:k + 2]
+    if arg == "0":
+        return False
+    return True
+
+
+class AtEngine:
+    """Sans-I/O AT client state machine. See the module docstring."""
+
+    def __init__(self, banners: "Iterable[str]" = BOOT_BANNERS,
+                 urc_prefixes: "Iterable[str]" = DEFAULT_URC_PREFIXES,
+                 urc_raw: "Iterable[RawSpec]" = (),
+                 max_line: int = MAX_LINE, echo: bool | None = None,
+                 max_line_bytes: int = 8192) -> None:
+        self.banners = set(banners)
+        self.urc_prefixes = set([p.upper() for p in urc_prefixes])
+        self.urc_lines = set(URC_LINES)
+        self.urc_raw = tuple(urc_raw)
+        self.max_line = max_line
+        self.max_line_bytes = max_line_bytes
+        #: True: echo known on; False: known off; None: unknown (after a reboot)
+        self.echo = echo
+        self.consecutive_timeouts = 0
+        self.stray_finals = 0
+        self._partial = bytearray()
+        self._pending: _Pending | None = None
+        self._settling: Response | None = None
+        self._settle_for = 0.0
+        self._now = 0.0
+        self._last_rx = 0.0
+        self._raw_left = 0
+        self._raw_buf = bytearray()
+        self._raw_urc: Urc | None = None
+        self._skip_lf = False
+        self._last_term = 10
+        self._skip_space = False
+        self._payload_echo = b""
+        self._data_mode = False
+
+    # -- state ---------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """A command is in flight (or settling); `send()` would refuse."""
+        return self._pending is not None or self._settling is not None
+
+    @property
+    def pending_command(self) -> str | None:
+        return self._pending.command if self._pending is not None else None
+
+    @property
+    def data_mode(self) -> bool:
+        return self._data_mode
+
+    def leave_data_mode(self) -> None:
+        """The caller escaped data mode (`+++`, DTR): parse lines again."""
+        self._data_mode = False
+
+    def add_urc_prefix(self, prefix: str) -> None:
+        self.urc_prefixes.add(prefix.upper())
+
+    # -- commands ------------------------------------------------------------
+
+    def send(self, command: str, prefix: "str | tuple[str, ...] | None" = None,
+             timeout: float | None = None,
+             finals: "dict[str, bool] | None" = None,
+             payload: bytes | None = None, payload_end: bytes = b"",
+             prompt: str = ">@", raw: "Iterable[RawSpec]" = (),
+             no_final_grace: float | None = None, settle: float = 0.0,
+             now: float | None = None) -> bytes:
+        """Start a command; returns the bytes to write to the port.
+
+        prefix: information-line prefix(es) this command answers with (`+CGDCONT:`);
+            None for commands answering bare lines (`AT+CIMI`), "" in a tuple to
+            accept bare lines as well.
+        timeout: seconds until `Timeout`; default by command family (`timeouts.py`).
+        finals: extra final lines for this command, text -> ok (`{"SEND OK": True}`).
+        payload: bytes to write when the modem prompts (`> ` or `@`), followed by
+            `payload_end` (e.g. Ctrl-Z for commands without a length).
+        raw: payloads of announced length in the answer (`RawSpec("+QIRD:", 0)`).
+        no_final_grace: for modules that never send a final for this command:
+            complete this many seconds after an expected line with no final.
+        settle: after the final, wait this long with no bytes before reporting,
+            absorbing stray finals (used to resynchronise after a timeout).
+        now: current time; when None the timeout starts at the next feed/tick.
+        """
+        if self._pending is not None or self._settling is not None:
+            raise AtError("cannot send %r: %r is still in flight" % (
+                command, self.pending_command), command,
+                "wait for its response or timeout; the engine runs one command at a time")
+        check_line(command, self.max_line)
+        if prefix is None:
+            prefixes: tuple[str, ...] = ()
+        elif isinstance(prefix, str):
+            prefixes = (prefix,)
+        else:
+            prefixes = tuple(prefix)
+        fin: tuple[tuple[str, bool], ...] = ()
+        if finals:
+            fin = tuple([(k, finals[k]) for k in finals])
+        data = None
+        if payload is not None:
+            data = bytes(payload) + payload_end
+        pend = _Pending(command, prefixes, timeout if timeout is not None else timeout_for(command),
+                        fin, data, prompt, tuple(raw), no_final_grace, settle,
+                        fresh=len(self._partial) == 0)
+        if now is not None:
+            pend.deadline = now + pend.timeout
+        self._pending = pend
+        self._skip_space = False
+        return command.encode() + b"\r"
+
+    def abort(self, now: float, grace: float = 1.0) -> bytes:
+        """Ask the modem to abort the command in flight (V.250: any character).
+
+        Returns the byte to write. The command then ends with its own final
+        (often `ABORTED` or `OK`) or, after `grace` seconds, with a Timeout.
+        """
+        pend = self._pending
+        if pend is None:
+            return b""
+        pend.deadline = now + grace
+        pend.awaiting_prompt = False
+        return b" "
+
+    # -- input ---------------------------------------------------------------
+
+    def feed(self, data: bytes, now: float) -> "list[Event]":
+        """Bytes received from the modem at time `now`; returns the events they complete."""
+        events: list[Event] = []
+        self._now = now
+        n = len(data)
+        if n:
+            self._last_rx = now
+        pend = self._pending
+        if pend is not None and pend.deadline is None:
+            pend.deadline = now + pend.timeout
+        i = 0
+        norm = b""
+        have_norm = False
+        partial = self._partial
+        while i < n:
+            if self._skip_lf:
+                self._skip_lf = False
+                if data[i] == 10:
+                    i += 1
+                    continue
+            if self._raw_left:
+                take = self._raw_left
+                if take > n - i:
+                    take = n - i
+                self._raw_buf += data[i:i + take]
+                i += take
+                self._raw_left -= take
+                if not self._raw_left:
+                    self._finish_raw(events)
+                continue
+            if self._data_mode:
+                events.append(DataReceived(bytes(data[i:])))
+                break
+            if self._payload_echo:
+                i = self._skip_payload_echo(data, i)
+                continue
+            if self._skip_space:
+                self._skip_space = False
+                if data[i] == 32:
+                    i += 1
+                    continue
+            pend = self._pending
+            if pend is not None and pend.fresh and self.echo is True:
+                took = self._take_echo(data, i)
+                if took < 0:
+                    break
+                i = took
+                continue
+            if pend is not None and pend.inline_raw:
+                took = self._try_inline(data, i, events)
+                if took >= 0:
+                    i = took
+                    continue
+            if not have_norm:
+                norm = data.replace(b"\r", b"\n")
+                have_norm = True
+            j = norm.find(b"\n", i)
+            if j < 0:
+                partial += data[i:]
+                if len(partial) > self.max_line_bytes:
+                    # a line this long is garbage (wrong baud rate, binary data):
+                    # keep the tail so a final at its end is still seen
+                    partial[0:len(partial) - 256] = b""
+                self._check_partial_prompt(events)
+                break
+            self._last_term = data[j]
+            if partial:
+                partial += data[i:j]
+                line = bytes(partial)
+                partial[0:len(partial)] = b""
+            else:
+                line = data[i:j]
+            i = j + 1
+            self._line(line, events)
+        self._check_timers(now, events)
+        return events
+
+    def tick(self, now: float) -> "list[Event]":
+        """Time passed with no bytes; returns Timeout/settled/no-final events due."""
+        events: list[Event] = []
+        self._now = now
+        self._check_timers(now, events)
+        return events
+
+    # -- internals -----------------------------------------------------------
+
+    def _check_timers(self, now: float, events: "list[Event]") -> None:
+        pend = self._pending
+        if pend is not None:
+            if pend.deadline is None:
+                pend.deadline = now + pend.timeout
+            if (pend.grace_since is not None and pend.no_final_grace is not None
+                    and now - pend.grace_since >= pend.no_final_grace):
+                self._complete(Final("NONE", True, ""), events)
+            elif now >= pend.deadline:
+                self._pending = None
+                self.consecutive_timeouts += 1
+                self._payload_echo = b""
+                events.append(Timeout(pend.command, pend.timeout, pend.lines,
+                                      self.consecutive_timeouts))
+        if self._settling is not None and now - self._last_rx >= self._settle_for:
+            events.append(self._settling)
+            self._settling = None
+
+    def _take_echo(self, data: bytes, i: int) -> int:
+        """With echo known on, drop everything up to the first CR LF after a send.
+
+        V.250 answers start with CR LF, so the bytes our command produced before
+        it are its echo, whatever they look like (ModemManager's rule). Returns
+        the index to continue from, or -1 when the CR LF has not arrived yet.
+        """
+        pend = self._pending
+        cur = bytes(self._partial) + data[i:]
+        if cur[:1] == b"\r" or cur[:1] == b"\n":
+            if pend is not None:
+                pend.fresh = False
+            return i
+        k = cur.find(b"\r\n")
+        if k < 0:
+            self._partial += data[i:]
+            return -1
+        if pend is not None:
+            pend.fresh = False
+        held = len(self._partial)
+        if k >= held:
+            self._partial[0:held] = b""
+            return i + (k - held)
+        # the CR of the CR LF was already buffered: keep it, drop the echo before it
+        self._partial[0:k] = b""
+        return i
+
+    def _skip_payload_echo(self, data: bytes, i: int) -> int:
+        """Drop the modem's echo of a payload we wrote after a prompt."""
+        expect = self._payload_echo
+        k = 0
+        n = len(data)
+        while k < len(expect) and i + k < n and data[i + k] == expect[k]:
+            k += 1
+        if i + k < n and k < len(expect):
+            # diverged: not an echo after all
+            self._payload_echo = b""
+            return i + k if k else i
+        self._payload_echo = expect[k:]
+        return i + k
+
+    def _check_partial_prompt(self, events: "list[Event]") -> None:
+        pend = self._pending
+        if pend is None or not pend.awaiting_prompt:
+            return
+        p = bytes(self._partial).strip()
+        if len(p) == 1 and chr(p[0]) in pend.prompt_chars:
+            self._partial[0:len(self._partial)] = b""
+            self._skip_space = True
+            self._prompt(chr(p[0]), events)
+
+    def _prompt(self, char: str, events: "list[Event]") -> None:
+        pend = self._pending
+        if pend is None or pend.payload is None:
+            return
+        pend.awaiting_prompt = False
+        pend.fresh = False
+        if self.echo is not False:
+            self._payload_echo = pend.payload
+        events.append(Prompt(char, pend.command, pend.payload))
+
+    def _try_inline(self, data: bytes, i: int, events: "list[Event]") -> int:
+        """Start an inline payload if the current line announces one; -1 if not."""
+        pend = self._pending
+        if pend is None:
+            return -1
+        cur = bytes(self._partial) + data[i:]
+        for spec in pend.inline_raw:
+            pb = spec.prefix_bytes
+            if not cur.startswith(pb[:len(cur)]):
+                continue
+            if len(cur) < len(pb):
+                self._partial += data[i:]
+                return len(data)
+            pos = len(pb)
+            ok = True
+            start = pos
+            for _ in range(spec.length_field + 1):
+                start = pos
+                c = cur.find(b",", pos)
+                t = -1
+                for term in (b"\r", b"\n"):
+                    k = cur.find(term, pos)
+                    if k >= 0 and (t < 0 or k < t):
+                        t = k
+                if c < 0 and t < 0:
+                    self._partial += data[i:]
+                    return len(data)
+                if c < 0 or (0 <= t < c):
+                    ok = False
+                    break
+                pos = c + 1
+            if not ok:
+                return -1
+            count = to_int(cur[start:pos - 1].decode("latin-1"))
+            if count is None or count <= 0:
+                return -1
+            header = cur[:pos - 1].decode("latin-1").strip()
+            pend.lines.append(header)
+            pend.fresh = False
+            consumed_from_data = pos - len(self._partial)
+            self._partial[0:len(self._partial)] = b""
+            self._raw_left = count
+            self._raw_buf = bytearray()
+            self._raw_urc = None
+            return i + consumed_from_data
+        return -1
+
+    def _finish_raw(self, events: "list[Event]") -> None:
+        payload = bytes(self._raw_buf)
+        self._raw_buf = bytearray()
+        if self._raw_urc is not None:
+            urc = self._raw_urc
+            self._raw_urc = None
+            urc.payload = payload
+            events.append(urc)
+            return
+        pend = self._pending
+        if pend is not None:
+            pend.payloads.append(payload)
+
+    def _start_raw(self, specs: "tuple[RawSpec, ...]", text: str, prefix: str,
+                   urc: Urc | None) -> bool:
+        up = prefix.upper()
+        for spec in specs:
+            if spec.prefix.upper() == up:
+                fields = split_fields(text[len(prefix):])
+                if spec.length_field < len(fields):
+                    count = to_int(fields[spec.length_field])
+                    if count is not None and count > 0:
+                        self._raw_left = count
+                        self._raw_buf = bytearray()
+                        self._raw_urc = urc
+                        if self._last_term == 13:
+                            self._skip_lf = True
+                        return True
+        return False
+
+    def _line(self, line: bytes, events: "list[Event]") -> None:
+        pend = self._pending
+        if not line:
+            if pend is not None:
+                pend.fresh = False
+            return
+        text = _clean(line).decode("latin-1")
+        stripped = text.strip()
+        if not stripped:
+            if pend is not None:
+                pend.fresh = False
+            return
+        if pend is not None and not pend.lines and self._is_echo(stripped, pend):
+            pend.fresh = False
+            self.echo = True
+            return
+        if pend is not None:
+            pend.fresh = False
+        if stripped in self.banners:
+            self._rebooted(stripped, events)
+            return
+        if (pend is not None and pend.awaiting_prompt and len(stripped) == 1
+                and stripped in pend.prompt_chars):
+            self._prompt(stripped, events)
+            return
+        final = self._final(text, stripped, pend)
+        if final is not None:
+            if pend is not None:
+                self._complete(final, events)
+            else:
+                self.stray_finals += 1
+            return
+        prefix = prefix_of(stripped)
+        if pend is not None and self._is_response(pend, prefix, stripped):
+            pend.lines.append(stripped)
+            if pend.no_final_grace is not None:
+                pend.grace_since = self._now
+            if prefix and pend.raw:
+                self._start_raw(pend.raw, stripped, prefix, None)
+            return
+        urc = Urc(stripped, prefix or stripped)
+        if prefix and self.urc_raw and self._start_raw(self.urc_raw, stripped, prefix, urc):
+            return
+        events.append(urc)
+
+    def _is_echo(self, stripped: str, pend: _Pending) -> bool:
+        s = stripped.upper()
+        if s == pend.command_upper:
+            return True
+        # a truncated echo (the modem dropped the tail while busy)
+        return len(s) > 2 and s.startswith("AT") and pend.command_upper.startswith(s)
+
+    def _is_response(self, pend: _Pending, prefix: str, stripped: str) -> bool:
+        if prefix:
+            up = prefix.upper()
+            if up in pend.prefixes_upper:
+                return is_response_shape(prefix, stripped[len(prefix):])
+            if pend.prefixes_upper:
+                return False
+            return up not in self.urc_prefixes
+        if stripped in self.urc_lines:
+            return False
+        return pend.accept_bare
+
+    def _final(self, text: str, stripped: str, pend: _Pending | None) -> Final | None:
+        if pend is not None and pend.finals:
+            for f, ok in pend.finals:
+                if stripped == f or stripped.startswith(f):
+                    return Final("EXTRA", ok, stripped, None, f)
+        simple = _SIMPLE_FINALS.get(stripped)
+        if simple is not None:
+            return Final(simple[0], simple[1], stripped)
+        c0 = stripped[0]
+        if c0 == "+":
+            head = stripped[:11]
+            if head == "+CME ERROR:" or head == "+CMS ERROR:":
+                # ModemManager's rule (real vectors): a numeric code may follow the
+                # colon directly; a text needs the space; "+CME ERROR:" alone is
+                # not a final.
+                rest = text.lstrip()[11:]
+                value = rest.strip()
+                code = to_int(value) if value else None
+                if code is None and not rest.startswith(" "):
+                    return None
+                if head == "+CME ERROR:":
+                    if code is None:
+                        code = cme_code(value)
+                        return Final("CME", False, stripped, code, value or "unknown")
+                    return Final("CME", False, stripped, code, cme_name(code))
+                if code is None:
+                    return Final("CMS", False, stripped, None, value or "unknown")
+                return Final("CMS", False, stripped, code, cms_name(code))
+            return None
+        if c0 == "C" and (stripped == "CONNECT" or stripped.startswith("CONNECT ")):
+            return Final("CONNECT", True, stripped)
+        if c0 == "M" and stripped.startswith("MODEM ERROR:"):
+            code = to_int(stripped[12:])
+            if code is not None:
+                return Final("MODEM ERROR", False, stripped, code, "modem error %d" % code)
+        return None
+
+    def _complete(self, final: Final, events: "list[Event]") -> None:
+        pend = self._pending
+        if pend is None:
+            return
+        self._pending = None
+        self._payload_echo = b""
+        self.consecutive_timeouts = 0
+        if final.ok and pend.echo_after is not None:
+            self.echo = pend.echo_after
+        if final.kind == "CONNECT":
+            self._data_mode = True
+            self._skip_lf = self._last_term == 13
+        rsp = Response(pend.command, pend.lines, final, pend.payloads)
+        if pend.settle > 0:
+            self._settling = rsp
+            self._settle_for = pend.settle
+        else:
+            events.append(rsp)
+
+    def _rebooted(self, banner: str, events: "list[Event]") -> None:
+        pend = self._pending
+        if self._settling is not None:
+            events.append(self._settling)
+            self._settling = None
+        self._pending = None
+        self.echo = None
+        self._raw_left = 0
+        self._payload_echo = b""
+        self._data_mode = False
+        events.append(Rebooted(banner, pend.command if pend is not None else None))

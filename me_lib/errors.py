@@ -1,0 +1,231 @@
+"""The one error hierarchy of me_lib.
+
+Every failure a user can meet (a modem that answers badly, a card that refuses,
+a profile that does not validate, a network that rejects an APN) is raised as a
+subclass of `MeLibError`, never as a bare ValueError/IndexError/KeyError, so a
+product can catch one type and still tell the cases apart.
+
+Each message says what was attempted, what came back and what to do about it.
+
+This module is portable: it runs unmodified on MicroPython (no dataclasses,
+no enum, no typing at run time), because the AT engine imports it.
+"""
+
+
+class MeLibError(Exception):
+    """Root of every error me_lib raises on purpose."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        if hint:
+            message = message + " (" + hint + ")"
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+# --- AT layer ---------------------------------------------------------------
+
+
+class AtError(MeLibError):
+    """The modem did not complete an AT command the way we asked."""
+
+    def __init__(self, message: str, command: str | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.command = command
+
+
+class AtTimeout(AtError):
+    """No final result code arrived within the command's timeout."""
+
+    def __init__(self, command: str | None, timeout: float,
+                 lines: list[str] | None = None) -> None:
+        super().__init__(
+            "no final result for %s within %.1f s" % (command, timeout),
+            command,
+            "check the port, baud rate and modem power; a command that takes longer "
+            "needs a larger timeout")
+        self.timeout = timeout
+        self.lines = lines or []
+
+
+class AtCommandError(AtError):
+    """A plain error final: ERROR, NO CARRIER, BUSY, COMMAND NOT SUPPORT ..."""
+
+    def __init__(self, command: str | None, final: str,
+                 hint: str | None = None) -> None:
+        super().__init__(
+            "%s answered %s" % (command, final), command,
+            hint or "the modem rejected the command; AT+CMEE=1 gives a numeric cause")
+        self.final = final
+
+
+class CmeError(AtError):
+    """`+CME ERROR: <n>|<text>`, mapped to the 27.007 §9.2 name."""
+
+    def __init__(self, command: str | None, code: int | None, name: str,
+                 hint: str | None = None) -> None:
+        label = ("%d %s" % (code, name)) if code is not None else name
+        super().__init__("%s failed: +CME ERROR %s" % (command, label), command, hint)
+        self.code = code
+        self.name = name
+
+
+class CmsError(AtError):
+    """`+CMS ERROR: <n>|<text>` (27.005 message service errors)."""
+
+    def __init__(self, command: str | None, code: int | None, name: str) -> None:
+        label = ("%d %s" % (code, name)) if code is not None else name
+        super().__init__("%s failed: +CMS ERROR %s" % (command, label), command)
+        self.code = code
+        self.name = name
+
+
+class ModemRebooted(AtError):
+    """A boot banner arrived: the modem restarted and lost its volatile state."""
+
+    def __init__(self, banner: str, command: str | None = None) -> None:
+        what = ("while %s was in flight" % command) if command else "between commands"
+        super().__init__(
+            "modem rebooted (%r seen %s)" % (banner, what), command,
+            "re-run the session from sync: echo, CMEE and contexts are reset")
+        self.banner = banner
+
+
+class PortClosed(AtError):
+    """The byte port went away (USB unplugged, pty closed, TCP peer gone)."""
+
+    def __init__(self, detail: str, command: str | None = None) -> None:
+        super().__init__("port closed: " + detail, command,
+                         "reopen the port once the device is back")
+
+
+class InvalidAtParameter(AtError):
+    """A value could not be put on an AT command line safely.
+
+    Values come from the card, the network and the user; a CR, a quote or a
+    semicolon in them could end our command and start another, so they are
+    refused before anything is written.
+    """
+
+    def __init__(self, message: str, value: object = None) -> None:
+        super().__init__(message, None,
+                         "fix the value at its source (card profile, config or argument)")
+        self.value = value
+
+
+# --- codecs -----------------------------------------------------------------
+
+
+class DecodeError(MeLibError):
+    """Bytes from a card or a file do not follow their format.
+
+    `offset` is the index of the first byte found wrong (None when the whole
+    input is at fault, e.g. too short).
+    """
+
+    def __init__(self, what: str, message: str, offset: int | None = None,
+                 hint: str | None = None) -> None:
+        where = (" at byte %d" % offset) if offset is not None else ""
+        super().__init__("%s: %s%s" % (what, message, where), hint)
+        self.what = what
+        self.offset = offset
+
+
+# --- card layer -------------------------------------------------------------
+
+
+class CardError(MeLibError):
+    """The UICC could not be reached or refused an operation."""
+
+
+class StatusWordError(CardError):
+    """The card answered with a status word other than success."""
+
+    def __init__(self, sw: int, operation: str, meaning: str = "",
+                 hint: str | None = None) -> None:
+        text = "%s failed: SW %04X" % (operation, sw)
+        if meaning:
+            text += " (" + meaning + ")"
+        super().__init__(text, hint)
+        self.sw = sw
+        self.operation = operation
+
+
+class FileNotFound(StatusWordError):
+    """SW 6A82 / 9404: the file or application is not on this card."""
+
+
+class SecurityStatusNotSatisfied(StatusWordError):
+    """SW 6982 / 9804: the file needs a PIN (or ADM) first."""
+
+
+class PinBlocked(CardError):
+    """The PIN is blocked, or too few tries are left to risk a VERIFY."""
+
+    def __init__(self, message: str, retries: int | None = None) -> None:
+        super().__init__(message, "unblock the card with its PUK on a trusted tool")
+        self.retries = retries
+
+
+class CardRemoved(CardError):
+    """The card or the reader disappeared in the middle of an exchange."""
+
+
+# --- profile ----------------------------------------------------------------
+
+
+class ProfileError(MeLibError):
+    """A provisioning profile value is missing, malformed or unsafe."""
+
+
+class InvalidApn(ProfileError):
+    """An APN breaks TS 23.003 §9.1 (charset, label or total length, NI rules)."""
+
+    def __init__(self, apn: object, reason: str, offset: int | None = None) -> None:
+        where = (" at byte %d" % offset) if offset is not None else ""
+        super().__init__("invalid APN %r: %s%s" % (apn, reason, where),
+                         "correct the APN in the card profile or device config")
+        self.apn = apn
+        self.reason = reason
+        self.offset = offset
+
+
+class InvalidAddress(ProfileError):
+    """A DM server address is not a valid FQDN, IP address or URI."""
+
+    def __init__(self, address: object, reason: str) -> None:
+        super().__init__("invalid server address %r: %s" % (address, reason),
+                         "correct the DM server entry in the profile")
+        self.address = address
+        self.reason = reason
+
+
+class ProfileIntegrityError(ProfileError):
+    """The stored profile is torn or corrupt (e.g. EF.DMCFG CRC mismatch)."""
+
+    def __init__(self, message: str, offset: int | None = None) -> None:
+        super().__init__(message, "the last good profile cached for this ICCID is used; "
+                         "ask the operator to re-send the OTA update")
+        self.offset = offset
+
+
+class ProfileMissing(ProfileError):
+    """No source in the chain had the value the flow needs."""
+
+
+# --- provisioning -----------------------------------------------------------
+
+
+class ProvisionError(MeLibError):
+    """A provisioning step failed; `step` names it, `cause`/`cause_name` give the 3GPP cause."""
+
+    def __init__(self, step: str, message: str, cause: int | None = None,
+                 cause_name: str | None = None, hint: str | None = None) -> None:
+        text = "%s: %s" % (step, message)
+        if cause is not None:
+            text += " (cause #%d %s)" % (cause, cause_name or "")
+        super().__init__(text, hint)
+        self.step = step
+        self.cause = cause
+        self.cause_name = cause_name
