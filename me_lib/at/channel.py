@@ -87,7 +87,7 @@ class AtChannel:
         if hasattr(port, "timeout"):
             try:
                 port.timeout = _READ_SLICE
-            except Exception:  # noqa: BLE001 - some URL handlers refuse; reads still work
+            except Exception:  # some URL handlers refuse; reads still work
                 pass
 
     # -- construction ----------------------------------------------------------
@@ -115,7 +115,7 @@ class AtChannel:
         self._reader = None
         try:
             self.port.close()
-        except Exception:  # noqa: BLE001 - closing a dead port must not raise
+        except Exception:  # closing a dead port must not raise
             pass
 
     def __enter__(self) -> "AtChannel":
@@ -363,7 +363,7 @@ class AtChannel:
                 return b""
             try:
                 port.timeout = wait
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
             return bytes(port.read(1) or b"")
         except Exception as exc:

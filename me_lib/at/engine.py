@@ -23,8 +23,8 @@ What it knows about real modems (see ../shared/reference/modems.md §0):
 Portable (MicroPython): no regex, no dataclasses, bytearray slice assignment only.
 """
 
-from me_lib.at.command import MAX_LINE, check_line
 from me_lib.at.cme import cme_code, cme_name, cms_name
+from me_lib.at.command import MAX_LINE, check_line
 from me_lib.at.events import DataReceived, Final, Prompt, Rebooted, Response, Timeout, Urc
 from me_lib.at.fields import prefix_of, split_fields, to_int
 from me_lib.at.timeouts import timeout_for
@@ -39,7 +39,7 @@ from me_lib.errors import AtError
 try:
     from typing import TYPE_CHECKING
 except ImportError:  # MicroPython
-    TYPE_CHECKING = False
+    TYPE_CHECKING = False  # type: ignore[misc]
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -134,9 +134,7 @@ def _echo_effect(command: str) -> bool | None:
     if k < 0:
         return None
     arg = basic[k + 1:k + 2]
-    if arg == "0":
-        return False
-    return True
+    return arg != "0"
 
 
 class AtEngine:

@@ -44,7 +44,7 @@ def describe(ev):
 def run_script(cuts_per_step):
     engine = AtEngine()
     out = []
-    for (cmd, prefix, kw, reply), cuts in zip(SCRIPT, cuts_per_step):
+    for (cmd, prefix, kw, reply), cuts in zip(SCRIPT, cuts_per_step, strict=True):
         engine.send(cmd, prefix=prefix, now=0.0, **kw)
         pieces = []
         last = 0

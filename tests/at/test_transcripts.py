@@ -102,7 +102,7 @@ def test_transcript_entry(name, pair):
         kept = []
         for ev in events:
             if isinstance(ev, Response):
-                kept += ev.lines + [ev.final.text]
+                kept += [*ev.lines, ev.final.text]
             elif isinstance(ev, Timeout):
                 kept += ev.lines
             elif isinstance(ev, Urc):
