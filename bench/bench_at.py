@@ -20,8 +20,9 @@ BAUD_115200_BYTES_PER_S = 115200 / 10
 TRANSACTIONS = [
     ("AT+CSQ", "+CSQ:", b"\r\n+CSQ: 20,99\r\n\r\nOK\r\n"),
     ("AT+CGDCONT?", "+CGDCONT:",
-     b"".join(b'\r\n+CGDCONT: %d,"IPV4V6","svc%d.mnc001.mcc001.gprs","0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0"'
-              b",0,0,0,0\r\n" % (i, i) for i in range(1, 16)) + b"\r\nOK\r\n"),
+     b"".join(b'\r\n+CGDCONT: %d,"IPV4V6","svc%d.mnc001.mcc001.gprs",'
+              b'"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0",0,0,0,0\r\n' % (i, i) for i in range(1, 16))
+     + b"\r\nOK\r\n"),
     ("AT+CEREG?", "+CEREG:", b'\r\n+CEREG: 1\r\n\r\n+CEREG: 5,1,"1F00","01A2B3C4",7\r\n\r\nOK\r\n'),
     ("AT+CRSM=176,28503,0,0,128", "+CRSM:",
      b'\r\n+CRSM: 144,0,"' + b"DD" * 128 + b'"\r\n\r\nOK\r\n'),
@@ -80,7 +81,7 @@ def run(total_mb: float = 10.0) -> dict[str, dict[str, object]]:
     t4k_half, _ = feed_all(half, 4096)
     one_mb_segs = build_segments(1_000_000)
     one_mb = sum(len(s[2]) for s in one_mb_segs) / 1e6
-    t1, ev1 = feed_all(one_mb_segs, 1)
+    t1, _ = feed_all(one_mb_segs, 1)
     t1_half, _ = feed_all(one_mb_segs[: len(one_mb_segs) // 2], 1)
     half1_mb = sum(len(s[2]) for s in one_mb_segs[: len(one_mb_segs) // 2]) / 1e6
     rate4k = mb / t4k

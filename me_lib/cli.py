@@ -13,6 +13,8 @@ from collections.abc import Sequence
 # Modules that contribute subcommands, in the order `--help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "me_lib.demo",
+    "me_lib.sim.card_cli",
+    "me_lib.sim.modem_cli",
 )
 
 

@@ -8,6 +8,9 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+# Real pcscd + virtual card behind vpcd, started once per session (tests/pcsc_fixtures.py).
+pytest_plugins = ["pcsc_fixtures"]
+
 settings.register_profile(
     "ci", max_examples=150, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

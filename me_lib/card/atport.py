@@ -1,0 +1,74 @@
+"""What the AT back ends (+CSIM, +CGLA, +CRSM) need from an AtChannel, and shared parsing.
+
+The card layer only needs `command(cmd, prefix, timeout) -> response.lines`
+and the typed AT errors, so it is typed against that protocol: tests and the
+MicroPython port can hand in anything with the same shape.
+"""
+
+from typing import Protocol
+
+from me_lib.errors import AtCommandError, CardError, CardRemoved, CmeError
+
+# +CME ERROR codes that describe the SIM's state, not our command: retrying
+# with another syntax cannot help, the caller must act (insert, PIN, wait).
+SIM_STATE_CME = {10: "SIM not inserted", 11: "SIM PIN required", 12: "SIM PUK required",
+                 13: "SIM failure", 14: "SIM busy", 15: "SIM wrong",
+                 17: "SIM PIN2 required", 18: "SIM PUK2 required"}
+
+_HEXDIGITS = "0123456789abcdefABCDEF"
+
+
+class AtResponse(Protocol):
+    @property
+    def lines(self) -> list[str]: ...
+
+
+class AtPort(Protocol):
+    """The part of `me_lib.at.AtChannel` the card layer uses."""
+
+    def command(self, command: str, prefix: str | tuple[str, ...] | None = None,
+                timeout: float | None = None) -> AtResponse: ...
+
+
+def parse_hex(text: str, what: str) -> bytes:
+    """Hex from a modem answer: quotes, spaces and either case tolerated."""
+    clean = "".join(text.split()).strip('"')
+    clean = "".join(clean.split())
+    if len(clean) % 2 or any(c not in _HEXDIGITS for c in clean):
+        raise CardError("%s: %r is not a hex string" % (what, text),
+                        "the modem answered in an unexpected format")
+    return bytes.fromhex(clean)
+
+
+def answer_fields(lines: list[str], prefix: str) -> list[list[str]]:
+    """Fields (split on commas, stripped, unquoted) of each line starting with `prefix`."""
+    out: list[list[str]] = []
+    up = prefix.upper()
+    for line in lines:
+        s = line.strip()
+        if s.upper().startswith(up):
+            out.append([f.strip().strip('"').strip() for f in s[len(prefix):].split(",")])
+    return out
+
+
+def sim_state_error(exc: CmeError, what: str) -> CardError | None:
+    """The CardError for a +CME ERROR about the SIM's state, else None."""
+    if exc.code not in SIM_STATE_CME:
+        return None
+    text = "%s: +CME ERROR %d (%s)" % (what, exc.code, SIM_STATE_CME[exc.code])
+    if exc.code == 10:
+        return CardRemoved(text, "insert the SIM (and power-cycle the modem), then retry")
+    if exc.code == 14:
+        return CardError(text, "the SIM is still initialising; retry after a short back-off")
+    if exc.code in (11, 12, 17, 18):
+        return CardError(text, "enter the PIN (AT+CPIN) before reading the card")
+    return CardError(text, "the modem lost the SIM; check the card and its contacts")
+
+
+def card_error(exc: CmeError | AtCommandError, what: str, hint: str) -> CardError:
+    """Wrap a modem refusal as a CardError (callers of the card layer catch one family)."""
+    if isinstance(exc, CmeError):
+        state = sim_state_error(exc, what)
+        if state is not None:
+            return state
+    return CardError("%s: %s" % (what, exc.message), hint)

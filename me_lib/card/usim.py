@@ -1,0 +1,356 @@
+"""The USIM as the provisioning flow sees it: identity, EF.DMCFG, EF_ACL, LwM2M bootstrap, PIN.
+
+`Usim` works on any file access (`FileAccess` over PC/SC, +CSIM or +CGLA, or
+`CrsmAccess`), so the flow reads the same files the same way whatever the
+hardware. What needs raw APDUs (PIN status and VERIFY, the PKCS#15
+application on a logical channel) uses the access's link, or an explicit
+`apps` opener (e.g. `CglaOpener` next to a +CRSM access).
+
+PIN safety: `verify_pin` asks the retry counter first (VERIFY without data,
+which spends no try) and refuses to send a VERIFY when fewer than `min_tries`
+are left, so a wrong PIN in a device config can never block a fleet of cards.
+PINs are never logged (the link masks VERIFY data, the AT layer masks +CSIM).
+"""
+
+import logging
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from me_lib.card import apdu as A
+from me_lib.card import path as P
+from me_lib.card import sw as SW
+from me_lib.card.fileinfo import FileInfo
+from me_lib.card.files import FileAccess
+from me_lib.card.link import CardLink
+from me_lib.codec import acl as acl_codec
+from me_lib.codec import dmcfg as dmcfg_codec
+from me_lib.codec import efdir, ids, lwm2m, pkcs15, services
+from me_lib.errors import (
+    CardError,
+    FileNotFound,
+    PinBlocked,
+    SecurityStatusNotSatisfied,
+    StatusWordError,
+)
+
+log = logging.getLogger("me_lib.card")
+
+MF = P.MF
+EF_ICCID = (MF, 0x2FE2)
+EF_DIR = (MF, 0x2F00)
+EF_IMSI = (MF, P.ADF, 0x6F07)
+EF_AD = (MF, P.ADF, 0x6FAD)
+EF_UST = (MF, P.ADF, 0x6F38)
+EF_EST = (MF, P.ADF, 0x6F56)
+EF_ACL = (MF, P.ADF, 0x6F57)
+DMCFG_PATH = P.parse(dmcfg_codec.DEFAULT_PATH)
+
+#: SFIs fixed by TS 102 221 / 31.102 (and DESIGN §4 for EF.DMCFG): reads without SELECT.
+STANDARD_SFI: dict[P.Path, int] = {
+    EF_ICCID: 0x02, EF_DIR: 0x1E, EF_IMSI: 0x07, EF_AD: 0x03, EF_UST: 0x04, EF_EST: 0x05,
+    DMCFG_PATH: dmcfg_codec.SFI,
+}
+
+KEY_PIN1 = 0x01
+KEY_PIN2 = 0x81
+
+
+class CardAccess(Protocol):
+    """What `Usim` needs from a back end (FileAccess and CrsmAccess both fit)."""
+
+    name: str
+
+    def file_info(self, path: P.PathLike) -> FileInfo: ...
+    def read_binary(self, path: P.PathLike, offset: int = 0,
+                    length: int | None = None) -> bytes: ...
+    def read_record(self, path: P.PathLike, record: int,
+                    length: int | None = None) -> bytes: ...
+
+
+class AppOpener(Protocol):
+    """Opens an application on a logical channel (MANAGE CHANNEL, or +CCHO)."""
+
+    def open_app(self, aid: bytes) -> AbstractContextManager[CardLink]: ...
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the card is: the flow keys its cache on `iccid` and re-reads when it changes."""
+
+    iccid: str
+    imsi: str
+    mcc: str
+    mnc: str | None          # None when EF_AD gives no MNC length
+    mnc_length: int | None
+
+
+@dataclass(frozen=True)
+class AclInfo:
+    """EF_ACL and its switches: `listed` = UST n°35, `enforced` = EST n°3 (None: unreadable)."""
+
+    acl: acl_codec.Acl | None
+    listed: bool | None
+    enforced: bool | None
+
+
+@dataclass(frozen=True)
+class PinState:
+    """Retry counter of one PIN; `verified` True also when the PIN is disabled."""
+
+    key_ref: int
+    verified: bool
+    retries: int | None
+    blocked: bool = False
+
+
+class Usim:
+    """High-level reads on a USIM through any `CardAccess`."""
+
+    def __init__(self, access: CardAccess, apps: AppOpener | None = None,
+                 dmcfg_path: P.PathLike = DMCFG_PATH) -> None:
+        self.access = access
+        self.link: CardLink | None = getattr(access, "link", None)
+        self.apps = apps if apps is not None else self.link
+        self.dmcfg_path = P.parse(dmcfg_path)
+        if isinstance(access, FileAccess):
+            for path, sfi in STANDARD_SFI.items():
+                if path != DMCFG_PATH or self.dmcfg_path == DMCFG_PATH:
+                    access.add_sfi_hint(path, sfi)
+        self._dir_apps: list[efdir.Application] = []
+        self._dir_next = 1
+        self._dir_count: int | None = None
+        self._dir_done = False
+        self._usim_gen: int | None = None  # link generation in which ADF.USIM was selected
+
+    # --- applications ------------------------------------------------------------
+
+    def applications(self, stop_at_usim: bool = False) -> list[efdir.Application]:
+        """Applications listed in EF_DIR (empty when the card has no EF_DIR).
+
+        Records are read one at a time and remembered, so stopping at the USIM
+        (record 1 on nearly every card) and later needing the PKCS#15 entry
+        never reads a record twice.
+        """
+        while not self._dir_done:
+            if stop_at_usim and any(app.is_usim for app in self._dir_apps):
+                break
+            number = self._dir_next
+            if number > 254:
+                self._dir_done = True
+                break
+            if self._dir_count is None:
+                known = getattr(self.access, "known_info", None)
+                info = known(EF_DIR) if known is not None else None
+                self._dir_count = info.record_count if info is not None else None
+            if self._dir_count is not None and number > self._dir_count:
+                self._dir_done = True
+                break
+            try:
+                record = self.access.read_record(EF_DIR, number)
+            except FileNotFound:
+                self._dir_done = True
+                break
+            except StatusWordError as exc:
+                if exc.sw in (0x6A83, 0x6B00, 0x6A86, 0x9402):
+                    self._dir_done = True  # past the last record
+                    break
+                raise
+            self._dir_next = number + 1
+            app = efdir.decode(record)
+            if app is not None:
+                self._dir_apps.append(app)
+        return list(self._dir_apps)
+
+    def usim_aid(self) -> bytes | None:
+        """Full AID of ADF.USIM from EF_DIR (prefix A0000000871002), None if not listed."""
+        for app in self.applications(stop_at_usim=True):
+            if app.is_usim:
+                return app.aid
+        return None
+
+    def select_usim(self) -> None:
+        """Make ADF.USIM current (PC/SC, +CSIM); +CRSM modems do this themselves.
+
+        Without a USIM entry in EF_DIR, 7FFF paths are used as they are: the
+        card's current application (what old and test cards expect).
+        """
+        if not isinstance(self.access, FileAccess):
+            return
+        generation = self.access.link.generation
+        if self._usim_gen == generation:
+            return  # selected since the last card reset
+        aid = self.usim_aid()
+        if aid is not None:
+            self.access.select_adf(aid)
+        else:
+            log.info("no USIM in EF_DIR; relying on 7FFF as the current application")
+        self._usim_gen = generation
+
+    # --- identity ------------------------------------------------------------------
+
+    def iccid(self) -> str:
+        return ids.decode_iccid(self.access.read_binary(EF_ICCID, length=ids.ICCID_SIZE)).digits
+
+    def imsi(self) -> str:
+        self.select_usim()
+        return ids.decode_imsi(self.access.read_binary(EF_IMSI, length=ids.IMSI_SIZE))
+
+    def identity(self) -> Identity:
+        """ICCID, IMSI and MCC/MNC (split by EF_AD's MNC length)."""
+        iccid = self.iccid()
+        imsi = self.imsi()
+        ad = ids.decode_ad(self.access.read_binary(EF_AD))
+        mnc_length = ad.mnc_length
+        if mnc_length is None:
+            return Identity(iccid, imsi, imsi[:3], None, None)
+        mcc, mnc = ids.split_imsi(imsi, mnc_length)
+        return Identity(iccid, imsi, mcc, mnc, mnc_length)
+
+    # --- provisioning files ---------------------------------------------------------
+
+    def read_dmcfg(self, path: P.PathLike | None = None) -> dmcfg_codec.DmConfig | None:
+        """EF.DMCFG decoded; None = not provisioned (all FF).
+
+        Raises FileNotFound when the card has no such file, ProfileIntegrityError
+        (from the codec) when its CRC is wrong: a torn OTA update.
+        """
+        self.select_usim()
+        target = self.dmcfg_path if path is None else P.parse(path)
+        return dmcfg_codec.decode(self.access.read_binary(target))
+
+    def _service_bit(self, path: P.Path, service: int) -> bool | None:
+        try:
+            return services.has(self.access.read_binary(path), service)
+        except (FileNotFound, SecurityStatusNotSatisfied) as exc:
+            log.info("%s unreadable (%s): ignoring it", P.to_hex(path), exc)
+            return None
+
+    def read_acl(self) -> AclInfo:
+        """EF_ACL, honouring UST n°35 (file present) and EST n°3 (list enforced).
+
+        A readable UST without n°35 means no ACL: the file is not read. An
+        unreadable UST/EST (PIN not verified, 2G card) is reported as None and
+        the file is tried anyway.
+        """
+        self.select_usim()
+        listed = self._service_bit(EF_UST, services.UST_ACL)
+        if listed is False:
+            return AclInfo(None, False, None)
+        enforced = self._service_bit(EF_EST, services.EST_ACL)
+        try:
+            data = self.access.read_binary(EF_ACL)
+        except FileNotFound:
+            return AclInfo(None, listed, enforced)
+        return AclInfo(acl_codec.decode(data), listed, enforced)
+
+    # --- LwM2M bootstrap (PKCS#15 on a logical channel) ---------------------------------
+
+    def pkcs15_aid(self) -> bytes:
+        for app in self.applications():
+            if app.is_pkcs15:
+                return app.aid
+        return pkcs15.AID
+
+    def read_lwm2m_bootstrap(self) -> lwm2m.BootstrapFile | None:
+        """OMA LwM2M Appendix G: EF_DIR -> channel -> ODF -> DODF -> bootstrap file.
+
+        None when the card has no PKCS#15 application or no bootstrap entry, or
+        the file is not provisioned. The channel is always closed.
+        """
+        if self.apps is None:
+            raise CardError("the LwM2M bootstrap needs a logical channel, which %s cannot open"
+                            % self.access.name,
+                            "pass apps=CglaOpener(at) (AT+CCHO/+CGLA) or use PC/SC or +CSIM")
+        aid = self.pkcs15_aid()
+        try:
+            with self.apps.open_app(aid) as channel:
+                return self._read_bootstrap(channel)
+        except FileNotFound as exc:
+            log.info("no LwM2M bootstrap on the card: %s", exc)
+            return None
+
+    def _read_bootstrap(self, channel: CardLink) -> lwm2m.BootstrapFile | None:
+        fa = FileAccess(channel)
+        fa.assume_adf_current()
+        odf = pkcs15.decode_odf(fa.read_binary((MF, P.ADF, pkcs15.ODF_FID)))
+        where = pkcs15.dodf_path(odf)
+        if where is None:
+            return None
+        dodf = pkcs15.decode_dodf(self._read_pkcs15(fa, where))
+        boot = pkcs15.lwm2m_bootstrap_path(dodf)
+        if boot is None:
+            return None
+        return lwm2m.decode(self._read_pkcs15(fa, boot))
+
+    @staticmethod
+    def _read_pkcs15(fa: FileAccess, where: pkcs15.Path) -> bytes:
+        """Read a PKCS#15 Path: absolute (3F00...) or relative to the application DF."""
+        raw = where.path
+        if not raw or len(raw) % 2:
+            raise CardError("PKCS#15 path %s is not a list of FIDs" % raw.hex())
+        fids = tuple(int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw), 2))
+        if fids[0] == MF:
+            target = fids
+        elif fids[0] == P.ADF:
+            target = (MF, *fids)
+        else:
+            target = (MF, P.ADF, *fids)
+        return fa.read_binary(target, where.index or 0, where.length)
+
+    # --- PIN ----------------------------------------------------------------------------
+
+    def _need_link(self, what: str) -> CardLink:
+        if self.link is None:
+            raise CardError("%s needs APDU access, which %s does not give" % (what,
+                                                                                self.access.name),
+                            "use AT+CPIN?/AT+CPINR through the modem, or +CSIM/PC/SC")
+        return self.link
+
+    def pin_status(self, key_ref: int = KEY_PIN1) -> PinState:
+        """Retry counter without spending a try (VERIFY with no data: 63Cx / 9000)."""
+        link = self._need_link("reading the PIN retry counter")
+        _, sw = link.transmit(A.verify(key_ref, None))
+        if sw == SW.SW_OK:
+            return PinState(key_ref, True, None)
+        if sw & 0xFFF0 == 0x63C0:
+            left = sw & 0x0F
+            return PinState(key_ref, False, left, blocked=left == 0)
+        if sw in SW.BLOCKED:
+            return PinState(key_ref, False, 0, blocked=True)
+        raise SW.error_for(sw, "VERIFY (retry counter) key %02X" % key_ref)
+
+    def verify_pin(self, pin: str, key_ref: int = KEY_PIN1, min_tries: int = 2,
+                   force: bool = False) -> PinState:
+        """VERIFY `pin`, but only when at least `min_tries` tries are left (or `force`)."""
+        try:
+            state = self.pin_status(key_ref)
+        except StatusWordError as exc:
+            # The card cannot tell its retry counter: only a caller who accepts
+            # the risk (force) may try.
+            if not force:
+                raise PinBlocked("PIN key %02X: the card does not report its retry counter "
+                                 "(%s); not risking a VERIFY" % (key_ref, exc.message)) from exc
+            state = PinState(key_ref, False, None)
+        if state.verified:
+            return state
+        if state.blocked:
+            raise PinBlocked("PIN key %02X is blocked" % key_ref, 0)
+        if not force and (state.retries is None or state.retries < min_tries):
+            raise PinBlocked("PIN key %02X: %s tries left, fewer than the %d required to try"
+                             % (key_ref, "unknown" if state.retries is None else state.retries,
+                                min_tries), state.retries)
+        link = self._need_link("VERIFY")
+        _, sw = link.transmit(A.verify(key_ref, A.pad_pin(pin)))
+        if sw == SW.SW_OK:
+            return PinState(key_ref, True, None)
+        if sw & 0xFFF0 == 0x63C0:
+            left = sw & 0x0F
+            if left == 0:
+                raise PinBlocked("wrong PIN for key %02X: the PIN is now blocked" % key_ref, 0)
+            raise StatusWordError(sw, "VERIFY key %02X" % key_ref,
+                                  "wrong PIN, %d tries left" % left,
+                                  "check the configured PIN before trying again")
+        raise SW.error_for(sw, "VERIFY key %02X" % key_ref)
+
+

@@ -1,0 +1,502 @@
+"""EF.DMCFG: DM server addresses and per-service APNs on the USIM (DESIGN §4).
+
+Not a 3GPP file: our own format, built from conventions card vendors know
+(BER-TLV like EF_XCAPConfigData, the P-CSCF/ePDG address coding, TS 23.003
+APN labels). Everything decoded here will reach an AT command line, so every
+value is validated on the way in and on the way out.
+
+A present but wrong CRC raises `ProfileIntegrityError`: the file is a torn or
+corrupt OTA update and the flow falls back to the last good profile. A
+structurally broken file raises `DecodeError`; callers should treat it the same.
+
+Canonical form (what `encode` writes, and what round-trips byte for byte):
+80, 81, A0..., A1..., unknown top-level objects, 8F; inside templates the tags
+in ascending order with extras last; optional objects holding their default
+(83 bearer index 0) are left out; numbers in their shortest form.
+"""
+
+import ipaddress
+import re
+import zlib
+from dataclasses import dataclass, field
+
+from me_lib.codec import apn, tlv
+from me_lib.codec._common import pad_to, uint, uint_bytes, utf8
+from me_lib.errors import DecodeError, InvalidAddress, ProfileError, ProfileIntegrityError
+
+WHAT = "EF.DMCFG"
+FORMAT_VERSION = 1
+
+# Default location (every FID is configurable by the caller).
+DEFAULT_PATH = "3F007FFF5F4D4F01"
+DF_FID = 0x5F4D
+EF_FID = 0x4F01
+SFI = 0x01
+
+TAG_VERSION = 0x80
+TAG_SEQUENCE = 0x81
+TAG_SERVER = 0xA0
+TAG_BEARER = 0xA1
+TAG_CRC = 0x8F
+
+# DM server address kinds (type byte of A0/80); AUTO is ours: infer from the text.
+AUTO = -1
+ADDR_FQDN = 0
+ADDR_IPV4 = 1
+ADDR_IPV6 = 2
+ADDR_URI = 3
+
+PROTO_COAP = 1
+PROTO_COAPS = 2
+PROTO_COAP_TCP = 3
+PROTO_COAPS_TCP = 4
+PROTO_OMA_DM = 5
+PROTO_HTTPS = 6
+PROTO_MQTT = 7
+PROTO_MQTTS = 8
+
+PDN_IP = 1
+PDN_IPV6 = 2
+PDN_IPV4V6 = 3
+PDN_NONIP = 4
+
+AUTH_NONE = 0
+AUTH_PAP = 1
+AUTH_CHAP = 2
+
+ADDRESS_KINDS = {"auto": AUTO, "fqdn": ADDR_FQDN, "ipv4": ADDR_IPV4, "ipv6": ADDR_IPV6,
+                 "uri": ADDR_URI}
+PROTOCOLS = {"coap": PROTO_COAP, "coaps": PROTO_COAPS, "coap+tcp": PROTO_COAP_TCP,
+             "coaps+tcp": PROTO_COAPS_TCP, "oma-dm": PROTO_OMA_DM, "https": PROTO_HTTPS,
+             "mqtt": PROTO_MQTT, "mqtts": PROTO_MQTTS}
+PDN_TYPES = {"ip": PDN_IP, "ipv6": PDN_IPV6, "ipv4v6": PDN_IPV4V6, "non-ip": PDN_NONIP}
+AUTH_TYPES = {"none": AUTH_NONE, "pap": AUTH_PAP, "chap": AUTH_CHAP}
+# The PDP type strings +CGDCONT takes for each PDN type.
+PDN_AT_NAMES = {PDN_IP: "IP", PDN_IPV6: "IPV6", PDN_IPV4V6: "IPV4V6", PDN_NONIP: "Non-IP"}
+_ALIASES = {"protocol": {"lwm2m": "coap", "coap+dtls": "coaps", "coap+tls": "coaps+tcp",
+                          "omadm": "oma-dm"},
+            "PDN type": {"ipv4": "ip", "nonip": "non-ip", "non_ip": "non-ip"}}
+
+SERVICE_NAME = re.compile(r"[a-z0-9._-]{1,32}")
+_FQDN_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _lookup(table: dict[str, int], what: str, value: str | int) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value in table.values():
+            return value
+        raise ProfileError("unknown %s %d" % (what, value),
+                           "use one of " + ", ".join(sorted(table)))
+    key = str(value).strip().lower()
+    key = _ALIASES.get(what, {}).get(key, key)
+    if key not in table:
+        raise ProfileError("unknown %s %r" % (what, value),
+                           "use one of " + ", ".join(sorted(table)))
+    return table[key]
+
+
+def protocol_number(value: str | int) -> int:
+    """`"coaps"` -> 2; numbers pass through when known."""
+    return _lookup(PROTOCOLS, "protocol", value)
+
+
+def pdn_type_number(value: str | int) -> int:
+    return _lookup(PDN_TYPES, "PDN type", value)
+
+
+def auth_number(value: str | int) -> int:
+    return _lookup(AUTH_TYPES, "authentication", value)
+
+
+def address_kind_number(value: str | int) -> int:
+    return _lookup(ADDRESS_KINDS, "address kind", value)
+
+
+def name_of(table: dict[str, int], number: int | None) -> str | None:
+    """Reverse lookup: name_of(PROTOCOLS, 2) == "coaps"; unknown numbers give "#n"."""
+    if number is None:
+        return None
+    for name, value in table.items():
+        if value == number:
+            return name
+    return "#%d" % number
+
+
+def _check_fqdn(address: str) -> None:
+    if not address or len(address) > 253:
+        raise InvalidAddress(address, "an FQDN has 1 to 253 characters")
+    for label in address.split("."):
+        if not _FQDN_LABEL.fullmatch(label):
+            raise InvalidAddress(address, "label %r is not letters, digits and inner "
+                                 "hyphens of at most 63 characters" % label)
+
+
+def _check_uri(address: str) -> None:
+    if not _URI_SCHEME.match(address):
+        raise InvalidAddress(address, "a URI needs a scheme, e.g. coaps://host:5684")
+    if len(address) > 255:
+        raise InvalidAddress(address, "longer than 255 characters")
+    for ch in address:
+        if ch <= " " or ch in '"\x7f' or not ch.isprintable():
+            raise InvalidAddress(address, "character %r not allowed in a URI" % ch)
+    if len(address) == address.index("://") + 3:
+        raise InvalidAddress(address, "nothing after the scheme")
+
+
+def infer_kind(address: str) -> int:
+    """Kind of an address written as text: IPv4, IPv6, URI (has ://), else FQDN."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return ADDR_URI if "://" in address else ADDR_FQDN
+    return ADDR_IPV4 if ip.version == 4 else ADDR_IPV6
+
+
+def validate_address(address: str, kind: int = AUTO) -> tuple[int, str]:
+    """(kind, normal form) of a DM server address, or InvalidAddress."""
+    if not isinstance(address, str):
+        raise InvalidAddress(address, "not a text string")
+    if kind == AUTO:
+        kind = infer_kind(address)
+    if "%" in address and kind == ADDR_IPV6:
+        raise InvalidAddress(address, "a scoped IPv6 address cannot be stored")
+    try:
+        if kind == ADDR_IPV4:
+            return kind, str(ipaddress.IPv4Address(address))
+        if kind == ADDR_IPV6:
+            return kind, str(ipaddress.IPv6Address(address))
+    except ValueError as exc:
+        raise InvalidAddress(address, str(exc)) from None
+    if kind == ADDR_FQDN:
+        _check_fqdn(address)
+    elif kind == ADDR_URI:
+        _check_uri(address)
+    else:
+        raise InvalidAddress(address, "unknown address kind %r" % kind)
+    return kind, address
+
+
+@dataclass(frozen=True)
+class DmServer:
+    """One DM server; servers are in priority order. `bearer_index` 0 = APN0.
+
+    Build it with `kind=AUTO` to let the encoder infer the kind from the text;
+    a decoded server always carries the explicit kind stored on the card.
+    """
+
+    address: str
+    kind: int = AUTO
+    port: int | None = None
+    protocol: int | None = None
+    bearer_index: int = 0
+    extra: tuple[tuple[int, bytes], ...] = ()
+
+    @property
+    def address_kind(self) -> int:
+        """The kind, inferred from the text when it is AUTO."""
+        return infer_kind(self.address) if self.kind == AUTO else self.kind
+
+    @property
+    def protocol_name(self) -> str | None:
+        return name_of(PROTOCOLS, self.protocol)
+
+
+@dataclass(frozen=True)
+class Bearer:
+    """One APN and the services it carries; the first bearer is APN0 (DM).
+
+    `apn` "" is the network-provided APN. The password never shows in repr().
+    """
+
+    apn: str
+    pdn_type: int | None = None
+    auth: int | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    services: tuple[str, ...] = ()
+    extra: tuple[tuple[int, bytes], ...] = ()
+
+    @property
+    def pdp_type(self) -> str:
+        """The +CGDCONT PDP type string (IP when the file gives none)."""
+        return PDN_AT_NAMES.get(self.pdn_type or PDN_IP, "IP")
+
+
+@dataclass(frozen=True)
+class DmConfig:
+    servers: tuple[DmServer, ...]
+    bearers: tuple[Bearer, ...]
+    version: int = FORMAT_VERSION
+    sequence: int | None = None
+    has_crc: bool = True
+    unknown: tuple[tuple[int, bytes], ...] = ()
+
+    @property
+    def apn0(self) -> Bearer:
+        return self.bearers[0]
+
+    def bearer_for(self, service: str) -> Bearer | None:
+        """The bearer carrying a service name, or None."""
+        for bearer in self.bearers:
+            if service in bearer.services:
+                return bearer
+        return None
+
+
+# --- decoding ----------------------------------------------------------------
+
+
+def _fail(message: str, offset: int | None) -> DecodeError:
+    return DecodeError(WHAT, message, offset)
+
+
+def _single(item: tlv.Tlv, size: int) -> int:
+    if len(item.value) != size:
+        raise _fail("tag %X in a template has %d bytes, %d expected"
+                    % (item.tag, len(item.value), size), item.offset)
+    return uint(item.value)
+
+
+def _text(item: tlv.Tlv, label: str) -> str:
+    text = utf8(WHAT, item.value, item.value_offset)
+    for i, ch in enumerate(text):
+        if ord(ch) < 0x20 or ord(ch) == 0x7F:
+            raise _fail("control character in the %s" % label, item.value_offset + i)
+    return text
+
+
+def _check_unique(items: list[tlv.Tlv], tags: tuple[int, ...]) -> None:
+    seen: set[int] = set()
+    for item in items:
+        if item.tag in tags:
+            if item.tag in seen:
+                raise _fail("tag %X appears twice" % item.tag, item.offset)
+            seen.add(item.tag)
+
+
+def _decode_address(item: tlv.Tlv) -> tuple[int, str]:
+    if not item.value:
+        raise _fail("empty server address", item.offset)
+    kind, raw, at = item.value[0], item.value[1:], item.value_offset
+    sizes = {ADDR_IPV4: 4, ADDR_IPV6: 16}
+    if kind in sizes:
+        if len(raw) != sizes[kind]:
+            raise _fail("IP address of %d bytes (%d expected)" % (len(raw), sizes[kind]), at)
+        text = str(ipaddress.ip_address(bytes(raw)))
+    elif kind in (ADDR_FQDN, ADDR_URI):
+        text = utf8(WHAT, raw, at + 1)
+    else:
+        raise _fail("unknown address type %02X (00 FQDN, 01 IPv4, 02 IPv6, 03 URI)" % kind, at)
+    try:
+        validate_address(text, kind)
+    except InvalidAddress as exc:
+        raise _fail("server address: " + exc.reason, at + 1) from None
+    return kind, text
+
+
+def _decode_server(outer: tlv.Tlv) -> tuple[DmServer, int | None]:
+    """The server and the offset of its bearer index (to report a dangling one)."""
+    items = tlv.children(outer, WHAT)
+    _check_unique(items, (0x80, 0x81, 0x82, 0x83))
+    address: tuple[int, str] | None = None
+    port = protocol = None
+    index, index_at = 0, None
+    extra: list[tuple[int, bytes]] = []
+    for item in items:
+        if item.tag == 0x80:
+            address = _decode_address(item)
+        elif item.tag == 0x81:
+            port = _single(item, 2)
+            if port == 0:
+                raise _fail("port 0", item.value_offset)
+        elif item.tag == 0x82:
+            protocol = _single(item, 1)
+        elif item.tag == 0x83:
+            index, index_at = _single(item, 1), item.value_offset
+        else:
+            extra.append((item.tag, item.value))
+    if address is None:
+        raise _fail("DM server template without an address (80)", outer.offset)
+    return DmServer(address[1], address[0], port, protocol, index, tuple(extra)), index_at
+
+
+def _decode_bearer(outer: tlv.Tlv) -> Bearer:
+    items = tlv.children(outer, WHAT)
+    _check_unique(items, (0x80, 0x81, 0x82, 0x83, 0x84))
+    apn_text: str | None = None
+    pdn = auth = None
+    user = password = None
+    services: list[str] = []
+    extra: list[tuple[int, bytes]] = []
+    for item in items:
+        if item.tag == 0x80:
+            apn_text = apn.decode(item.value, item.value_offset)
+        elif item.tag == 0x81:
+            pdn = _single(item, 1)
+        elif item.tag == 0x82:
+            auth = _single(item, 1)
+        elif item.tag == 0x83:
+            user = _text(item, "user name")
+        elif item.tag == 0x84:
+            password = _text(item, "password")
+        elif item.tag == 0x86:
+            name = utf8(WHAT, item.value, item.value_offset)
+            if not SERVICE_NAME.fullmatch(name):
+                raise _fail("service name %r is not [a-z0-9._-]{1,32}" % name, item.offset)
+            services.append(name)
+        else:
+            extra.append((item.tag, item.value))
+    if apn_text is None:
+        raise _fail("bearer template without an APN (80)", outer.offset)
+    return Bearer(apn_text, pdn, auth, user, password, tuple(services), tuple(extra))
+
+
+def _check_crc(data: bytes, items: list[tlv.Tlv]) -> bool:
+    crcs = [i for i, item in enumerate(items) if item.tag == TAG_CRC]
+    if not crcs:
+        return False
+    at = crcs[0]
+    if at != len(items) - 1:
+        raise _fail("data object after the CRC (8F must be last)", items[at + 1].offset)
+    item = items[at]
+    if len(item.value) != 4:
+        raise _fail("CRC of %d bytes (4 expected)" % len(item.value), item.offset)
+    stored = uint(item.value)
+    computed = zlib.crc32(data[:item.offset]) & 0xFFFFFFFF
+    if stored != computed:
+        raise ProfileIntegrityError(
+            "EF.DMCFG CRC mismatch: stored %08X, computed %08X over bytes 0-%d"
+            % (stored, computed, item.offset - 1), item.value_offset)
+    return True
+
+
+def decode(data: bytes) -> DmConfig | None:
+    """The configuration, or None when the file is not provisioned (empty or all FF)."""
+    if all(b == 0xFF for b in data):
+        return None
+    items = tlv.decode(data, WHAT)
+    has_crc = _check_crc(data, items)
+    _check_unique(items, (TAG_VERSION, TAG_SEQUENCE))
+    version: int | None = None
+    sequence: int | None = None
+    servers: list[tuple[DmServer, int | None]] = []
+    bearers: list[Bearer] = []
+    unknown: list[tuple[int, bytes]] = []
+    for item in items:
+        if item.tag == TAG_VERSION:
+            version = _single(item, 1)
+            if version != FORMAT_VERSION:
+                raise _fail("format version %d not supported (this reader knows %d)"
+                            % (version, FORMAT_VERSION), item.value_offset)
+        elif item.tag == TAG_SEQUENCE:
+            if not 1 <= len(item.value) <= 4:
+                raise _fail("sequence number of %d bytes (1 to 4)" % len(item.value),
+                            item.offset)
+            sequence = uint(item.value)
+        elif item.tag == TAG_SERVER:
+            servers.append(_decode_server(item))
+        elif item.tag == TAG_BEARER:
+            bearers.append(_decode_bearer(item))
+        elif item.tag != TAG_CRC:
+            unknown.append((item.tag, item.value))
+    if version is None:
+        raise _fail("no format version (80)", None)
+    if not servers:
+        raise _fail("no DM server template (A0)", None)
+    if not bearers:
+        raise _fail("no bearer template (A1)", None)
+    for server, index_at in servers:
+        if server.bearer_index >= len(bearers):
+            raise _fail("DM server uses bearer %d but the file has %d"
+                        % (server.bearer_index, len(bearers)), index_at)
+    return DmConfig(tuple(s for s, _ in servers), tuple(bearers), version, sequence,
+                    has_crc, tuple(unknown))
+
+
+# --- encoding ----------------------------------------------------------------
+
+
+def _byte(value: int, what: str) -> bytes:
+    if not 0 <= value <= 0xFF:
+        raise ProfileError("%s %d does not fit a byte" % (what, value))
+    return bytes([value])
+
+
+def _extra(extra: tuple[tuple[int, bytes], ...],
+           known: tuple[int, ...]) -> list[tuple[int, bytes]]:
+    for tag, _value in extra:
+        if tag in known:
+            raise ProfileError("extra data object with the known tag %X" % tag)
+    return list(extra)
+
+
+def _encode_server(server: DmServer, bearer_count: int) -> bytes:
+    kind, text = validate_address(server.address, server.kind)
+    if kind in (ADDR_IPV4, ADDR_IPV6):
+        raw = ipaddress.ip_address(text).packed
+    else:
+        raw = text.encode("utf-8")
+    items = [(0x80, bytes([kind]) + raw)]
+    if server.port is not None:
+        if not 1 <= server.port <= 0xFFFF:
+            raise ProfileError("DM server port %d out of range 1-65535" % server.port)
+        items.append((0x81, server.port.to_bytes(2, "big")))
+    if server.protocol is not None:
+        items.append((0x82, _byte(server.protocol, "protocol")))
+    if not 0 <= server.bearer_index < bearer_count:
+        raise ProfileError("DM server %s uses bearer %d but there are %d"
+                           % (server.address, server.bearer_index, bearer_count))
+    if server.bearer_index:
+        items.append((0x83, bytes([server.bearer_index])))
+    items.extend(_extra(server.extra, (0x80, 0x81, 0x82, 0x83)))
+    return tlv.encode_one(TAG_SERVER, tlv.encode(items))
+
+
+def _encode_text(value: str, what: str) -> bytes:
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise ProfileError("control character in the bearer %s" % what)
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProfileError("the bearer %s is not encodable as UTF-8" % what) from None
+
+
+def _encode_bearer(bearer: Bearer) -> bytes:
+    items = [(0x80, apn.encode(bearer.apn))]
+    if bearer.pdn_type is not None:
+        items.append((0x81, _byte(bearer.pdn_type, "PDN type")))
+    if bearer.auth is not None:
+        items.append((0x82, _byte(bearer.auth, "authentication type")))
+    if bearer.username is not None:
+        items.append((0x83, _encode_text(bearer.username, "user name")))
+    if bearer.password is not None:
+        items.append((0x84, _encode_text(bearer.password, "password")))
+    for name in bearer.services:
+        if not SERVICE_NAME.fullmatch(name):
+            raise ProfileError("service name %r is not [a-z0-9._-]{1,32}" % name)
+        items.append((0x86, name.encode("ascii")))
+    items.extend(_extra(bearer.extra, (0x80, 0x81, 0x82, 0x83, 0x84, 0x86)))
+    return tlv.encode_one(TAG_BEARER, tlv.encode(items))
+
+
+def encode(cfg: DmConfig, size: int | None = None) -> bytes:
+    """The file content (CRC appended when `has_crc`), FF-padded to `size`."""
+    if not cfg.servers or not cfg.bearers:
+        raise ProfileError("EF.DMCFG needs at least one DM server and one bearer (APN0)")
+    out = bytearray(tlv.encode_one(TAG_VERSION, _byte(cfg.version, "format version")))
+    if cfg.sequence is not None:
+        if not 0 <= cfg.sequence <= 0xFFFFFFFF:
+            raise ProfileError("sequence number %d does not fit 4 bytes" % cfg.sequence)
+        out += tlv.encode_one(TAG_SEQUENCE, uint_bytes(cfg.sequence))
+    for server in cfg.servers:
+        out += _encode_server(server, len(cfg.bearers))
+    for bearer in cfg.bearers:
+        out += _encode_bearer(bearer)
+    for tag, value in cfg.unknown:
+        if tag in (TAG_VERSION, TAG_SEQUENCE, TAG_SERVER, TAG_BEARER, TAG_CRC):
+            raise ProfileError("unknown data object with a known tag %X" % tag)
+        out += tlv.encode_one(tag, value)
+    if cfg.has_crc:
+        out += tlv.encode_one(TAG_CRC, (zlib.crc32(out) & 0xFFFFFFFF).to_bytes(4, "big"))
+    return pad_to(WHAT, bytes(out), size)

@@ -1,0 +1,61 @@
+"""`me-lib encode PROFILE` and `me-lib card-sim`: the virtual card's commands.
+
+`encode` prints the EF.DMCFG hex a card vendor personalises (from the same
+`[dmcfg]` section the virtual card uses); `card-sim` serves the virtual card
+to the real pcscd through vpcd until SIGTERM/SIGINT.
+"""
+
+import argparse
+import logging
+import tomllib
+from typing import Any
+
+from me_lib.errors import ProfileError
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    """Add `encode` and `card-sim` to the me-lib command line."""
+    from me_lib.sim import vpcd
+
+    enc = subparsers.add_parser("encode", help="print the EF.DMCFG hex for a card profile TOML")
+    enc.add_argument("profile", help="card profile TOML with a [dmcfg] section")
+    enc.set_defaults(func=run_encode)
+
+    sim = subparsers.add_parser(
+        "card-sim", help="serve a virtual USIM to pcscd through vpcd (foreground)")
+    vpcd.add_arguments(sim)
+    sim.set_defaults(func=run_card_sim)
+
+
+def run_encode(args: argparse.Namespace) -> int:
+    """Print the EF.DMCFG content (hex, upper case, FF padding included)."""
+    from me_lib.sim.card_dmcfg import encode_section
+
+    path = args.profile
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ProfileError("cannot read %s: %s" % (path, exc.strerror)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError("%s is not valid TOML: %s" % (path, exc)) from None
+    section = data.get("dmcfg")
+    if not isinstance(section, dict):
+        raise ProfileError("%s has no [dmcfg] section" % path,
+                           "add [dmcfg] with [[dmcfg.server]] and [[dmcfg.bearer]] tables")
+    print(encode_section(section, "%s [dmcfg]" % path).hex().upper())
+    return 0
+
+
+def run_card_sim(args: argparse.Namespace) -> int:
+    """Serve the card in the foreground; INFO logging even without -v."""
+    from me_lib.sim import vpcd
+
+    root = logging.getLogger()
+    if root.getEffectiveLevel() > logging.INFO:
+        logging.getLogger("me_lib.sim").setLevel(logging.INFO)
+        if not root.handlers:
+            logging.basicConfig(format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    return vpcd.run_args(args)

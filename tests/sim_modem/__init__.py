@@ -1,0 +1,1 @@
+"""Tests of the 27.007 modem simulator (me_lib/sim/modem)."""
