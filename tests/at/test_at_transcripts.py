@@ -8,17 +8,13 @@ engine is wrong.
 """
 
 import json
-import os
-from pathlib import Path
 
 import pytest
+from shared_dir import TRANSCRIPTS
 
 from me_lib.at import AtEngine, Response, Timeout, Urc
 from me_lib.at.fields import prefix_of
 from me_lib.modem.registration import parse_registration
-
-ROOT = Path(__file__).resolve().parents[2]
-TRANSCRIPTS = Path(os.environ.get("ME_LIB_TRANSCRIPTS", ROOT.parent / "shared" / "transcripts"))
 
 
 def load_entries():

@@ -7,12 +7,12 @@ side the simulator is meant to check).
 import json
 import re
 import time
-from pathlib import Path
 from typing import Any
+
+from shared_dir import TRANSCRIPTS
 
 from me_lib.sim.modem import Scenario, SimClock, SimModem
 
-TRANSCRIPTS = Path("/work/shared/transcripts")
 FINAL = re.compile(rb"(\r\n|^)(OK|ERROR|\+CME ERROR: [^\r]*|SEND OK|SEND FAIL|NO CARRIER)\r\n"
                    rb"|(^|\n)[04]\r$")
 
