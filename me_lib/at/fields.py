@@ -15,7 +15,10 @@ def prefix_of(line: str) -> str:
     if colon <= 0 or colon > 32:
         return ""
     head = line[:colon]
-    if " " in head or '"' in head or "," in head:
+    if '"' in head or "," in head:
+        return ""
+    # `+APP PDP:` (SIMCom) has a space in its head; bare text with one does not count
+    if " " in head and line[:1] not in "+%#^$*":
         return ""
     return head + ":"
 

@@ -722,16 +722,18 @@ class SimcomStack(SocketStack):
         m.handle("+CACLOSE", self.caclose)
         m.handle("+CASTATE", self.castate)
         self.cfg: dict[int, str] = {}
+        self.cfg_type: dict[int, int] = {}
         self.pdp: dict[int, str] = {}      # pdpidx -> IP of the app network
 
     def cncfg(self, cmd: Command) -> Reply:
         if cmd.kind == "read":
-            return Reply(['+CNCFG: %d,1,"%s"' % (i, self.cfg.get(i, "")) for i in range(4)])
+            return Reply(['+CNCFG: %d,%d,"%s"' % (i, self.cfg_type.get(i, 1), self.cfg.get(i, ""))
+                          for i in range(4)])
         if cmd.kind != "set":
             raise AtFail(None)
         args = split_args(cmd.args)
         idx = arg_int(args, 0, None, 0, 3)
-        arg_int(args, 1, 0, 0, 2)
+        self.cfg_type[idx] = arg_int(args, 1, 0, 0, 2)   # 0 dual stack, 1 IPv4, 2 IPv6
         self.cfg[idx] = arg_str(args, 2, "")
         return Reply()
 

@@ -1,0 +1,143 @@
+"""Per-module differences, as one data table (ubxlib style), not subclasses.
+
+A row says how a module family differs from plain 27.007: its default-bearer
+cid, how it numbers access technologies, what turns its radio off, the banners
+it prints when it boots, how it signals a SIM REFRESH, the quirks of its
++CRSM, which vendor DNS/socket commands it has and how a PDP context is
+activated for its internal IP stack. Adding a module is adding a row (and the
+tests gated on its capabilities).
+
+Facts come from ../shared/reference/modems.md (§0, §2, §3) and uicc.md §7;
+this table is written independently of the simulator's own (me_lib/sim), so
+the two can catch each other's mistakes.
+
+Portable (MicroPython): plain classes and tuples.
+"""
+
+from me_lib.at.timeouts import DEFAULT_TIMEOUT
+
+
+class Dialect:
+    """One module family. Every field has the plain-27.007 default."""
+
+    def __init__(self, name: str, match: "tuple[str, ...]" = (), family: str = "",
+                 default_cid: int = 1, act_names: "dict[int, str] | None" = None,
+                 radio_off_cfun: int = 4, boot_banners: "tuple[str, ...]" = (),
+                 refresh_urcs: "tuple[str, ...]" = ("+CUSATP:",),
+                 sim_ready_urcs: "tuple[str, ...]" = ("+CPIN: READY",),
+                 crsm_seed: "dict[str, str] | None" = None, csim_lock: bool = False,
+                 iccid_command: str = "AT+CCID", iccid_prefix: str = "+CCID:",
+                 activation: str = "cgact", service_activation: str | None = None,
+                 esm_report: str = "cme",
+                 default_apn_change_needs_radio_off: bool = True,
+                 registration_domains: "tuple[str, ...]" = ("CEREG", "CGREG", "CREG"),
+                 pco_urc: str = "", timeouts: "dict[str, float] | None" = None,
+                 socket_contexts: int = 1) -> None:
+        self.name = name
+        self.match = match
+        #: socket/DNS adapter family (me_lib.modem.sockets.ADAPTERS); "" = none
+        self.family = family
+        self.default_cid = default_cid
+        self.act_names = act_names or {}
+        self.radio_off_cfun = radio_off_cfun
+        self.boot_banners = boot_banners
+        self.refresh_urcs = refresh_urcs
+        self.sim_ready_urcs = sim_ready_urcs
+        #: initial +CRSM quirk cache for me_lib.card.crsm.CrsmAccess
+        self.crsm_seed = crsm_seed or {}
+        self.csim_lock = csim_lock
+        self.iccid_command = iccid_command
+        self.iccid_prefix = iccid_prefix
+        #: how the context of the module's own IP stack (APN0) is brought up:
+        #: "cgact" | "qiact" | "cnact" | "sgact"; service contexts use
+        #: `service_activation` (same unless the module says otherwise)
+        self.activation = activation
+        self.service_activation = service_activation or activation
+        #: how an ESM reject is reported: "cme" (+CME ERROR: 1xx) | "ceer" | "cnec"
+        self.esm_report = esm_report
+        self.default_apn_change_needs_radio_off = default_apn_change_needs_radio_off
+        self.registration_domains = registration_domains
+        self.pco_urc = pco_urc
+        self.timeouts = timeouts or {}
+        self.socket_contexts = socket_contexts
+
+    def timeout(self, command_family: str, default: float = DEFAULT_TIMEOUT) -> float:
+        return self.timeouts.get(command_family, default)
+
+    def act_name(self, act: int | None, standard: str) -> str:
+        """Vendor AcT numbering over the 27.007 one (BG96/ME910 report 8 for LTE-M)."""
+        if act is not None and act in self.act_names:
+            return self.act_names[act]
+        return standard
+
+    def __repr__(self) -> str:
+        return "Dialect(%s)" % self.name
+
+
+GENERIC = Dialect("generic")
+
+DIALECTS = (
+    Dialect(
+        "quectel-bg96", match=("BG96", "BG95", "BG77", "BG600"), family="quectel",
+        act_names={8: "LTE-M", 9: "NB-IoT"},
+        boot_banners=("RDY", "APP RDY"),
+        refresh_urcs=("+QUSIM:", "+CUSATP:"),
+        sim_ready_urcs=("+CPIN: READY", "+QUSIM: 1"),
+        iccid_command="AT+QCCID", iccid_prefix="+QCCID:",
+        # newer BG96 firmware refuses +CGACT for the IP-stack contexts (mbed-os #9749)
+        activation="qiact", esm_report="cme",
+        timeouts={"+QIACT": 150.0, "+QIOPEN": 150.0},
+    ),
+    Dialect(
+        "ublox-sara-r4", match=("SARA-R4", "SARA-R5", "LARA-R6", "U-BLOX"), family="ublox",
+        act_names={7: "LTE-M", 9: "NB-IoT"}, radio_off_cfun=4,
+        refresh_urcs=("+UUSIMSTAT:", "+CUSATP:"),
+        activation="cgact", esm_report="ceer",
+        timeouts={"+CGATT": 360.0},
+    ),
+    Dialect(
+        "simcom-sim7080", match=("SIM7080", "SIM7070", "SIM7000"), family="simcom",
+        act_names={7: "LTE-M", 9: "NB-IoT"},
+        boot_banners=("RDY", "SMS Ready"),
+        crsm_seed={"get_response": "0,0,255"},
+        # TinyGSM: +CGACT must not be used on SIM7080; +CNACT drives the app contexts
+        activation="cnact", esm_report="ceer",
+    ),
+    Dialect(
+        "telit-me910", match=("ME910", "ME310", "LE910", "TELIT"), family="telit",
+        act_names={8: "LTE-M", 9: "NB-IoT"},
+        csim_lock=True, iccid_command="AT#CCID", iccid_prefix="#CCID:",
+        # #SGACT binds the Telit IP stack (sockets) to a context; other contexts use +CGACT
+        activation="sgact", service_activation="cgact", esm_report="cme",
+    ),
+    Dialect(
+        "nordic-nrf91-slm", match=("NRF91", "NRF9160", "NRF9151", "NORDIC"), family="nrf91",
+        default_cid=0, act_names={7: "LTE-M", 9: "NB-IoT"}, radio_off_cfun=4,
+        boot_banners=("Ready",),
+        iccid_command="AT%XICCID", iccid_prefix="%XICCID:",
+        activation="cgact", esm_report="cnec",
+        registration_domains=("CEREG",), pco_urc="%XPCO:",
+    ),
+)
+
+
+def match_dialect(identification: str) -> Dialect:
+    """The row whose match strings appear in the module's +CGMI/+CGMM/ATI answers."""
+    text = identification.upper()
+    for dialect in DIALECTS:
+        for token in dialect.match:
+            if token in text:
+                return dialect
+    return GENERIC
+
+
+def by_name(name: str) -> Dialect:
+    if name == GENERIC.name:
+        return GENERIC
+    for dialect in DIALECTS:
+        if dialect.name == name:
+            return dialect
+    from me_lib.errors import MeLibError
+
+    raise MeLibError("unknown modem dialect %r" % name,
+                     "use one of: " + ", ".join([GENERIC.name] + [d.name for d in DIALECTS]))

@@ -1,0 +1,620 @@
+"""`Modem`: typed 27.007 operations over an `AtChannel`, shaped by a dialect row.
+
+Each method is one short exchange with the modem and returns plain objects;
+the decisions (what to define, when to wait, what to retry) belong to
+`me_lib.provision`. Values that go onto a command line come from a validated
+`Profile` and still pass through `build_command`.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from me_lib.at import AtChannel, Urc, build_command
+from me_lib.at.cme import ESM_CAUSES, esm_cause_of_cme
+from me_lib.at.fields import line_values, to_int, unquote
+from me_lib.codec import apn_rules
+from me_lib.errors import AtCommandError, AtError, CmeError, MeLibError
+from me_lib.modem.dialects import GENERIC, Dialect, by_name, match_dialect
+from me_lib.modem.parsers import (
+    ContextInfo,
+    PdpContext,
+    parse_cgact,
+    parse_cgcontrdp,
+    parse_cgdcont,
+    parse_cgdcont_test,
+    parse_cgpaddr,
+    parse_cpin,
+)
+from me_lib.modem.registration import Registration, parse_registration
+
+log = logging.getLogger("me_lib.modem")
+
+_AUTH_NUMBERS = {"none": 0, "pap": 1, "chap": 2}
+# SIM7080 +CNCFG <ip_type>: 0 dual stack, 1 IPv4, 2 IPv6
+_CNCFG_NUMBERS = {"IP": 1, "IPV6": 2, "IPV4V6": 0}
+_CNCFG_TYPES = {"1": "IP", "2": "IPV6", "0": "IPV4V6"}
+
+
+class Identification:
+    """What the module says it is."""
+
+    def __init__(self, manufacturer: str, model: str, revision: str, imei: str,
+                 ati: list[str]) -> None:
+        self.manufacturer = manufacturer
+        self.model = model
+        self.revision = revision
+        self.imei = imei
+        self.ati = ati
+
+    def to_dict(self) -> dict[str, str]:
+        return {"manufacturer": self.manufacturer, "model": self.model,
+                "revision": self.revision}
+
+    def __repr__(self) -> str:
+        return "Identification(%s %s %s)" % (self.manufacturer, self.model, self.revision)
+
+
+class Modem:
+    """One cellular module reached through an AT channel."""
+
+    def __init__(self, channel: AtChannel, dialect: Dialect | str | None = None) -> None:
+        self.channel = channel
+        self.dialect: Dialect = by_name(dialect) if isinstance(dialect, str) else (
+            dialect or GENERIC)
+        self._forced_dialect = dialect is not None
+        self.ident: Identification | None = None
+        self.crsm_cache: dict[str, dict[str, str]] = {}
+        self._usim: Any = None
+        self._sockets: Any = None
+        self.pco_values: dict[int, str] = {}
+        self.esm_causes: dict[int, int] = {}
+        #: memo of this session (cid ranges, the DM result); cleared when the modem reboots
+        self.session: dict[str, Any] = {}
+        self._latest_reg: dict[str, Registration] = {}
+        self._started = False
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str, baudrate: int = 115200, dialect: Dialect | str | None = None,
+             **serial_kwargs: Any) -> "Modem":
+        return cls(AtChannel.open(url, baudrate=baudrate, **serial_kwargs), dialect)
+
+    def close(self) -> None:
+        self.channel.close()
+
+    def __enter__(self) -> "Modem":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def command(self, line: str, prefix: str | tuple[str, ...] | None = None,
+                timeout: float | None = None, **kw: Any) -> Any:
+        """One AT exchange (see AtChannel.command); here so callers need one object."""
+        return self.channel.command(line, prefix=prefix, timeout=timeout, **kw)
+
+    def start(self) -> Identification:
+        """Sync, echo off, numeric errors, identify the module and pick its dialect."""
+        ch = self.channel
+        ch.sync()
+        ch.command("ATE0")
+        try:
+            ch.command("AT+CMEE=1")
+        except AtCommandError:
+            log.info("AT+CMEE=1 refused; errors will be plain ERROR")
+        ident = self.identify()
+        if not self._forced_dialect:
+            self.dialect = match_dialect(" ".join([ident.manufacturer, ident.model,
+                                                   ident.revision, *ident.ati]))
+        for banner in self.dialect.boot_banners:
+            ch.engine.banners.add(banner)
+        ch.subscribe("+CNEC_ESM:", self._on_cnec)
+        for domain in ("CREG", "CGREG", "CEREG", "C5GREG"):
+            ch.subscribe("+%s:" % domain, self._on_registration)
+        if self.dialect.pco_urc:
+            ch.subscribe(self.dialect.pco_urc, self._on_pco)
+        self._started = True
+        log.info("modem %s -> dialect %s", ident, self.dialect.name)
+        return ident
+
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    def reset_session(self) -> None:
+        """The modem rebooted: echo, CMEE, the card's state and our memo are gone."""
+        self._started = False
+        self.session.clear()
+        self._latest_reg.clear()
+        self._sockets = None
+        self.forget_card()
+
+    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value that cannot change while the modem runs (cid ranges), read once."""
+        if key not in self.session:
+            self.session[key] = compute()
+        return self.session[key]
+
+    def latest_registrations(self) -> dict[str, Registration]:
+        """The last registration each domain reported by URC (queued URCs delivered first)."""
+        self.channel.poll(0.0)
+        return dict(self._latest_reg)
+
+    def identify(self) -> Identification:
+        manufacturer = self._text("AT+CGMI", "+CGMI:")
+        model = self._text("AT+CGMM", "+CGMM:")
+        revision = self._text("AT+CGMR", "+CGMR:")
+        imei = self._text("AT+CGSN", "+CGSN:")
+        try:
+            ati = self.channel.command("ATI", prefix=None, timeout=5).lines
+        except (AtCommandError, CmeError):
+            ati = []
+        self.ident = Identification(manufacturer, model, revision, imei, ati)
+        return self.ident
+
+    def _text(self, command: str, prefix: str) -> str:
+        try:
+            rsp = self.channel.command(command, prefix=(prefix, ""), timeout=5)
+        except (AtCommandError, CmeError):
+            return ""
+        for line in rsp.lines:
+            if line.upper().startswith(prefix):
+                return unquote(line[len(prefix):].strip())
+            return unquote(line)
+        return ""
+
+    def enable_events(self) -> None:
+        """Registration URCs in all domains, +CGEV packet events, ESM cause reports."""
+        for domain in self.dialect.registration_domains:
+            for n in ((3, 2) if domain != "CGREG" else (2,)):
+                try:
+                    self.channel.command("AT+%s=%d" % (domain, n))
+                    break
+                except (AtCommandError, CmeError):
+                    continue
+        for line in ("AT+CGEREP=1",) + (("AT+CNEC=16",) if self.dialect.esm_report == "cnec"
+                                         else ()) + (
+                ("AT%XPCO=1",) if self.dialect.pco_urc else ()):
+            try:
+                self.channel.command(line)
+            except (AtCommandError, CmeError):
+                log.info("%s refused by %s", line, self.dialect.name)
+
+    # -- SIM ---------------------------------------------------------------------------
+
+    def sim_state(self) -> str:
+        """`READY`, `SIM PIN`, `SIM PUK`, ... or `BUSY` (CME 14) / `NOT INSERTED` (CME 10)."""
+        try:
+            rsp = self.channel.command("AT+CPIN?", prefix=("+CPIN:", ""), timeout=10,
+                                       no_final_grace=2.0)
+        except CmeError as exc:
+            if exc.code == 14:
+                return "BUSY"
+            if exc.code == 10:
+                return "NOT INSERTED"
+            if exc.code == 13:
+                return "FAILURE"
+            raise
+        state = parse_cpin(rsp.lines)
+        if state is None:
+            raise AtError("AT+CPIN? gave no state", "AT+CPIN?",
+                          "the module answered OK without +CPIN:; check the SIM slot")
+        return state
+
+    def enter_pin(self, pin: str) -> None:
+        if not pin.isdigit() or not 4 <= len(pin) <= 8:
+            raise MeLibError("the PIN must be 4 to 8 digits",
+                             "check the value of the PIN variable or file")
+        self.channel.command(build_command("+CPIN", pin), timeout=20)
+
+    def pin_retries(self) -> int | None:
+        """PIN1 tries left without spending one: +CPINR, else VERIFY-without-data via +CSIM."""
+        try:
+            rsp = self.channel.command('AT+CPINR="SIM PIN"', prefix="+CPINR:", timeout=10)
+            for row in rsp.fields("+CPINR:"):
+                if len(row) >= 2 and to_int(row[1]) is not None:
+                    return to_int(row[1])
+        except (AtCommandError, CmeError):
+            pass
+        try:
+            from me_lib.card.csim import CsimLink
+            from me_lib.card.files import FileAccess
+            from me_lib.card.usim import Usim
+
+            state = Usim(FileAccess(CsimLink(self.channel, lock=self.dialect.csim_lock))
+                         ).pin_status()
+        except MeLibError:
+            return None
+        return state.retries
+
+    def usim(self) -> Any:
+        """The card through this modem: `Usim` over AT+CRSM, with the dialect's quirks."""
+        if self._usim is None:
+            from me_lib.card.crsm import CrsmAccess
+            from me_lib.card.usim import Usim
+
+            modem_id = "%s/%s" % (self.ident.model if self.ident else "?",
+                                  self.ident.revision if self.ident else "?")
+            if self.dialect.crsm_seed and modem_id not in self.crsm_cache:
+                self.crsm_cache[modem_id] = dict(self.dialect.crsm_seed)
+            self._usim = Usim(CrsmAccess(self.channel, modem_id, cache=self.crsm_cache))
+        return self._usim
+
+    def forget_card(self) -> None:
+        """After REFRESH or a profile switch: nothing read from the card is current."""
+        self._usim = None
+
+    def identity(self) -> Any:
+        return self.usim().identity()
+
+    def imsi(self) -> str:
+        rsp = self.channel.command("AT+CIMI", timeout=5)
+        for line in rsp.lines:
+            text = unquote(line.replace("+CIMI:", "").strip())
+            if text.isdigit():
+                return text
+        raise AtError("AT+CIMI gave no IMSI", "AT+CIMI")
+
+    # -- power and registration -----------------------------------------------------------
+
+    def functionality(self) -> int | None:
+        rsp = self.channel.command("AT+CFUN?", prefix="+CFUN:", timeout=10)
+        row = rsp.first("+CFUN:")
+        return to_int(row[0]) if row else None
+
+    def set_functionality(self, fun: int) -> None:
+        self.channel.command(build_command("+CFUN", fun), timeout=self.dialect.timeout(
+            "+CFUN", 60.0))
+
+    def registration(self, domain: str = "CEREG") -> Registration | None:
+        prefix = "+%s:" % domain
+        try:
+            rsp = self.channel.command("AT+%s?" % domain, prefix=prefix, timeout=10)
+        except (AtCommandError, CmeError):
+            return None
+        for line in rsp.lines:
+            reg = parse_registration(line, solicited=True)
+            if reg is not None:
+                return reg
+        return None
+
+    def registrations(self) -> dict[str, Registration]:
+        out = {}
+        for domain in self.dialect.registration_domains:
+            reg = self.registration(domain)
+            if reg is not None:
+                out[domain] = reg
+        return out
+
+    def attached(self) -> bool:
+        rsp = self.channel.command("AT+CGATT?", prefix="+CGATT:", timeout=10)
+        row = rsp.first("+CGATT:")
+        return row is not None and bool(row) and to_int(row[0]) == 1
+
+    def attach(self) -> None:
+        self.channel.command("AT+CGATT=1", timeout=self.dialect.timeout("+CGATT", 180.0))
+
+    # -- contexts ------------------------------------------------------------------------
+
+    @property
+    def default_cid(self) -> int:
+        return self.dialect.default_cid
+
+    def contexts(self) -> list[PdpContext]:
+        """Defined contexts with their activation state (+CGDCONT? joined with +CGACT?).
+
+        On modules whose service contexts live in a vendor table (SIM7080 +CNCFG),
+        that table is read too, its entries numbered after the default bearer.
+        """
+        defined = parse_cgdcont(self.channel.command("AT+CGDCONT?", prefix="+CGDCONT:",
+                                                     timeout=10).lines)
+        if self.dialect.service_activation == "cnact":
+            defined = [c for c in defined if c.cid == self.default_cid]
+            rsp = self.channel.command("AT+CNCFG?", prefix="+CNCFG:", timeout=10)
+            for row in rsp.fields("+CNCFG:"):
+                index = to_int(row[0]) if row else None
+                if index is not None and index > 0 and len(row) > 2 and row[2]:
+                    defined.append(PdpContext(index + 1, _CNCFG_TYPES.get(row[1], "IP"),
+                                              row[2]))
+        active = self.active_cids()
+        for ctx in defined:
+            ctx.active = ctx.cid in active
+        self.session["active"] = active
+        return defined
+
+    def context_cids(self, pdp_type: str = "IP") -> list[int]:
+        """The cids +CGDCONT accepts for `pdp_type` (from +CGDCONT=?)."""
+        if self.dialect.service_activation == "cnact":
+            return [self.default_cid + i for i in range(4)]
+        try:
+            rsp = self.channel.command("AT+CGDCONT=?", prefix="+CGDCONT:", timeout=10)
+        except (AtCommandError, CmeError):
+            return list(range(1, 12))
+        cids = parse_cgdcont_test(rsp.lines, pdp_type)
+        return cids or list(range(1, 12))
+
+    def define_context(self, cid: int, pdp_type: str, apn: str) -> None:
+        if cid != self.default_cid and self.dialect.service_activation == "cnact":
+            self.channel.command(build_command("+CNCFG", self._cnact_index(cid),
+                                               _CNCFG_NUMBERS.get(pdp_type, 1), apn),
+                                 timeout=10)
+            return
+        self.channel.command(build_command("+CGDCONT", cid, pdp_type, apn), timeout=10)
+
+    def set_auth(self, cid: int, auth: str, username: str | None,
+                 password: str | None) -> None:
+        number = _AUTH_NUMBERS[auth]
+        if number == 0:
+            line = build_command("+CGAUTH", cid, 0)
+        else:
+            line = build_command("+CGAUTH", cid, number, username or "", password or "")
+        self.channel.command(line, timeout=10)
+
+    def _method(self, cid: int) -> str:
+        if cid == self.default_cid:
+            return self.dialect.activation
+        return self.dialect.service_activation
+
+    def activate(self, cid: int, bearer: Any = None) -> None:
+        """Bring a context up the way this module's IP stack needs it."""
+        how = self._method(cid)
+        timeout = self.dialect.timeout("+CGACT", 150.0)
+        try:
+            if how == "qiact":
+                self.channel.command(build_command("+QIACT", cid),
+                                     timeout=self.dialect.timeout("+QIACT", 150.0))
+            elif how == "cnact":
+                index = self._cnact_index(cid)
+                if bearer is not None:
+                    self.channel.command(build_command(
+                        "+CNCFG", index, _CNCFG_NUMBERS.get(bearer.pdp_type, 1), bearer.apn),
+                        timeout=10)
+                self.channel.command(build_command("+CNACT", index, 1), timeout=timeout)
+                self.channel.wait_urc("+APP PDP:", timeout, match=lambda u: _cnact_up(u, index))
+            elif how == "sgact":
+                self.channel.command(build_command("#SGACT", cid, 1), prefix="#SGACT:",
+                                     timeout=timeout)
+            else:
+                self.channel.command(build_command("+CGACT", 1, cid), timeout=timeout)
+        except (CmeError, AtCommandError) as exc:
+            raise self._rejection(exc, cid) from exc
+
+    def _cnact_index(self, cid: int) -> int:
+        # SIM7080 app contexts are numbered 0-3: the default bearer's is 0, then services.
+        return max(0, min(3, cid - self.default_cid))
+
+    def deactivate(self, cid: int) -> None:
+        how = self._method(cid)
+        if how == "qiact":
+            self.channel.command(build_command("+QIDEACT", cid), timeout=40)
+        elif how == "cnact":
+            self.channel.command(build_command("+CNACT", self._cnact_index(cid), 0), timeout=40)
+        elif how == "sgact":
+            self.channel.command(build_command("#SGACT", cid, 0), timeout=40)
+        else:
+            self.channel.command(build_command("+CGACT", 0, cid), timeout=40)
+
+    def active_cids(self) -> set[int]:
+        """Contexts that are up, each judged by the view its activation method gives.
+
+        The default bearer is judged by the module's IP-stack view (+QIACT?,
+        +CNACT?, #SGACT?), service contexts by theirs; one query per view.
+        """
+        views: dict[str, set[int]] = {}
+        for how in {self.dialect.activation, self.dialect.service_activation}:
+            views[how] = self._active_view(how)
+        cids = {self.default_cid} | views.get(self.dialect.service_activation, set())
+        return {c for c in cids if c in views[self._method(c)]}
+
+    def _active_view(self, how: str) -> set[int]:
+        if how == "qiact":
+            rsp = self.channel.command("AT+QIACT?", prefix="+QIACT:", timeout=10)
+            return {to_int(r[0]) or 0 for r in rsp.fields("+QIACT:")
+                    if len(r) > 1 and to_int(r[1]) == 1}
+        if how == "cnact":
+            rsp = self.channel.command("AT+CNACT?", prefix="+CNACT:", timeout=10)
+            up = set()
+            for r in rsp.fields("+CNACT:"):
+                if len(r) > 1 and to_int(r[1]) == 1:
+                    cid = (to_int(r[0]) or 0) + self.default_cid
+                    up.add(cid)
+                    if len(r) > 2 and r[2] and r[2] != "0.0.0.0":
+                        self.session.setdefault("stack_addresses", {})[cid] = [r[2]]
+            return up
+        if how == "sgact":
+            rsp = self.channel.command("AT#SGACT?", prefix="#SGACT:", timeout=10)
+            return {to_int(r[0]) or 0 for r in rsp.fields("#SGACT:")
+                    if len(r) > 1 and to_int(r[1]) == 1}
+        try:
+            rsp = self.channel.command("AT+CGACT?", prefix="+CGACT:", timeout=10)
+        except (AtCommandError, CmeError):
+            return set()
+        return {cid for cid, up in parse_cgact(rsp.lines).items() if up}
+
+    def _rejection(self, exc: CmeError | AtCommandError, cid: int) -> MeLibError:
+        """The 3GPP cause behind a failed activation, however this module reports it."""
+        cause = None
+        if isinstance(exc, CmeError):
+            cause = esm_cause_of_cme(exc.code)
+        if cause is None and self.dialect.esm_report == "cnec":
+            self.channel.poll(0.0)
+            cause = self.esm_causes.pop(cid, None)
+        if cause is None:
+            cause = self.ceer_cause()
+        if cause is None:
+            return exc
+        return ActivationRejected(cid, cause, exc)
+
+    def ceer(self) -> str:
+        try:
+            rsp = self.channel.command("AT+CEER", prefix=("+CEER:", ""), timeout=10)
+        except (AtCommandError, CmeError):
+            return ""
+        return " ".join(unquote(x.replace("+CEER:", "").strip()) for x in rsp.lines)
+
+    def ceer_cause(self) -> int | None:
+        """An ESM cause number from +CEER text (`... cause 27`, `#27`, or its name)."""
+        text = self.ceer()
+        if not text:
+            return None
+        low = text.lower()
+        for token in low.replace("#", " #").replace(",", " ").replace(":", " ").split():
+            value = to_int(token.lstrip("#"))
+            if value is not None and value in ESM_CAUSES:
+                return value
+        for number, name in ESM_CAUSES.items():
+            if name.lower() in low:
+                return number
+        return None
+
+    def context_info(self, cid: int) -> ContextInfo:
+        """APN, addresses and DNS servers of an active context."""
+        info = None
+        try:
+            rsp = self.channel.command(build_command("+CGCONTRDP", cid), prefix="+CGCONTRDP:",
+                                       timeout=10)
+            info = parse_cgcontrdp(rsp.lines, cid)
+        except (AtCommandError, CmeError):
+            info = None
+        if info is None:
+            info = ContextInfo(cid)
+        if not info.addresses:
+            try:
+                rsp = self.channel.command(build_command("+CGPADDR", cid), prefix="+CGPADDR:",
+                                           timeout=10)
+                info.addresses = parse_cgpaddr(rsp.lines).get(cid, [])
+            except (AtCommandError, CmeError):
+                pass
+        return info
+
+    def context_infos(self, cids: list[int]) -> dict[int, ContextInfo]:
+        """ContextInfo for several active contexts with as few round trips as possible.
+
+        One bare `AT+CGCONTRDP` lists every active context; a bare `AT+CGPADDR`
+        fills addresses it left out; per-cid queries are the fallback for
+        modules that refuse the bare forms.
+        """
+        out: dict[int, ContextInfo] = {}
+        # SIM7080 service contexts live in the +CNCFG table, not in +CGDCONT's cids
+        vendor = [c for c in cids if c != self.default_cid and self._method(c) == "cnact"]
+        standard = [c for c in cids if c not in vendor]
+        dns: list[str] = []
+        try:
+            rsp = self.channel.command("AT+CGCONTRDP", prefix="+CGCONTRDP:", timeout=10)
+            for cid in standard:
+                info = parse_cgcontrdp(rsp.lines, cid)
+                if info is not None:
+                    out[cid] = info
+                    dns = dns or info.dns
+        except (AtCommandError, CmeError):
+            pass
+        if vendor:
+            stack = self.session.get("stack_addresses", {})
+            if any(c not in stack for c in vendor):
+                self._active_view("cnact")
+                stack = self.session.get("stack_addresses", {})
+            for cid in vendor:
+                out[cid] = ContextInfo(cid, addresses=list(stack.get(cid, [])), dns=list(dns))
+        for cid in cids:
+            out.setdefault(cid, ContextInfo(cid))
+        missing = [c for c in cids if not out[c].addresses]
+        if missing:
+            try:
+                rsp = self.channel.command("AT+CGPADDR", prefix="+CGPADDR:", timeout=10)
+                addrs = parse_cgpaddr(rsp.lines)
+                for cid in missing:
+                    out[cid].addresses = addrs.get(cid, [])
+            except (AtCommandError, CmeError):
+                for cid in missing:
+                    out[cid] = self.context_info(cid)
+        return out
+
+    def network_apn(self) -> str | None:
+        """The APN the network gave the default bearer, without the operator suffix."""
+        cid = self.default_cid
+        info = self.context_info(cid)
+        apn = info.apn
+        if not apn:
+            for ctx in self.contexts():
+                if ctx.cid == cid:
+                    apn = ctx.apn
+        if not apn:
+            return None
+        return apn_rules.strip_operator_id(apn)
+
+    def pco_dm_address(self) -> str | None:
+        """A DM address the network sent in an operator PCO container (FF00h..)."""
+        self.channel.poll(0.0)
+        for container in sorted(self.pco_values):
+            value = self.pco_values[container]
+            if value:
+                return value
+        return None
+
+    # -- URC hooks ---------------------------------------------------------------------
+
+    def _on_registration(self, urc: Urc) -> None:
+        reg = parse_registration(urc.line)
+        if reg is not None:
+            self._latest_reg[reg.domain] = reg
+
+    def _on_cnec(self, urc: Urc) -> None:
+        values = line_values(urc.line, "+CNEC_ESM:")
+        cause = to_int(values[0]) if values else None
+        cid = to_int(values[1]) if len(values) > 1 else None
+        if cause is not None:
+            self.esm_causes[cid if cid is not None else -1] = cause
+
+    def _on_pco(self, urc: Urc) -> None:
+        values = line_values(urc.line, self.dialect.pco_urc)
+        if len(values) < 2:
+            return
+        ident = to_int(values[0], 16) if not values[0].isdigit() else to_int(values[0])
+        text = values[-1].strip()
+        try:
+            decoded = bytes.fromhex(text).decode("utf-8")
+        except ValueError:
+            decoded = text
+        if ident is not None and decoded:
+            self.pco_values[ident] = decoded
+
+    @property
+    def sockets(self) -> Any:
+        """The dialect's DNS/socket adapter, or None where the module has none."""
+        if self._sockets is None and self.dialect.family:
+            from me_lib.modem.sockets import ADAPTERS
+
+            factory = ADAPTERS.get(self.dialect.family)
+            if factory is not None:
+                self._sockets = factory(self.channel)
+        return self._sockets
+
+    def wait(self, predicate: Callable[[], bool], timeout: float, poll: float = 1.0) -> bool:
+        """Poll `predicate` (URCs delivered in between) until true or `timeout` seconds."""
+        clock = self.channel.clock
+        deadline = clock() + timeout
+        while True:
+            if predicate():
+                return True
+            if clock() >= deadline:
+                return False
+            self.channel.poll(min(poll, max(0.0, deadline - clock())))
+
+
+def _cnact_up(urc: Urc, index: int) -> bool:
+    values = line_values(urc.line, "+APP PDP:")
+    return len(values) >= 2 and to_int(values[0]) == index and values[1].upper() == "ACTIVE"
+
+
+class ActivationRejected(MeLibError):
+    """The network refused a PDP activation with a 3GPP ESM cause."""
+
+    def __init__(self, cid: int, cause: int, error: MeLibError | None = None) -> None:
+        name = ESM_CAUSES.get(cause, "cause %d" % cause)
+        super().__init__("activation of cid %d rejected: ESM cause #%d %s" % (cid, cause, name))
+        self.cid = cid
+        self.cause = cause
+        self.cause_name = name
+        self.error = error

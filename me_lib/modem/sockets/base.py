@@ -1,0 +1,200 @@
+"""What every vendor socket adapter shares: the contract, budgets, typed errors.
+
+The DM reachability check runs on the modem's own IP stack, so each vendor
+family needs its own AT flow (modems.md §3). The flows differ, but the rules
+around them do not, and they live here so that each adapter only spells its
+commands:
+
+- one overall `timeout` per operation, measured on the channel's clock (the
+  simulator's virtual clock in tests), split across the commands and the
+  asynchronous results that make up the operation;
+- a socket that was opened is closed in `finally`, and a failing close never
+  hides the error that made us close;
+- stale URCs of an earlier, abandoned operation are dropped before a new one
+  starts, so a late `+QIOPEN: 0,0` cannot be taken for this operation's;
+- failures reach the caller as `ProvisionError`s of step "dm-reach" that say
+  what to check (name, server, PDP context), and AT-level trouble stays an
+  `AtError`.
+"""
+
+import ipaddress
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from me_lib.at import AtChannel, Urc
+from me_lib.at.fields import line_values
+from me_lib.errors import AtError, AtTimeout, MeLibError, ProvisionError
+
+log = logging.getLogger("me_lib.modem.sockets")
+
+STEP = "dm-reach"
+
+# A close runs after the budget may be spent; it gets its own short allowance.
+CLOSE_TIMEOUT = 10.0
+# Least time given to a single command, so a nearly spent budget still lets the
+# modem answer instead of failing on a timeout of a few milliseconds.
+MIN_COMMAND_TIMEOUT = 1.0
+
+
+class SocketAdapter(Protocol):
+    """The contract of docs/architecture.md ("Modem layer")."""
+
+    family: str
+
+    @property
+    def clock(self) -> Callable[[], float]: ...
+
+    def resolve(self, host: str, cid: int, timeout: float) -> list[str]: ...
+
+    def udp_request(self, ip: str, port: int, payload: bytes, cid: int,
+                    timeout: float) -> bytes: ...
+
+    def tcp_probe(self, ip: str, port: int, cid: int, timeout: float) -> None: ...
+
+
+class NameNotResolved(ProvisionError):
+    """The modem's DNS query for the DM server name failed or gave no address."""
+
+    def __init__(self, host: str, detail: str, code: int | None = None) -> None:
+        super().__init__(
+            STEP, "cannot resolve %r through the modem: %s" % (host, detail),
+            hint="check the DM server name in the profile, and that the PDP context is "
+                 "active and got DNS servers from the network (+CGCONTRDP)")
+        self.host = host
+        self.code = code
+
+
+class ConnectFailed(ProvisionError):
+    """The modem could not open a socket to the DM server (refused, unreachable, no PDP)."""
+
+    def __init__(self, target: str, detail: str, code: int | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(
+            STEP, "cannot open a socket to %s: %s" % (target, detail),
+            hint=hint or "check the DM server address and port, and that the APN routes "
+                         "to the DM platform")
+        self.target = target
+        self.code = code
+
+
+class NoAnswer(ProvisionError):
+    """Nothing came back within the time allowed (typed timeout of the reach step)."""
+
+    def __init__(self, target: str, detail: str, timeout: float) -> None:
+        super().__init__(
+            STEP, "no answer from %s within %.1f s: %s" % (target, timeout, detail),
+            hint="check that the DM server listens on that port and that the APN's "
+                 "firewall lets the traffic through; retry with a larger timeout on a "
+                 "slow network")
+        self.target = target
+        self.timeout = timeout
+
+
+def check_ip(ip: str) -> str:
+    """An IP literal (the adapters connect to addresses; `resolve` turns names into them)."""
+    try:
+        ipaddress.ip_address(ip)
+    except ValueError:
+        raise ConnectFailed(repr(ip), "not an IP address",
+                            hint="resolve the name first (adapter.resolve)") from None
+    return ip
+
+
+def check_port(port: int) -> int:
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ConnectFailed(repr(port), "port out of range 1..65535",
+                            hint="correct the DM server port in the profile")
+    return port
+
+
+def target_of(ip: str, port: int) -> str:
+    return ("[%s]:%d" if ":" in ip else "%s:%d") % (ip, port)
+
+
+def is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def urc_values(urc: Urc, prefix: str) -> list[str]:
+    """Unquoted fields of a URC after its prefix (tolerant of spaces and quotes)."""
+    return line_values(urc.line, prefix)
+
+
+class AdapterBase:
+    """Budget, stale-URC and close helpers over one `AtChannel`."""
+
+    family = "generic"
+
+    def __init__(self, channel: AtChannel) -> None:
+        self.channel = channel
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The channel's clock: virtual under the simulator, monotonic on hardware."""
+        return self.channel.clock
+
+    # -- time ---------------------------------------------------------------
+
+    def deadline(self, timeout: float) -> float:
+        if timeout <= 0:
+            raise NoAnswer("the modem", "timeout must be positive", timeout)
+        return self.channel.clock() + timeout
+
+    def left(self, deadline: float) -> float:
+        """Seconds left before `deadline` (0 when spent)."""
+        return max(0.0, deadline - self.channel.clock())
+
+    def budget(self, deadline: float, cap: float | None = None) -> float:
+        """Timeout for one command: what is left, at least MIN_COMMAND_TIMEOUT, at most cap."""
+        t = max(self.left(deadline), MIN_COMMAND_TIMEOUT)
+        return min(t, cap) if cap is not None else t
+
+    # -- URCs ---------------------------------------------------------------
+
+    def drain(self, prefix: str, match: Callable[[Urc], bool] | None = None) -> int:
+        """Drop queued URCs of an earlier operation; no bytes are exchanged."""
+        dropped = 0
+        while True:
+            try:
+                urc = self.channel.wait_urc(prefix, 0.0, match)
+            except AtTimeout:
+                return dropped
+            log.debug("%s: dropping stale URC %r", self.family, urc.line)
+            dropped += 1
+
+    def wait(self, prefix: str, deadline: float, match: Callable[[Urc], bool],
+             target: str, what: str, timeout: float) -> Urc:
+        """The asynchronous result of this operation, or NoAnswer when the budget ends."""
+        try:
+            return self.channel.wait_urc(prefix, self.left(deadline), match)
+        except AtTimeout:
+            raise NoAnswer(target, what, timeout) from None
+
+    # -- closing ------------------------------------------------------------
+
+    def close_quietly(self, command: str, failing: bool) -> None:
+        """Close a socket; errors are logged, and raised only when nothing else failed.
+
+        A close that fails after a successful exchange does not change the
+        answer we got, so it is logged rather than raised; one that fails while
+        another error propagates must not replace that error.
+        """
+        try:
+            self.channel.command(command, timeout=CLOSE_TIMEOUT)
+        except MeLibError as exc:
+            if failing:
+                log.debug("%s: %s failed while handling another error: %s",
+                          self.family, command, exc)
+            else:
+                log.warning("%s: %s failed: %s", self.family, command, exc)
+
+
+def cme_detail(exc: AtError) -> tuple[str, int | None]:
+    """Readable detail and numeric code of an AT error final."""
+    code = getattr(exc, "code", None)
+    return str(exc), code if isinstance(code, int) else None

@@ -1,0 +1,459 @@
+"""`provision()`: apply a profile to a modem, changing only what differs (DESIGN §5).
+
+Steps: start (sync, identify), SIM ready (busy back-off, PIN), plan, APN0 on
+the default bearer, registration (URCs and polling), attach, APN0 up with its
+IP and DNS, the DM server reached through the modem's own IP stack, then the
+service contexts. Each step is timed and its AT round trips and writes are
+counted, because on a battery device those are the cost.
+
+Failure policy: a 3GPP cause that means "this configuration is wrong" (#27
+unknown APN, #29 authentication, #33 not subscribed, #55, #66, ...) is
+reported by name and not retried; other failures back off exponentially
+(bounded); a modem reboot in the middle restarts the run from sync.
+"""
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from me_lib.at.cme import EMM_CAUSES
+from me_lib.errors import (
+    AtError,
+    AtTimeout,
+    MeLibError,
+    ModemRebooted,
+    PinBlocked,
+    ProvisionError,
+)
+from me_lib.modem.modem import ActivationRejected, Modem
+from me_lib.modem.registration import Registration
+from me_lib.profile import Bearer, Profile
+from me_lib.provision.ownership import Ownership
+from me_lib.provision.plan import ContextPlan, ModemState, Plan, auth_key, plan
+from me_lib.provision.result import ContextResult, DmResult, ProvisionResult, StepTiming
+
+log = logging.getLogger("me_lib.provision")
+
+# ESM causes that mean the profile or subscription is wrong: retrying cannot help.
+CONFIGURATION_CAUSES = (8, 27, 28, 29, 32, 33, 50, 51, 55, 65, 66, 112)
+# EMM causes for which the network will keep refusing this device.
+PERMANENT_EMM_CAUSES = (2, 3, 6, 7, 8, 11, 12, 13, 14, 15)
+
+Progress = Callable[[str, str, str], None]
+
+
+def _quiet(step: str, status: str, detail: str) -> None:
+    return None
+
+
+class _Run:
+    """Bookkeeping of one provision run: step timings, round trips, writes."""
+
+    def __init__(self, modem: Modem, progress: Progress) -> None:
+        self.modem = modem
+        self.progress = progress
+        self.result = ProvisionResult()
+        self.writes = 0
+        self._t0 = modem.channel.clock()
+        self._rt0 = modem.channel.round_trips
+        self._out0 = modem.channel.bytes_out
+        self._in0 = modem.channel.bytes_in
+
+    def begin(self, name: str, detail: str = "") -> tuple[str, float, int, int]:
+        self.progress(name, "start", detail)
+        return name, self.modem.channel.clock(), self.modem.channel.round_trips, self.writes
+
+    def end(self, mark: tuple[str, float, int, int], detail: str = "") -> None:
+        name, t0, rt0, w0 = mark
+        ch = self.modem.channel
+        self.result.steps.append(StepTiming(name, ch.clock() - t0, ch.round_trips - rt0,
+                                            self.writes - w0))
+        self.progress(name, "done", detail)
+
+    def finish(self) -> ProvisionResult:
+        ch = self.modem.channel
+        r = self.result
+        r.round_trips = ch.round_trips - self._rt0
+        r.writes = self.writes
+        r.bytes_out = ch.bytes_out - self._out0
+        r.bytes_in = ch.bytes_in - self._in0
+        r.seconds = ch.clock() - self._t0
+        return r
+
+
+def modem_key(modem: Modem) -> str:
+    ident = modem.ident
+    if ident is not None and ident.imei:
+        return "imei:" + ident.imei
+    return "port:" + modem.channel.name
+
+
+def provision(modem: Modem, profile: Profile, pin: str | None = None,
+              state_dir: str | Path | None = None, ownership: Ownership | None = None,
+              services: str = "eager", registration_timeout: float = 300.0,
+              reach_dm: bool = True, recheck_dm: bool = False, probe_timeout: float = 10.0,
+              progress: Progress | None = None, max_reboots: int = 3,
+              force_pin: bool = False) -> ProvisionResult:
+    """Make the modem match `profile`; returns a ProvisionResult (see module docstring).
+
+    services: "eager" activates every service context now, "on-demand" only
+    defines them. A second call on a provisioned modem sends no write command.
+    """
+    if services not in ("eager", "on-demand"):
+        raise ProvisionError("arguments", "services must be 'eager' or 'on-demand'")
+    if ownership is None:
+        path = Path(state_dir) / "contexts.json" if state_dir is not None else None
+        ownership = Ownership(path)
+    attempts = 0
+    while True:
+        run = _Run(modem, progress or _quiet)
+        try:
+            _provision_once(run, modem, profile, pin, ownership, services,
+                            registration_timeout, reach_dm, recheck_dm, probe_timeout,
+                            force_pin)
+            result = run.finish()
+            result.notes.extend(ownership.notes)
+            return result
+        except ModemRebooted as exc:
+            attempts += 1
+            log.warning("modem rebooted during provisioning (%s); starting again", exc.banner)
+            modem.reset_session()
+            if attempts > max_reboots:
+                raise ProvisionError("start", "the modem rebooted %d times while being "
+                                     "provisioned" % attempts,
+                                     hint="check its power supply and firmware") from exc
+            (progress or _quiet)("restart", "start", "modem rebooted (%s)" % exc.banner)
+
+
+def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
+                    ownership: Ownership, services: str, registration_timeout: float,
+                    reach_dm: bool, recheck_dm: bool, probe_timeout: float,
+                    force_pin: bool) -> None:
+    result = run.result
+    result.profile = profile.to_dict()
+    if not modem.started:
+        mark = run.begin("start")
+        ident = modem.start()
+        modem.enable_events()
+        run.end(mark, "%s %s (%s)" % (ident.manufacturer, ident.model, modem.dialect.name))
+    if modem.ident is not None:
+        result.modem = dict(modem.ident.to_dict(), dialect=modem.dialect.name)
+
+    mark = run.begin("sim")
+    wait_sim_ready(modem, pin, force_pin)
+    run.end(mark, "ready")
+
+    mark = run.begin("plan")
+    key = modem_key(modem)
+    the_plan = make_plan(modem, profile, ownership)
+    run.end(mark, "%d change(s)" % the_plan.writes)
+
+    mark = run.begin("apn0", profile.apn0.apn or "(network-provided)")
+    _apply_apn0(run, modem, the_plan.apn0, ownership, key)
+    run.end(mark, the_plan.apn0.action)
+
+    mark = run.begin("register")
+    reg = _registered_now(modem)
+    if reg is None:
+        if modem.functionality() != 1:
+            run.writes += 1
+            modem.set_functionality(1)
+        reg = wait_registered(modem, registration_timeout, lambda d: run.progress(
+            "register", "wait", d))
+    result.registration = "%s %s" % (reg.domain, reg.state)
+    run.end(mark, result.registration)
+
+    mark = run.begin("attach")
+    # EPS registration is an attach (the default bearer is up); GPRS/3G needs +CGATT.
+    if reg.domain != "CEREG" and not modem.attached():
+        run.writes += 1
+        modem.attach()
+        if not modem.wait(modem.attached, 60.0, poll=2.0):
+            raise ProvisionError("attach", "registered but not attached (+CGATT: 0)",
+                                 hint="the network refuses packet service for this SIM")
+    run.end(mark, "attached")
+
+    writes_at_plan = run.writes
+    active: set[int] = set(modem.session.get("active", set()))
+
+    def current_active() -> set[int]:
+        nonlocal active, writes_at_plan
+        if run.writes != writes_at_plan:
+            active = modem.active_cids()
+            writes_at_plan = run.writes
+        return active
+
+    mark = run.begin("apn0-up")
+    apn0 = _bring_up(run, modem, the_plan.apn0, None, current_active())
+    result.contexts.append(apn0)
+    run.end(mark, apn0.state)
+
+    if reach_dm and profile.dm is not None and apn0.state == "active":
+        mark = run.begin("dm", "%s:%d" % (profile.dm.host, profile.dm.effective_port))
+        result.dm = reach(modem, profile, the_plan.apn0.cid, probe_timeout, recheck_dm)
+        run.end(mark, _dm_summary(result.dm))
+
+    mark = run.begin("services")
+    for item in the_plan.services:
+        ctx = _service(run, modem, item, ownership, key, services, current_active())
+        result.contexts.append(ctx)
+    for cid in the_plan.release:
+        run.writes += 1
+        modem.command("AT+CGDCONT=%d" % cid)
+        ownership.release(key, cid)
+    up = [c.cid for c in result.contexts if c.state == "active"]
+    if up:
+        infos = modem.context_infos(up)
+        for ctx in result.contexts:
+            info = infos.get(ctx.cid)
+            if info is not None and ctx.state == "active":
+                ctx.addresses = info.addresses
+                ctx.dns = info.dns
+                ctx.network_apn = info.apn
+    run.end(mark, "%d context(s)" % len(the_plan.services))
+
+
+def make_plan(modem: Modem, profile: Profile, ownership: Ownership) -> Plan:
+    """The plan for `profile` on `modem` right now (what `--dry-run` prints)."""
+    contexts = modem.contexts()
+    cids = modem.cached("cids", lambda: modem.context_cids(profile.apn0.pdp_type))
+    state = ModemState(contexts, cids, modem.default_cid, ownership.owned(modem_key(modem)))
+    return plan(profile, state)
+
+
+# -- SIM ------------------------------------------------------------------------------
+
+
+def wait_sim_ready(modem: Modem, pin: str | None, force_pin: bool = False,
+                   timeout: float = 60.0) -> None:
+    """SIM READY, backing off while it is busy, entering the PIN when one is needed."""
+    clock = modem.channel.clock
+    deadline = clock() + timeout
+    delay = 0.5
+    pin_sent = False
+    while True:
+        state = modem.sim_state()
+        if state == "READY":
+            return
+        if state in ("BUSY", "NOT READY"):
+            if clock() >= deadline:
+                raise ProvisionError("sim", "the SIM stayed busy for %.0f s" % timeout,
+                                     hint="check the SIM is seated; power-cycle the modem")
+            modem.channel.poll(delay)
+            delay = min(delay * 2, 8.0)
+            continue
+        if state == "SIM PIN" and not pin_sent:
+            if pin is None:
+                raise ProvisionError("sim", "the SIM asks for its PIN",
+                                     hint="set the PIN in the environment (ME_LIB_PIN) or a "
+                                     "file (--pin-file); it is never taken from argv")
+            _check_pin_tries(modem, force_pin)
+            modem.enter_pin(pin)
+            pin_sent = True
+            continue
+        if state == "SIM PIN":
+            raise ProvisionError("sim", "the PIN was accepted but the SIM still asks for it")
+        if state in ("SIM PUK", "SIM PUK2"):
+            raise PinBlocked("the SIM is blocked and asks for its PUK")
+        raise ProvisionError("sim", "the SIM is in state %r" % state,
+                             hint="insert a working SIM; other locks need the operator")
+
+
+def _check_pin_tries(modem: Modem, force: bool) -> None:
+    """Never spend a PIN try when fewer than two are left (the next wrong one may block)."""
+    retries = modem.pin_retries()
+    if retries is None:
+        if force:
+            return
+        raise PinBlocked("cannot read how many PIN tries are left, so the PIN is not sent",
+                         None)
+    if retries < 2 and not force:
+        raise PinBlocked("only %d PIN try left: not risking it" % retries, retries)
+
+
+# -- APN0, registration ------------------------------------------------------------------
+
+
+def _apply_apn0(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership,
+                key: str) -> None:
+    if not item.writes:
+        return
+    bearer = item.bearer
+    radio_cycled = False
+    if item.action == "define":
+        if modem.dialect.default_apn_change_needs_radio_off and modem.functionality() == 1:
+            run.writes += 1
+            modem.set_functionality(modem.dialect.radio_off_cfun)
+            radio_cycled = True
+        run.writes += 1
+        modem.define_context(item.cid, bearer.pdp_type, bearer.apn)
+    if item.write_auth:
+        run.writes += 1
+        modem.set_auth(item.cid, bearer.auth, bearer.username, bearer.password)
+    if radio_cycled:
+        run.writes += 1
+        modem.set_functionality(1)
+    ownership.record(key, item.cid, {"apn": bearer.apn, "pdp_type": bearer.pdp_type,
+                                     "auth": auth_key(bearer), "role": "apn0"})
+
+
+def _registered_now(modem: Modem) -> Registration | None:
+    """One read of the packet domain the module reports first; None unless registered."""
+    for domain in modem.dialect.registration_domains:
+        if domain == "CREG":
+            continue
+        reg = modem.registration(domain)
+        if reg is not None and reg.registered:
+            return reg
+        if reg is not None:
+            return None
+    return None
+
+
+def wait_registered(modem: Modem, timeout: float,
+                    status: Callable[[str], None] | None = None) -> Registration:
+    """Registered (home or roaming) in a packet domain, by URC and by polling all three."""
+    clock = modem.channel.clock
+    deadline = clock() + timeout
+    poll_every = 5.0
+    next_poll = clock()
+    best: Registration | None = None
+    while True:
+        latest = modem.latest_registrations()
+        if clock() >= next_poll:
+            latest.update(modem.registrations())
+            next_poll = clock() + poll_every
+        for domain in ("CEREG", "C5GREG", "CGREG"):
+            reg = latest.get(domain)
+            if reg is not None and reg.registered:
+                return reg
+        for reg in latest.values():
+            if reg.stat == 3:
+                cause = reg.reject_cause
+                name = EMM_CAUSES.get(cause) if cause is not None else None
+                raise ProvisionError("register", "registration denied by the network",
+                                     cause, name,
+                                     hint="the SIM is not allowed on this network; "
+                                     "contact the operator" if cause in PERMANENT_EMM_CAUSES
+                                     else "the network may allow it later")
+            best = reg
+        if clock() >= deadline:
+            raise ProvisionError("register", "not registered after %.0f s (last: %s)" % (
+                timeout, best.state if best else "no report"),
+                hint="check coverage, antenna and that the SIM's network is available")
+        if status is not None and best is not None:
+            status("%s %s" % (best.domain, best.state))
+        modem.channel.poll(min(1.0, max(0.0, deadline - clock())))
+
+
+# -- contexts ------------------------------------------------------------------------------
+
+
+def _bring_up(run: _Run, modem: Modem, item: ContextPlan, mode: str | None,
+              active: set[int]) -> ContextResult:
+    ctx = ContextResult(item.role, item.name, item.cid, item.bearer.apn, item.bearer.pdp_type)
+    ctx.action = item.action
+    if mode == "on-demand":
+        ctx.state = "on-demand"
+        return ctx
+    try:
+        if item.cid not in active:
+            run.writes += 1
+            _activate_with_backoff(modem, item.cid, item.bearer)
+        ctx.state = "active"
+    except ActivationRejected as exc:
+        ctx.state = "failed"
+        ctx.cause = exc.cause
+        ctx.error = "ESM cause #%d %s" % (exc.cause, exc.cause_name)
+    except ModemRebooted:
+        raise
+    except AtError as exc:
+        ctx.state = "failed"
+        ctx.error = str(exc)
+    return ctx
+
+
+def _activate_with_backoff(modem: Modem, cid: int, bearer: Bearer, attempts: int = 3,
+                           delay: float = 2.0) -> None:
+    for attempt in range(attempts):
+        try:
+            modem.activate(cid, bearer)
+            return
+        except ActivationRejected as exc:
+            if exc.cause in CONFIGURATION_CAUSES or attempt == attempts - 1:
+                raise
+            log.info("activation of cid %d: cause #%d, retrying in %.0f s", cid, exc.cause,
+                     delay)
+        except AtTimeout:
+            if attempt == attempts - 1:
+                raise
+        modem.channel.poll(delay)
+        delay *= 2
+
+
+def _service(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership, key: str,
+             mode: str, active: set[int]) -> ContextResult:
+    bearer = item.bearer
+    if item.action == "define":
+        run.writes += 1
+        modem.define_context(item.cid, bearer.pdp_type, bearer.apn)
+    if item.write_auth:
+        run.writes += 1
+        modem.set_auth(item.cid, bearer.auth, bearer.username, bearer.password)
+    if item.writes:
+        ownership.record(key, item.cid, {"apn": bearer.apn, "pdp_type": bearer.pdp_type,
+                                         "auth": auth_key(bearer), "role": "service"})
+    return _bring_up(run, modem, item, mode, active)
+
+
+# -- DM server --------------------------------------------------------------------------------
+
+
+def reach(modem: Modem, profile: Profile, cid: int, timeout: float,
+          recheck: bool = False) -> DmResult:
+    """Resolve and probe the first DM server through the modem's IP stack."""
+    server = profile.dm
+    assert server is not None
+    dm = DmResult(server.host, server.effective_port, server.effective_protocol,
+                  server.transport)
+    memo = modem.session.get("dm")
+    if not recheck and isinstance(memo, DmResult) and (memo.host, memo.port) == (dm.host,
+                                                                                  dm.port):
+        memo.detail = "reached earlier in this session"
+        return memo
+    adapter = modem.sockets
+    if adapter is None:
+        dm.detail = ("%s has no IP stack of its own: reach the DM server through the host "
+                     "(PPP or a network interface)" % modem.dialect.name)
+        return dm
+    from me_lib.provision import probe
+
+    dm.via = "modem:" + modem.dialect.family
+    try:
+        if server.host_is_ip:
+            dm.ip = server.host
+        else:
+            addrs = adapter.resolve(server.host, cid, timeout)
+            if not addrs:
+                raise ProvisionError("dm-reach", "%s did not resolve" % server.host)
+            dm.ip = addrs[0]
+        if server.transport == "udp":
+            dm.rtt = probe.coap_ping(adapter, dm.ip, dm.port, cid, timeout,
+                                     clock=modem.channel.clock)
+        else:
+            dm.rtt = probe.tcp_reach(adapter, dm.ip, dm.port, cid, timeout,
+                                     clock=modem.channel.clock)
+        dm.reachable = True
+        modem.session["dm"] = dm
+    except ModemRebooted:
+        raise
+    except MeLibError as exc:
+        dm.detail = str(exc)
+    return dm
+
+
+def _dm_summary(dm: DmResult) -> str:
+    if dm.reachable:
+        return "%s (%s) in %.0f ms" % (dm.host, dm.ip, (dm.rtt or 0) * 1000)
+    return "not reached: " + dm.detail
+

@@ -1,0 +1,172 @@
+"""Planning: what the modem must change so that its contexts match the profile.
+
+The plan is computed from the profile and what the modem already has, before
+anything is written, so `--dry-run` can show it and a second run on a
+provisioned modem finds nothing to do. Rules (DESIGN §5, modems.md §0.5-6):
+
+- APN0 goes on the default-bearer context (cid 1, 0 on nRF91): on LTE the
+  attach *is* that context's activation. A context whose APN matches APN0
+  without the `.mncXXX.mccYYY.gprs` suffix the network appends is adopted.
+- A service APN reuses a context that already has its APN, else takes a cid
+  the library owns from an earlier run, else the first free cid from
+  `+CGDCONT=?` (undefined first, then a predefined empty, inactive one).
+- Contexts the library did not create are never changed or deleted; the
+  default-bearer context is the one exception, because APN0 belongs there.
+"""
+
+from typing import Any
+
+from me_lib.errors import ProvisionError
+from me_lib.modem.parsers import PdpContext
+from me_lib.profile import Bearer, Profile
+
+
+class ModemState:
+    """What the plan needs to know about the modem right now."""
+
+    def __init__(self, contexts: list[PdpContext], cids: list[int], default_cid: int,
+                 owned: dict[int, dict[str, Any]] | None = None) -> None:
+        self.contexts = {c.cid: c for c in contexts}
+        self.cids = cids
+        self.default_cid = default_cid
+        #: cid -> {"apn", "pdp_type", "auth"} for contexts this library wrote earlier
+        self.owned = dict(owned or {})
+
+
+class ContextPlan:
+    """One bearer's context and what to do about it."""
+
+    def __init__(self, role: str, bearer: Bearer, cid: int, action: str, reason: str,
+                 write_auth: bool) -> None:
+        self.role = role                  # "apn0" | "service"
+        self.bearer = bearer
+        self.cid = cid
+        self.action = action              # "keep" | "define"
+        self.reason = reason
+        self.write_auth = write_auth
+
+    @property
+    def writes(self) -> bool:
+        return self.action == "define" or self.write_auth
+
+    @property
+    def name(self) -> str:
+        if self.role == "apn0":
+            return "APN0"
+        return ",".join(self.bearer.services) or self.bearer.apn
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "name": self.name, "cid": self.cid, "apn": self.bearer.apn,
+                "pdp_type": self.bearer.pdp_type, "action": self.action,
+                "write_auth": self.write_auth, "reason": self.reason}
+
+    def __repr__(self) -> str:
+        return "ContextPlan(%s cid %d %s: %s)" % (self.name, self.cid, self.action, self.reason)
+
+
+class Plan:
+    """Every bearer's context plan plus the owned contexts to release."""
+
+    def __init__(self, items: list[ContextPlan], release: list[int]) -> None:
+        self.items = items
+        self.release = release
+
+    @property
+    def apn0(self) -> ContextPlan:
+        return self.items[0]
+
+    @property
+    def services(self) -> list[ContextPlan]:
+        return self.items[1:]
+
+    @property
+    def writes(self) -> int:
+        return sum(1 for i in self.items if i.action == "define") + sum(
+            1 for i in self.items if i.write_auth) + len(self.release)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"contexts": [i.to_dict() for i in self.items], "release": self.release,
+                "writes": self.writes}
+
+
+def auth_key(bearer: Bearer) -> str:
+    """What identifies the applied authentication, without keeping the password."""
+    if bearer.auth == "none":
+        return "none"
+    import hashlib
+
+    digest = hashlib.sha256(("%s\0%s" % (bearer.username or "", bearer.password or ""))
+                            .encode()).hexdigest()[:16]
+    return "%s:%s" % (bearer.auth, digest)
+
+
+def _matches(ctx: PdpContext | None, bearer: Bearer) -> bool:
+    if ctx is None:
+        return False
+    if bearer.apn == "":
+        return True               # network-provided: whatever the network gave is right
+    return bearer.same_apn(ctx.apn) and _same_type(ctx.pdp_type, bearer.pdp_type)
+
+
+def _same_type(have: str, want: str) -> bool:
+    return have.upper().replace("-", "") == want.upper().replace("-", "") or have == ""
+
+
+def _auth_needed(state: ModemState, cid: int, bearer: Bearer, defining: bool) -> bool:
+    key = auth_key(bearer)
+    owned = state.owned.get(cid)
+    if owned is not None:
+        return bool(owned.get("auth", "none") != key)
+    return key != "none" or (defining and cid in state.owned)
+
+
+def plan(profile: Profile, state: ModemState) -> Plan:
+    """The context plan for `profile` on a modem in `state` (see the module docstring)."""
+    items: list[ContextPlan] = []
+    dcid = state.default_cid
+    current = state.contexts.get(dcid)
+    apn0 = profile.apn0
+    if _matches(current, apn0):
+        items.append(ContextPlan("apn0", apn0, dcid, "keep",
+                                 "default bearer already has APN %r" % (
+                                     current.apn if current else ""),
+                                 _auth_needed(state, dcid, apn0, False)))
+    else:
+        items.append(ContextPlan("apn0", apn0, dcid, "define",
+                                 "default bearer has %r" % (current.apn if current else None),
+                                 apn0.auth != "none"))
+    taken = {dcid}
+    for bearer in profile.service_bearers:
+        cid, action, reason = _service_cid(state, bearer, taken)
+        taken.add(cid)
+        items.append(ContextPlan("service", bearer, cid, action, reason,
+                                 _auth_needed(state, cid, bearer, action == "define")
+                                 if action == "keep" else bearer.auth != "none"))
+    release = sorted(c for c in state.owned if c not in taken and c != dcid
+                     and c in state.contexts)
+    return Plan(items, release)
+
+
+def _service_cid(state: ModemState, bearer: Bearer, taken: set[int]) -> tuple[int, str, str]:
+    # 1. a context that already carries this APN (ours or the user's: same thing)
+    for cid in sorted(state.contexts):
+        ctx = state.contexts[cid]
+        if cid not in taken and bearer.apn and _matches(ctx, bearer):
+            return cid, "keep", "cid %d already has APN %r" % (cid, ctx.apn)
+    # 2. a cid we own from an earlier run (its APN changed with the profile)
+    for cid in sorted(state.owned):
+        if cid not in taken and cid != state.default_cid:
+            return cid, "define", "our cid %d from an earlier profile" % cid
+    # 3. the first free cid the modem accepts
+    for cid in state.cids:
+        if cid not in taken and cid != state.default_cid and cid not in state.contexts:
+            return cid, "define", "free cid %d" % cid
+    for cid in state.cids:
+        spare = state.contexts.get(cid)
+        if (cid not in taken and cid != state.default_cid and spare is not None
+                and not spare.apn and not spare.active):
+            return cid, "define", "predefined empty cid %d" % cid
+    raise ProvisionError("plan", "no free context for APN %r: every cid the modem offers "
+                         "(%s) is in use by contexts this library did not create" % (
+                             bearer.apn, ",".join(str(c) for c in state.cids)),
+                         hint="free a context on the modem or drop a service from the profile")

@@ -1,0 +1,98 @@
+"""What `provision()` returns: the DM server it reached, each context, per-step costs."""
+
+from typing import Any
+
+
+class DmResult:
+    """How the DM server was reached (or why it was not)."""
+
+    def __init__(self, host: str, port: int, protocol: str, transport: str) -> None:
+        self.host = host
+        self.port = port
+        self.protocol = protocol
+        self.transport = transport
+        self.ip: str | None = None
+        self.rtt: float | None = None
+        self.reachable = False
+        self.via = ""            # "modem:quectel", "host", or "" when not checked
+        self.detail = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"host": self.host, "ip": self.ip, "port": self.port, "protocol": self.protocol,
+                "transport": self.transport, "reachable": self.reachable,
+                "rtt_ms": None if self.rtt is None else round(self.rtt * 1000, 2),
+                "via": self.via, "detail": self.detail}
+
+
+class ContextResult:
+    """One bearer's context after provisioning."""
+
+    def __init__(self, role: str, name: str, cid: int, apn: str, pdp_type: str) -> None:
+        self.role = role
+        self.name = name
+        self.cid = cid
+        self.apn = apn
+        self.pdp_type = pdp_type
+        self.action = "keep"
+        self.state = "defined"      # defined | active | on-demand | failed
+        self.addresses: list[str] = []
+        self.dns: list[str] = []
+        self.network_apn = ""
+        self.error = ""
+        self.cause: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "name": self.name, "cid": self.cid, "apn": self.apn,
+                "pdp_type": self.pdp_type, "action": self.action, "state": self.state,
+                "ip": self.addresses, "dns": self.dns, "network_apn": self.network_apn,
+                "error": self.error, "cause": self.cause}
+
+
+class StepTiming:
+    def __init__(self, name: str, seconds: float, round_trips: int, writes: int) -> None:
+        self.name = name
+        self.seconds = seconds
+        self.round_trips = round_trips
+        self.writes = writes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.name, "seconds": round(self.seconds, 3),
+                "round_trips": self.round_trips, "writes": self.writes}
+
+
+class ProvisionResult:
+    """The outcome of one `provision()` run."""
+
+    def __init__(self) -> None:
+        self.dm: DmResult | None = None
+        self.contexts: list[ContextResult] = []
+        self.steps: list[StepTiming] = []
+        self.notes: list[str] = []
+        self.registration = ""
+        self.modem: dict[str, str] = {}
+        self.profile: dict[str, Any] = {}
+        self.round_trips = 0
+        self.writes = 0
+        self.bytes_out = 0
+        self.bytes_in = 0
+        self.seconds = 0.0
+
+    @property
+    def ok(self) -> bool:
+        dm_ok = self.dm is None or self.dm.reachable or self.dm.via == ""
+        return dm_ok and all(c.state != "failed" for c in self.contexts)
+
+    def context(self, name: str) -> ContextResult | None:
+        for ctx in self.contexts:
+            if ctx.name == name or name in ctx.name.split(","):
+                return ctx
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "modem": self.modem, "registration": self.registration,
+                "dm": self.dm.to_dict() if self.dm else None,
+                "contexts": [c.to_dict() for c in self.contexts],
+                "steps": [s.to_dict() for s in self.steps], "round_trips": self.round_trips,
+                "writes": self.writes, "bytes_out": self.bytes_out, "bytes_in": self.bytes_in,
+                "seconds": round(self.seconds, 3), "notes": self.notes,
+                "profile": self.profile}
