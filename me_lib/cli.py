@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 # Modules that contribute subcommands, in the order `--help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
+    "me_lib.commands.read_cmd",
+    "me_lib.commands.provision_cmd",
     "me_lib.demo",
     "me_lib.sim.card_cli",
     "me_lib.sim.modem_cli",

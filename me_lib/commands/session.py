@@ -1,0 +1,46 @@
+"""Opening a device from command-line arguments: the modem port or a PC/SC reader."""
+
+import argparse
+from pathlib import Path
+
+from me_lib.commands.secrets import add_pin_arguments, pin_from
+from me_lib.errors import MeLibError
+from me_lib.modem import Modem
+from me_lib.provision import wait_sim_ready
+from me_lib.store import default_state_dir
+
+
+def add_device_arguments(parser: argparse.ArgumentParser, reader: bool = False) -> None:
+    parser.add_argument("--modem", metavar="URL",
+                        help="pyserial URL or device path (/dev/ttyUSB2, socket://h:p, "
+                        "rfc2217://h:p, sim://default)")
+    if reader:
+        parser.add_argument("--reader", metavar="N",
+                            help="PC/SC reader index or name (reads the card directly)")
+    parser.add_argument("--baud", type=int, default=115200)
+    parser.add_argument("--dialect", help="force a dialect instead of identifying the module")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="device config file (TOML) for the 'file' source")
+    parser.add_argument("--state-dir", type=Path, default=None, metavar="DIR",
+                        help="where the last good profile and our contexts are kept "
+                        "(default $ME_LIB_STATE_DIR or ~/.local/state/me_lib)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    add_pin_arguments(parser)
+
+
+def state_dir(args: argparse.Namespace) -> Path:
+    return Path(args.state_dir) if args.state_dir is not None else default_state_dir()
+
+
+def open_modem(args: argparse.Namespace) -> Modem:
+    if not args.modem:
+        raise MeLibError("no modem given", "pass --modem URL (e.g. --modem sim://default)")
+    modem = Modem.open(args.modem, baudrate=args.baud, dialect=args.dialect)
+    try:
+        modem.start()
+        modem.enable_events()
+        wait_sim_ready(modem, pin_from(args))
+    except BaseException:
+        modem.close()
+        raise
+    return modem

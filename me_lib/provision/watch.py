@@ -1,0 +1,180 @@
+"""`watch()`: keep the device provisioned while the world changes under it.
+
+Events it reacts to (DESIGN §5 step 9):
+- REFRESH from the card (the dialect's URCs: `+CUSATP`, `+QUSIM`, `+UUSIMSTAT`):
+  the card files may have changed over the air; the profile is read again and
+  only what differs is re-provisioned; a new ICCID/IMSI is a profile switch;
+- `+CGEV` deactivation or detach: the context comes back up;
+- loss of registration: wait for coverage, then check and repair;
+- a reboot banner: the modem lost its state; start again from sync.
+
+A corrupt EF.DMCFG read after a REFRESH keeps the last good profile (the
+sources chain falls back to the cache and says so in the profile's notes).
+Errors are recorded on the event and watching goes on; only a closed port
+ends it.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from me_lib.at import Rebooted, Urc
+from me_lib.errors import MeLibError, PortClosed
+from me_lib.modem.modem import Modem
+from me_lib.modem.parsers import parse_cgev
+from me_lib.modem.registration import parse_registration
+from me_lib.profile import Profile
+from me_lib.provision.flow import provision, wait_registered
+from me_lib.provision.ownership import Ownership
+from me_lib.provision.result import ProvisionResult
+
+log = logging.getLogger("me_lib.provision")
+
+_DEACT_EVENTS = ("NW PDN DEACT", "ME PDN DEACT", "NW DEACT", "ME DEACT", "NW DETACH",
+                 "ME DETACH")
+
+
+class WatchEvent:
+    """What happened and what the watcher did about it."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        self.kind = kind          # refresh | profile-switch | deactivated | coverage | reboot
+        self.detail = detail
+        self.result: ProvisionResult | None = None
+        self.profile: Profile | None = None
+        self.error: str = ""
+
+    def describe(self) -> str:
+        text = "%s (%s)" % (self.kind, self.detail)
+        if self.error:
+            return text + ": " + self.error
+        if self.result is not None:
+            text += ": %d writes, %d AT round trips" % (self.result.writes,
+                                                        self.result.round_trips)
+        if self.profile is not None and self.profile.notes:
+            text += "; " + "; ".join(self.profile.notes)
+        return text
+
+    def __repr__(self) -> str:
+        return "WatchEvent(%s)" % self.describe()
+
+
+class _Inbox:
+    """URC callbacks only record; the watch loop acts, in the caller's thread."""
+
+    def __init__(self, modem: Modem) -> None:
+        self.items: list[tuple[str, str]] = []
+        self.modem = modem
+
+    def urc(self, urc: Urc) -> None:
+        line = urc.line
+        up = line.upper()
+        if up.startswith("+CGEV:"):
+            event, cid = parse_cgev(line)
+            if event in _DEACT_EVENTS:
+                self.items.append(("deactivated", "%s %s" % (event, "" if cid is None else cid)))
+            return
+        if up.startswith(("+CEREG:", "+CGREG:", "+C5GREG:")):
+            reg = parse_registration(line)
+            if reg is not None and not reg.registered and reg.stat in (0, 2, 3, 4):
+                self.items.append(("coverage", "%s %s" % (reg.domain, reg.state)))
+            return
+        self.items.append(("refresh", line))
+
+    def reboot(self, ev: Rebooted) -> None:
+        self.items.append(("reboot", ev.banner))
+
+
+def watch(modem: Modem, profile_reader: Callable[[], Profile],
+          profile: Profile | None = None, ownership: Ownership | None = None,
+          pin: str | None = None, duration: float | None = None,
+          max_events: int | None = None, on_event: Callable[[WatchEvent], None] | None = None,
+          registration_timeout: float = 600.0, **provision_args: Any) -> list[WatchEvent]:
+    """React to card, network and modem events until `duration` (modem clock) or
+    `max_events` handled; returns the events with what was done."""
+    inbox = _Inbox(modem)
+    ch = modem.channel
+    prefixes = (*tuple(modem.dialect.refresh_urcs), "+CGEV:", "+CEREG:", "+CGREG:", "+C5GREG:")
+    for prefix in prefixes:
+        ch.subscribe(prefix, inbox.urc)
+    ch.on_reboot(inbox.reboot)
+    ownership = ownership or Ownership(None)
+    handled: list[WatchEvent] = []
+    deadline = None if duration is None else ch.clock() + duration
+    current = profile
+    iccid = _iccid(modem)
+    try:
+        while deadline is None or ch.clock() < deadline:
+            if max_events is not None and len(handled) >= max_events:
+                break
+            wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - ch.clock()))
+            ch.poll(wait)
+            if not inbox.items:
+                continue
+            kinds = {k for k, _ in inbox.items}
+            detail = "; ".join(d for _, d in inbox.items)
+            inbox.items.clear()
+            kind = _most_drastic(kinds)
+            event = WatchEvent(kind, detail)
+            try:
+                current, iccid = _handle(modem, event, current, iccid, profile_reader,
+                                         ownership, pin, registration_timeout, provision_args)
+            except PortClosed:
+                raise
+            except MeLibError as exc:
+                event.error = str(exc)
+                log.warning("watch: %s", event.describe())
+            inbox.items.clear()      # what our own repair caused is not a new event
+            handled.append(event)
+            if on_event is not None:
+                on_event(event)
+    finally:
+        for prefix in prefixes:
+            ch.unsubscribe(prefix, inbox.urc)
+    return handled
+
+
+def _most_drastic(kinds: set[str]) -> str:
+    for kind in ("reboot", "refresh", "coverage", "deactivated"):
+        if kind in kinds:
+            return kind
+    return sorted(kinds)[0]
+
+
+def _iccid(modem: Modem) -> str | None:
+    try:
+        return str(modem.identity().iccid)
+    except MeLibError:
+        return None
+
+
+def _handle(modem: Modem, event: WatchEvent, current: Profile | None, iccid: str | None,
+            profile_reader: Callable[[], Profile], ownership: Ownership, pin: str | None,
+            registration_timeout: float,
+            provision_args: dict[str, Any]) -> tuple[Profile | None, str | None]:
+    if event.kind == "reboot":
+        modem.reset_session()
+    if event.kind in ("reboot", "refresh"):
+        modem.forget_card()
+        if not modem.started:
+            modem.start()
+            modem.enable_events()
+        from me_lib.provision.flow import wait_sim_ready
+
+        wait_sim_ready(modem, pin)
+        new_iccid = _iccid(modem)
+        if iccid is not None and new_iccid is not None and new_iccid != iccid:
+            event.kind = "profile-switch"
+            event.detail += "; ICCID %s -> %s" % (iccid, new_iccid)
+        iccid = new_iccid
+        fresh = profile_reader()
+        event.profile = fresh
+        current = fresh
+    elif event.kind == "coverage":
+        wait_registered(modem, registration_timeout)
+    if current is None:
+        current = profile_reader()
+        event.profile = current
+    event.result = provision(modem, current, pin=pin, ownership=ownership,
+                             registration_timeout=registration_timeout, **provision_args)
+    return current, iccid

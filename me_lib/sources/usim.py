@@ -1,0 +1,144 @@
+"""Source `usim`: EF.DMCFG (DESIGN §4), the MNO's own statement of the whole profile.
+
+EF.DMCFG answers every field: its bearer list *is* the service list, so an
+EF.DMCFG with APN0 only answers "no service bearers" rather than leaving
+the field to EF_ACL or the config file.
+
+A torn OTA update (CRC mismatch: `ProfileIntegrityError`) or a file that does
+not decode (`DecodeError`, or a value the codec refuses) must not leave the
+device without a profile, nor half-apply a new one: the source answers with
+the last good profile cached for the card's ICCID, and says so in a note. A
+good read refreshes that cache entry. Values are validated one by one, so one
+bad service bearer costs that service only.
+"""
+
+from me_lib.card import path as card_path
+from me_lib.codec import dmcfg
+from me_lib.errors import DecodeError, FileNotFound, ProfileError
+from me_lib.profile import Bearer, DmServer, Profile
+from me_lib.sources.base import (
+    Partial,
+    ServerEntry,
+    SourceContext,
+    entries_of,
+    invalid_note,
+    place_servers,
+    reason,
+)
+from me_lib.sources.cache import ORIGIN as CACHE_ORIGIN
+
+ORIGIN = "usim:EF.DMCFG"
+
+
+def _bearer(b: dmcfg.Bearer) -> Bearer:
+    pdn = b.pdn_type if b.pdn_type is not None else dmcfg.PDN_IP
+    return Bearer(b.apn, dmcfg.PDN_AT_NAMES.get(pdn, "#%d" % pdn),
+                  dmcfg.name_of(dmcfg.AUTH_TYPES, b.auth) or "none",
+                  b.username, b.password, b.services)
+
+
+def _server(s: dmcfg.DmServer) -> DmServer:
+    return DmServer(s.address, s.port, dmcfg.name_of(dmcfg.PROTOCOLS, s.protocol), 0,
+                    dmcfg.name_of(dmcfg.ADDRESS_KINDS, s.kind))
+
+
+def partial_from_dmcfg(cfg: dmcfg.DmConfig, origin: str = ORIGIN,
+                       name: str = "usim") -> Partial:
+    """Every value of a decoded EF.DMCFG through the profile validators."""
+    part = Partial(origin, servers=[], service_bearers=[], sequence=cfg.sequence)
+    assert part.servers is not None and part.service_bearers is not None
+    for i, raw in enumerate(cfg.bearers):
+        what = "APN0" if i == 0 else "service bearer %d" % i
+        try:
+            bearer = _bearer(raw)
+        except ProfileError as exc:
+            part.notes.append(invalid_note(name, what, raw.apn, exc))
+            continue
+        if i == 0:
+            part.apn0 = bearer
+        else:
+            part.service_bearers.append(bearer)
+    for raw_server in cfg.servers:
+        try:
+            server = _server(raw_server)
+        except ProfileError as exc:
+            part.notes.append(invalid_note(name, "DM server", raw_server.address, exc))
+            continue
+        on = cfg.bearers[raw_server.bearer_index].apn if raw_server.bearer_index else None
+        part.servers.append(ServerEntry(server, on))
+    if not part.servers and cfg.servers:
+        part.servers = None  # every server was invalid: let another source answer
+    return part
+
+
+def profile_of(part: Partial) -> Profile | None:
+    """The partial as a whole profile (what the cache keeps), None without APN0."""
+    if part.apn0 is None:
+        return None
+    bearers = [part.apn0, *(part.service_bearers or [])]
+    notes: list[str] = []
+    try:
+        return Profile(place_servers(part.servers or [], bearers, notes), bearers,
+                       {"dm_servers": part.origin, "apn0": part.origin,
+                        "service_bearers": part.origin}, part.sequence, notes)
+    except ProfileError:
+        return None
+
+
+def partial_from_profile(profile: Profile, origin: str) -> Partial:
+    return Partial(origin, entries_of(profile.servers, profile.bearers), profile.apn0,
+                   profile.service_bearers, profile.sequence, list(profile.notes))
+
+
+class UsimSource:
+    """EF.DMCFG on the USIM, with the per-ICCID cache behind it."""
+
+    name = "usim"
+
+    def read(self, ctx: SourceContext) -> Partial:
+        usim = ctx.usim()
+        try:
+            cfg = usim.read_dmcfg()
+        except FileNotFound:
+            return Partial(ORIGIN, notes=["usim: the card has no EF.DMCFG (%s)"
+                                          % card_path.to_hex(usim.dmcfg_path)])
+        except (ProfileError, DecodeError) as exc:
+            return self._fallback(ctx, exc)
+        if cfg is None:
+            return Partial(ORIGIN, notes=["usim: EF.DMCFG is not provisioned (all FF)"])
+        part = partial_from_dmcfg(cfg)
+        self._remember(ctx, part)
+        return part
+
+    def _remember(self, ctx: SourceContext, part: Partial) -> None:
+        if ctx.cache is None:
+            return
+        ident = ctx.identity()
+        profile = profile_of(part)
+        if ident is None or profile is None:
+            return
+        try:
+            ctx.cache.put(ident.iccid, profile)
+        except ProfileError as exc:
+            part.notes.append("usim: could not update the profile cache: %s" % reason(exc))
+
+    def _fallback(self, ctx: SourceContext, exc: ProfileError | DecodeError) -> Partial:
+        why = reason(exc)
+        if ctx.cache is None:
+            return Partial(ORIGIN, notes=["usim: EF.DMCFG torn/corrupt (%s); no profile "
+                                          "cache configured, asking the other sources" % why])
+        ident = ctx.identity()
+        if ident is None:
+            return Partial(ORIGIN, notes=["usim: EF.DMCFG torn/corrupt (%s); the ICCID is "
+                                          "unknown, so the cache cannot be used" % why])
+        cached, notes = ctx.cache.get(ident.iccid)
+        if cached is None:
+            notes.append("usim: EF.DMCFG torn/corrupt (%s); no good profile cached for "
+                         "ICCID %s, asking the other sources" % (why, ident.iccid))
+            return Partial(ORIGIN, notes=notes)
+        part = partial_from_profile(cached, CACHE_ORIGIN)
+        seq = "none" if cached.sequence is None else str(cached.sequence)
+        part.notes = [*notes, "usim: EF.DMCFG torn/corrupt (%s); using the last good profile "
+                      "cached for ICCID %s (sequence %s)" % (why, ident.iccid, seq),
+                      *part.notes]
+        return part
