@@ -28,31 +28,6 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _scenario_with_port(scenario: str, port: int, workdir: Path) -> str:
-    """A copy of the scenario whose card names the DM server on `port`.
-
-    Only used when the well-known CoAP port is taken on this machine.
-    """
-    from me_lib.sim.card_profile import PROFILES_DIR
-    from me_lib.sim.modem.scenario import SCENARIO_DIR
-
-    scen_path = Path(scenario) if scenario.endswith(".toml") else SCENARIO_DIR / (
-        scenario + ".toml")
-    text = scen_path.read_text(encoding="utf-8")
-    card_line = next((ln for ln in text.splitlines() if ln.strip().startswith("card")), None)
-    card_name = card_line.split("=", 1)[1].strip().strip('"') if card_line else "default"
-    card_path = PROFILES_DIR / (card_name + ".toml")
-    card_text = card_path.read_text(encoding="utf-8").replace(
-        "port = %d" % DEFAULT_DM_PORT, "port = %d" % port)
-    new_card = workdir / "card.toml"
-    new_card.write_text(card_text, encoding="utf-8")
-    new_lines = [('card = "%s"' % new_card) if ln.strip().startswith("card") else ln
-                 for ln in text.splitlines()]
-    new_scen = workdir / "scenario.toml"
-    new_scen.write_text("\n".join(new_lines) + "\n", encoding="utf-8")
-    return str(new_scen)
-
-
 def run(args: argparse.Namespace) -> int:
     from me_lib.commands.output import StepPrinter
     from me_lib.modem import Modem
@@ -68,8 +43,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             server = DmServer(DEFAULT_DM_PORT)
         except OSError:
+            from me_lib.sim.scenario_files import derive
+
             server = DmServer(0)
-            scenario = _scenario_with_port(scenario, server.port, workdir)
+            scenario = derive(workdir, scenario, dm_port=server.port)
         with server:
             url = "sim://%s?speed=%g" % (scenario, args.speed)
             if not args.json:

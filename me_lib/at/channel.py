@@ -44,6 +44,18 @@ RebootCallback = Callable[[Rebooted], None]
 _READ_SLICE = 0.02
 
 
+def _real_seconds(port: Any) -> Callable[[float], float]:
+    """Converts the channel clock's seconds into real seconds (identity on real ports).
+
+    The simulator's virtual clock can run 1000x faster than real time; a read
+    that blocks for 20 real ms would then let 20 virtual seconds pass.
+    """
+    fn = getattr(getattr(port, "clock", None), "to_real", None)
+    if callable(fn):
+        return fn  # type: ignore[no-any-return]
+    return lambda seconds: seconds
+
+
 def _port_clock(port: Any) -> Callable[[], float] | None:
     clock = getattr(port, "clock", None)
     if clock is None:
@@ -64,6 +76,7 @@ class AtChannel:
         self.port = port
         self.engine = engine if engine is not None else AtEngine()
         self.clock: Callable[[], float] = clock or _port_clock(port) or time.monotonic
+        self._to_real = _real_seconds(port) if clock is None else (lambda seconds: seconds)
         self.name = name or str(getattr(port, "port", None) or getattr(port, "name", "port"))
         self.max_consecutive_timeouts = max_consecutive_timeouts
         self.round_trips = 0
@@ -211,12 +224,20 @@ class AtChannel:
                     return result
                 if self._closed_reason is not None:
                     raise PortClosed(self._closed_reason, self.engine.pending_command)
+                wait = self._until_timer()
                 if self._reader is not None:
-                    self._io.wait(_READ_SLICE)
+                    self._io.wait(min(_READ_SLICE, self._to_real(wait)))
                     events = self.engine.tick(self.clock())
                     self._handle(events)
                     continue
-            self._pump(_READ_SLICE)
+            self._pump(wait)
+
+    def _until_timer(self) -> float:
+        """Clock seconds until the engine's next timer (capped; 0 when already due)."""
+        due = self.engine.next_timer()
+        if due is None:
+            return 3600.0
+        return max(0.0, due - self.clock())
 
     # -- URCs --------------------------------------------------------------------
 
@@ -239,13 +260,14 @@ class AtChannel:
         while True:
             if self._reader is None and self._cmd_lock.acquire(blocking=False):
                 try:
-                    self._pump(min(_READ_SLICE, max(0.0, deadline - self.clock())))
+                    self._pump(max(0.0, deadline - self.clock()))
                 finally:
                     self._cmd_lock.release()
             elif self._reader is not None:
                 with self._io:
                     if not self._queue:
-                        self._io.wait(min(_READ_SLICE, max(0.0, deadline - self.clock())))
+                        self._io.wait(min(_READ_SLICE, self._to_real(
+                            max(0.0, deadline - self.clock()))))
             delivered = self._dispatch_queue()
             if delivered or self.clock() >= deadline:
                 return delivered
@@ -260,6 +282,7 @@ class AtChannel:
         up = prefix.upper()
         self.engine.add_urc_prefix(prefix)
         deadline = self.clock() + timeout
+        reboots_before = self.reboots
         while True:
             with self._io:
                 for item in list(self._queue):
@@ -272,7 +295,10 @@ class AtChannel:
                     found = None
                 if found is None and self._closed_reason is not None:
                     raise PortClosed(self._closed_reason)
-                reboot = next((x for x in self._queue if isinstance(x, Rebooted)), None)
+                reboot = None
+                if self.reboots != reboots_before:
+                    reboot = next((x for x in reversed(self._queue)
+                                   if isinstance(x, Rebooted)), None)
             if found is not None:
                 self._deliver(found)
                 return found
@@ -283,10 +309,18 @@ class AtChannel:
                 raise AtTimeout("URC " + prefix, timeout)
             if self._reader is None:
                 with self._cmd_lock:
-                    self._pump(min(_READ_SLICE, deadline - now))
+                    self._pump(deadline - now)
             else:
                 with self._io:
-                    self._io.wait(min(_READ_SLICE, deadline - now))
+                    self._io.wait(min(_READ_SLICE, self._to_real(deadline - now)))
+
+    def discard_reboots(self) -> int:
+        """Drop queued reboot reports (the caller has just re-initialised the modem)."""
+        with self._io:
+            stale = [x for x in self._queue if isinstance(x, Rebooted)]
+            for item in stale:
+                self._queue.remove(item)
+        return len(stale)
 
     def pending_urcs(self) -> list[Urc]:
         with self._io:
@@ -329,7 +363,7 @@ class AtChannel:
     def _reader_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                self._pump(_READ_SLICE)
+                self._pump(self._until_timer())
             except PortClosed:
                 return
             if self._reader_dispatch:
@@ -354,15 +388,17 @@ class AtChannel:
             self.trace("tx", data, self.clock())
 
     def _read(self, wait: float) -> bytes:
+        """Whatever the port has, waiting at most `wait` clock seconds for a first byte."""
         port = self.port
         try:
             waiting = getattr(port, "in_waiting", 0) or 0
             if waiting:
                 return bytes(port.read(waiting))
-            if wait <= 0:
+            real = min(_READ_SLICE, self._to_real(wait))
+            if real <= 0:
                 return b""
             try:
-                port.timeout = wait
+                port.timeout = max(real, 0.0001)
             except Exception:
                 pass
             return bytes(port.read(1) or b"")

@@ -185,6 +185,19 @@ class AtEngine:
     def data_mode(self) -> bool:
         return self._data_mode
 
+    def next_timer(self) -> float | None:
+        """The earliest time at which `tick()` could report something (None: no timer)."""
+        times = []
+        pend = self._pending
+        if pend is not None:
+            if pend.deadline is not None:
+                times.append(pend.deadline)
+            if pend.grace_since is not None and pend.no_final_grace is not None:
+                times.append(pend.grace_since + pend.no_final_grace)
+        if self._settling is not None:
+            times.append(self._last_rx + self._settle_for)
+        return min(times) if times else None
+
     def leave_data_mode(self) -> None:
         """The caller escaped data mode (`+++`, DTR): parse lines again."""
         self._data_mode = False

@@ -99,6 +99,8 @@ class Modem:
         """Sync, echo off, numeric errors, identify the module and pick its dialect."""
         ch = self.channel
         ch.sync()
+        # reboots seen before this (re)initialisation are what it answers
+        ch.discard_reboots()
         ch.command("ATE0")
         try:
             ch.command("AT+CMEE=1")

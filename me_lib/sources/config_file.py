@@ -256,7 +256,7 @@ class _Reader:
         self.part = part
         self.base = config.path.parent
 
-    def _where(self, key: str) -> str | None:
+    def table_with(self, key: str) -> str | None:
         for name in self.names:
             if key in self.config.tables[name]:
                 return name
@@ -266,7 +266,7 @@ class _Reader:
         self.part.notes.append(invalid_note("file", what, value, exc))
 
     def apn0(self) -> None:
-        name = self._where("apn0")
+        name = self.table_with("apn0")
         if name is None:
             return
         raw = self.config.tables[name]["apn0"]
@@ -278,7 +278,7 @@ class _Reader:
 
     def services(self) -> dict[str, str]:
         """Fill service_bearers; return service name -> APN for `dm` bearer references."""
-        name = self._where("services")
+        name = self.table_with("services")
         if name is None:
             return {}
         raw_list = self.config.tables[name]["services"]
@@ -312,7 +312,7 @@ class _Reader:
         return {svc: b.apn for b in bearers for svc in b.services}
 
     def servers(self, service_apns: dict[str, str]) -> None:
-        name = self._where("dm")
+        name = self.table_with("dm")
         if name is None:
             return
         raw_list = self.config.tables[name]["dm"]
@@ -346,9 +346,9 @@ def partial_from_config(config: DeviceConfig, ident: IdentityLike | None,
     reader = _Reader(config, names, os.environ if env is None else env, part)
     reader.apn0()
     reader.servers(reader.services())
-    used = ["%s from [%s]" % (field, reader._where(key)) for field, key in
+    used = ["%s from [%s]" % (field, reader.table_with(key)) for field, key in
             (("dm_servers", "dm"), ("apn0", "apn0"), ("service_bearers", "services"))
-            if reader._where(key) is not None]
+            if reader.table_with(key) is not None]
     if used:
         part.notes.append("file: %s of %s" % (", ".join(used), config.path))
     return part

@@ -1,0 +1,122 @@
+"""The provisioning flow end to end, on the simulator, for every dialect."""
+
+import pytest
+
+from me_lib.errors import PinBlocked, ProvisionError
+from me_lib.provision import provision, wait_sim_ready
+from me_lib.sources import read_profile
+
+from .conftest import ALL_DIALECTS, SOCKET_DIALECTS, Trace, sim_of
+
+
+def start(modem, pin=None):
+    modem.start()
+    modem.enable_events()
+    wait_sim_ready(modem, pin)
+    return read_profile(modem)
+
+
+@pytest.mark.parametrize("dialect", ALL_DIALECTS)
+def test_fresh_modem_then_rerun_writes_nothing(dialect, world, ownership, dm_server):
+    modem = world(dialect)
+    profile = start(modem)
+    assert profile.origins["apn0"] == "usim:EF.DMCFG"
+    first = provision(modem, profile, ownership=ownership)
+    assert first.ok, (first.dm.to_dict() if first.dm else None,
+                      [(c.name, c.error) for c in first.contexts])
+    assert [c.state for c in first.contexts] == ["active"] * 3
+    assert [c.apn for c in first.contexts] == ["dm.operator.example", "telemetry.example",
+                                              "fota.example"]
+    assert all(c.addresses for c in first.contexts)
+    assert first.writes > 0
+    if dialect == "generic":
+        assert first.dm is not None and first.dm.via == "" and not first.dm.reachable
+    else:
+        assert first.dm is not None and first.dm.reachable, first.dm.to_dict()
+        assert first.dm.ip == "127.0.0.1" and dm_server.pings == 1
+    trace = Trace(modem)
+    second = provision(modem, profile, ownership=ownership)
+    assert second.ok
+    assert second.writes == 0 and trace.writes() == []
+    assert second.round_trips <= 6, trace.lines
+    assert [c.addresses for c in second.contexts] == [c.addresses for c in first.contexts]
+
+
+def test_users_own_context_is_kept(world, ownership):
+    modem = world("quectel-bg96")
+    profile = start(modem)
+    modem.command('AT+CGDCONT=2,"IP","user.private"')
+    result = provision(modem, profile, ownership=ownership)
+    assert result.ok
+    contexts = {c.cid: c.apn for c in modem.contexts()}
+    assert contexts[2] == "user.private"
+    assert 2 not in [c.cid for c in result.contexts]
+
+
+def test_apn_rejected_with_27_is_named_and_not_retried(world, ownership):
+    modem = world("reject-27")
+    profile = start(modem)
+    trace = Trace(modem)
+    result = provision(modem, profile, ownership=ownership)
+    fota = result.context("fota")
+    assert fota is not None and fota.state == "failed"
+    assert fota.cause == 27 and "missing or unknown APN" in fota.error
+    assert not result.ok
+    assert result.context("telemetry").state == "active"
+    activations = [x for x in trace.lines if x.startswith("AT+QIACT=%d" % fota.cid)]
+    assert len(activations) == 1, activations
+
+
+def test_sim_busy_then_ready(world, ownership):
+    modem = world("busy-sim")
+    modem.start()
+    trace = Trace(modem)
+    wait_sim_ready(modem, None)
+    assert trace.lines.count("AT+CPIN?") >= 2     # busy first, then ready
+    result = provision(modem, read_profile(modem), ownership=ownership, reach_dm=False)
+    assert result.ok, result.to_dict()
+
+
+def test_pin_required_from_the_caller(world, ownership):
+    modem = world("pin")
+    modem.start()
+    with pytest.raises(ProvisionError) as err:
+        wait_sim_ready(modem, None)
+    assert "PIN" in str(err.value) and "environment" in str(err.value)
+    wait_sim_ready(modem, "1234")
+    assert modem.sim_state() == "READY"
+    result = provision(modem, read_profile(modem), ownership=ownership, reach_dm=False)
+    assert result.ok, result.to_dict()
+
+
+def test_pin_never_risked_with_one_try_left(world):
+    modem = world("pin")
+    modem.start()
+    for wrong in ("0000", "1111"):
+        with pytest.raises(Exception):
+            modem.enter_pin(wrong)
+    assert modem.pin_retries() == 1
+    with pytest.raises(PinBlocked):
+        wait_sim_ready(modem, "1234")
+
+
+@pytest.mark.parametrize("dialect", ["quectel-bg96", "generic"])
+def test_modem_reboot_mid_flow_restarts_from_sync(dialect, world, ownership):
+    modem = world(dialect)
+    profile = start(modem)
+    sim_of(modem).add_fault("reboot", command="+CGCONTRDP", times=1)
+    result = provision(modem, profile, ownership=ownership)
+    assert result.ok, result.to_dict()
+    assert modem.channel.reboots >= 1
+    assert [c.state for c in result.contexts] == ["active"] * 3
+
+
+@pytest.mark.parametrize("dialect", SOCKET_DIALECTS)
+def test_dm_server_down_is_reported_not_raised(dialect, world, ownership, dm_server):
+    modem = world(dialect)
+    profile = start(modem)
+    dm_server.stop()
+    result = provision(modem, profile, ownership=ownership, probe_timeout=3.0)
+    assert result.dm is not None and not result.dm.reachable and result.dm.detail
+    assert not result.ok
+    assert [c.state for c in result.contexts] == ["active"] * 3
