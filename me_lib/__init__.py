@@ -22,4 +22,26 @@ def _register_url_handlers() -> None:
 
 _register_url_handlers()
 
-__all__ = ["MeLibError", "__version__"]
+# The public surface of DESIGN §3, imported on first use so that `import me_lib`
+# stays light (and portable modules never pull in CPython-only ones).
+_LAZY = {
+    "Modem": "me_lib.modem.modem",
+    "Profile": "me_lib.profile",
+    "provision": "me_lib.provision.flow",
+    "read_profile": "me_lib.sources.chain",
+    "watch": "me_lib.provision.watch",
+    "apply_service_apns": "me_lib.sources.dm_platform",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError("module 'me_lib' has no attribute %r" % name)
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = ["MeLibError", "Modem", "Profile", "__version__", "apply_service_apns", "provision",
+           "read_profile", "watch"]

@@ -80,13 +80,11 @@ def run(args: argparse.Namespace) -> int:
 def provision_from_card(modem: Any, workdir: Path, printer: Any, out: Any,
                         as_json: bool) -> Any:
     from me_lib.commands.output import profile_table, result_table
-    from me_lib.provision import provision, wait_sim_ready
+    from me_lib.provision import provision
     from me_lib.provision.ownership import Ownership
     from me_lib.sources import read_profile
 
-    modem.start()
-    modem.enable_events()
-    wait_sim_ready(modem, None)
+    modem.ready()
     profile = read_profile(modem, cache=workdir / "profile-cache.json")
     if not as_json:
         out.write("profile read from the USIM:\n")

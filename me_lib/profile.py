@@ -173,6 +173,8 @@ class Profile:
         self.origins = dict(origins or {})
         self.sequence = sequence
         self.notes = list(notes)
+        #: ICCID of the card the profile was read from (set by read_profile)
+        self.iccid: str | None = None
         if not self.bearers:
             raise ProfileMissing("no APN0: no source gave a bearer",
                                  "provision EF.DMCFG, EF_ACL or a device config file")

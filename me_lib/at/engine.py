@@ -30,7 +30,9 @@ from me_lib.at.fields import prefix_of, split_fields, to_int
 from me_lib.at.timeouts import timeout_for
 from me_lib.at.urc import (
     BOOT_BANNERS,
+    BOOT_SEQUENCE_SECONDS,
     DEFAULT_URC_PREFIXES,
+    FOLLOW_UP_BANNERS,
     URC_LINES,
     is_response_shape,
 )
@@ -169,6 +171,7 @@ class AtEngine:
         self._skip_space = False
         self._payload_echo = b""
         self._data_mode = False
+        self._last_banner_at: float | None = None
 
     # -- state ---------------------------------------------------------------
 
@@ -532,7 +535,13 @@ class AtEngine:
         if pend is not None:
             pend.fresh = False
         if stripped in self.banners:
-            self._rebooted(stripped, events)
+            last = self._last_banner_at
+            self._last_banner_at = self._now
+            if (stripped in FOLLOW_UP_BANNERS and last is not None
+                    and self._now - last <= BOOT_SEQUENCE_SECONDS):
+                events.append(Urc(stripped, stripped))     # the same boot, progressing
+            else:
+                self._rebooted(stripped, events)
             return
         if (pend is not None and pend.awaiting_prompt and len(stripped) == 1
                 and stripped in pend.prompt_chars):

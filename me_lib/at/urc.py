@@ -32,6 +32,12 @@ URC_LINES = ("RING", "SMS DONE", "PB DONE", "POWERED DOWN", "NORMAL POWER DOWN",
 BOOT_BANNERS = ("RDY", "APP RDY", "^SYSSTART", "+SYSSTART", "SMS Ready", "Ready",
                 "*ATREADY: 1", "#SYSSTART")
 
+# Banners that also come *later in the same boot* (Quectel RDY ... APP RDY, SIMCom
+# RDY ... SMS Ready, seconds apart): after another banner they are progress, not a
+# second reboot; alone (SIM800 autobauding prints no RDY) they are a reboot.
+FOLLOW_UP_BANNERS = ("APP RDY", "SMS Ready")
+BOOT_SEQUENCE_SECONDS = 60.0
+
 
 def _decimal(field: str) -> int | None:
     f = field.strip()

@@ -6,7 +6,6 @@ from pathlib import Path
 from me_lib.commands.secrets import add_pin_arguments, pin_from
 from me_lib.errors import MeLibError
 from me_lib.modem import Modem
-from me_lib.provision import wait_sim_ready
 from me_lib.store import default_state_dir
 
 
@@ -35,11 +34,10 @@ def state_dir(args: argparse.Namespace) -> Path:
 def open_modem(args: argparse.Namespace) -> Modem:
     if not args.modem:
         raise MeLibError("no modem given", "pass --modem URL (e.g. --modem sim://default)")
-    modem = Modem.open(args.modem, baudrate=args.baud, dialect=args.dialect)
+    modem = Modem.open(args.modem, baudrate=args.baud, dialect=args.dialect,
+                       pin=pin_from(args))
     try:
-        modem.start()
-        modem.enable_events()
-        wait_sim_ready(modem, pin_from(args))
+        modem.ready()
     except BaseException:
         modem.close()
         raise

@@ -7,14 +7,22 @@ the decisions (what to define, when to wait, what to retry) belong to
 """
 
 import logging
+import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from me_lib.at import AtChannel, Urc, build_command
 from me_lib.at.cme import ESM_CAUSES, esm_cause_of_cme
 from me_lib.at.fields import line_values, to_int, unquote
 from me_lib.codec import apn_rules
-from me_lib.errors import AtCommandError, AtError, CmeError, MeLibError
+from me_lib.errors import (
+    AtCommandError,
+    AtError,
+    CmeError,
+    MeLibError,
+    PinBlocked,
+    ProvisionError,
+)
 from me_lib.modem.dialects import GENERIC, Dialect, by_name, match_dialect
 from me_lib.modem.parsers import (
     ContextInfo,
@@ -27,6 +35,9 @@ from me_lib.modem.parsers import (
     parse_cpin,
 )
 from me_lib.modem.registration import Registration, parse_registration
+
+if TYPE_CHECKING:
+    from me_lib.card.usim import Identity, Usim
 
 log = logging.getLogger("me_lib.modem")
 
@@ -58,14 +69,17 @@ class Identification:
 class Modem:
     """One cellular module reached through an AT channel."""
 
-    def __init__(self, channel: AtChannel, dialect: Dialect | str | None = None) -> None:
+    def __init__(self, channel: AtChannel, dialect: Dialect | str | None = None,
+                 pin: str | None = None) -> None:
         self.channel = channel
+        #: the SIM PIN, when the card needs one: given, or $ME_LIB_PIN (never logged)
+        self.pin = pin if pin is not None else (os.environ.get("ME_LIB_PIN") or None)
         self.dialect: Dialect = by_name(dialect) if isinstance(dialect, str) else (
             dialect or GENERIC)
         self._forced_dialect = dialect is not None
         self.ident: Identification | None = None
         self.crsm_cache: dict[str, dict[str, str]] = {}
-        self._usim: Any = None
+        self._usim: Usim | None = None
         self._sockets: Any = None
         self.pco_values: dict[int, str] = {}
         self.esm_causes: dict[int, int] = {}
@@ -78,8 +92,8 @@ class Modem:
 
     @classmethod
     def open(cls, url: str, baudrate: int = 115200, dialect: Dialect | str | None = None,
-             **serial_kwargs: Any) -> "Modem":
-        return cls(AtChannel.open(url, baudrate=baudrate, **serial_kwargs), dialect)
+             pin: str | None = None, **serial_kwargs: Any) -> "Modem":
+        return cls(AtChannel.open(url, baudrate=baudrate, **serial_kwargs), dialect, pin)
 
     def close(self) -> None:
         self.channel.close()
@@ -119,6 +133,7 @@ class Modem:
             ch.subscribe(self.dialect.pco_urc, self._on_pco)
         self._started = True
         log.info("modem %s -> dialect %s", ident, self.dialect.name)
+        self.enable_events()
         return ident
 
     @property
@@ -205,6 +220,56 @@ class Modem:
                           "the module answered OK without +CPIN:; check the SIM slot")
         return state
 
+    def wait_sim_ready(self, pin: str | None = None, force_pin: bool = False,
+                       timeout: float = 60.0) -> None:
+        """SIM READY, backing off while it is busy, entering the PIN when one is needed.
+
+        `pin` defaults to the one given to the Modem (or $ME_LIB_PIN). The PIN is
+        never sent when fewer than two tries are left, unless `force_pin`.
+        """
+        pin = pin if pin is not None else self.pin
+        clock = self.channel.clock
+        deadline = clock() + timeout
+        delay = 0.5
+        pin_sent = False
+        while True:
+            state = self.sim_state()
+            if state == "READY":
+                return
+            if state in ("BUSY", "NOT READY"):
+                if clock() >= deadline:
+                    raise ProvisionError("sim", "the SIM stayed busy for %.0f s" % timeout,
+                                         hint="check the SIM is seated; power-cycle the modem")
+                self.channel.poll(delay)
+                delay = min(delay * 2, 8.0)
+                continue
+            if state == "SIM PIN" and not pin_sent:
+                if pin is None:
+                    raise ProvisionError("sim", "the SIM asks for its PIN",
+                                         hint="set it in the environment (ME_LIB_PIN) or a "
+                                         "file (--pin-file); it is never taken from argv")
+                retries = self.pin_retries()
+                if not force_pin and (retries is None or retries < 2):
+                    raise PinBlocked("only %s PIN tries left: the PIN is not sent" % (
+                        "an unknown number of" if retries is None else retries), retries)
+                self.enter_pin(pin)
+                pin_sent = True
+                continue
+            if state == "SIM PIN":
+                raise ProvisionError("sim", "the PIN was accepted but the SIM still asks for it")
+            if state in ("SIM PUK", "SIM PUK2"):
+                raise PinBlocked("the SIM is blocked and asks for its PUK")
+            raise ProvisionError("sim", "the SIM is in state %r" % state,
+                                 hint="insert a working SIM; other locks need the operator")
+
+    def ready(self) -> None:
+        """Started, events on, SIM READY: what reading the card needs."""
+        if not self._started:
+            self.start()
+        if not self.session.get("sim_ready"):
+            self.wait_sim_ready()
+            self.session["sim_ready"] = True
+
     def enter_pin(self, pin: str) -> None:
         if not pin.isdigit() or not 4 <= len(pin) <= 8:
             raise MeLibError("the PIN must be 4 to 8 digits",
@@ -231,9 +296,12 @@ class Modem:
             return None
         return state.retries
 
-    def usim(self) -> Any:
-        """The card through this modem: `Usim` over AT+CRSM, with the dialect's quirks."""
+    def usim(self) -> "Usim":
+        """The card through this modem: files over AT+CRSM (with the dialect's quirks),
+        other applications (the LwM2M PKCS#15 one) over AT+CCHO/+CGLA."""
+        self.ready()
         if self._usim is None:
+            from me_lib.card.cgla import CglaOpener
             from me_lib.card.crsm import CrsmAccess
             from me_lib.card.usim import Usim
 
@@ -241,14 +309,15 @@ class Modem:
                                   self.ident.revision if self.ident else "?")
             if self.dialect.crsm_seed and modem_id not in self.crsm_cache:
                 self.crsm_cache[modem_id] = dict(self.dialect.crsm_seed)
-            self._usim = Usim(CrsmAccess(self.channel, modem_id, cache=self.crsm_cache))
+            self._usim = Usim(CrsmAccess(self.channel, modem_id, cache=self.crsm_cache),
+                              apps=CglaOpener(self.channel))
         return self._usim
 
     def forget_card(self) -> None:
         """After REFRESH or a profile switch: nothing read from the card is current."""
         self._usim = None
 
-    def identity(self) -> Any:
+    def identity(self) -> "Identity":
         return self.usim().identity()
 
     def imsi(self) -> str:
@@ -344,6 +413,13 @@ class Modem:
                                  timeout=10)
             return
         self.channel.command(build_command("+CGDCONT", cid, pdp_type, apn), timeout=10)
+
+    def undefine_context(self, cid: int) -> None:
+        if cid != self.default_cid and self.dialect.service_activation == "cnact":
+            self.channel.command(build_command("+CNCFG", self._cnact_index(cid), 1, ""),
+                                 timeout=10)
+            return
+        self.channel.command(build_command("+CGDCONT", cid), timeout=10)
 
     def set_auth(self, cid: int, auth: str, username: str | None,
                  password: str | None) -> None:

@@ -1,8 +1,8 @@
 """Plan and apply: reconcile contexts, attach, reach the DM server, services, watch."""
 
-from me_lib.provision.flow import make_plan, provision, wait_registered, wait_sim_ready
+from me_lib.provision.flow import make_plan, provision, wait_registered
 from me_lib.provision.plan import ModemState, Plan, plan
 from me_lib.provision.result import ContextResult, DmResult, ProvisionResult
 
 __all__ = ["ContextResult", "DmResult", "ModemState", "Plan", "ProvisionResult", "make_plan",
-           "plan", "provision", "wait_registered", "wait_sim_ready"]
+           "plan", "provision", "wait_registered"]

@@ -22,7 +22,6 @@ from me_lib.errors import (
     AtTimeout,
     MeLibError,
     ModemRebooted,
-    PinBlocked,
     ProvisionError,
 )
 from me_lib.modem.modem import ActivationRejected, Modem
@@ -134,13 +133,12 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
     if not modem.started:
         mark = run.begin("start")
         ident = modem.start()
-        modem.enable_events()
         run.end(mark, "%s %s (%s)" % (ident.manufacturer, ident.model, modem.dialect.name))
     if modem.ident is not None:
         result.modem = dict(modem.ident.to_dict(), dialect=modem.dialect.name)
 
     mark = run.begin("sim")
-    wait_sim_ready(modem, pin, force_pin)
+    modem.wait_sim_ready(pin, force_pin)
     run.end(mark, "ready")
 
     mark = run.begin("plan")
@@ -198,8 +196,11 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
         ctx = _service(run, modem, item, ownership, key, services, current_active())
         result.contexts.append(ctx)
     for cid in the_plan.release:
+        if cid in current_active():
+            run.writes += 1
+            modem.deactivate(cid)
         run.writes += 1
-        modem.command("AT+CGDCONT=%d" % cid)
+        modem.undefine_context(cid)
         ownership.release(key, cid)
     up = [c.cid for c in result.contexts if c.state == "active"]
     if up:
@@ -219,56 +220,6 @@ def make_plan(modem: Modem, profile: Profile, ownership: Ownership) -> Plan:
     cids = modem.cached("cids", lambda: modem.context_cids(profile.apn0.pdp_type))
     state = ModemState(contexts, cids, modem.default_cid, ownership.owned(modem_key(modem)))
     return plan(profile, state)
-
-
-# -- SIM ------------------------------------------------------------------------------
-
-
-def wait_sim_ready(modem: Modem, pin: str | None, force_pin: bool = False,
-                   timeout: float = 60.0) -> None:
-    """SIM READY, backing off while it is busy, entering the PIN when one is needed."""
-    clock = modem.channel.clock
-    deadline = clock() + timeout
-    delay = 0.5
-    pin_sent = False
-    while True:
-        state = modem.sim_state()
-        if state == "READY":
-            return
-        if state in ("BUSY", "NOT READY"):
-            if clock() >= deadline:
-                raise ProvisionError("sim", "the SIM stayed busy for %.0f s" % timeout,
-                                     hint="check the SIM is seated; power-cycle the modem")
-            modem.channel.poll(delay)
-            delay = min(delay * 2, 8.0)
-            continue
-        if state == "SIM PIN" and not pin_sent:
-            if pin is None:
-                raise ProvisionError("sim", "the SIM asks for its PIN",
-                                     hint="set the PIN in the environment (ME_LIB_PIN) or a "
-                                     "file (--pin-file); it is never taken from argv")
-            _check_pin_tries(modem, force_pin)
-            modem.enter_pin(pin)
-            pin_sent = True
-            continue
-        if state == "SIM PIN":
-            raise ProvisionError("sim", "the PIN was accepted but the SIM still asks for it")
-        if state in ("SIM PUK", "SIM PUK2"):
-            raise PinBlocked("the SIM is blocked and asks for its PUK")
-        raise ProvisionError("sim", "the SIM is in state %r" % state,
-                             hint="insert a working SIM; other locks need the operator")
-
-
-def _check_pin_tries(modem: Modem, force: bool) -> None:
-    """Never spend a PIN try when fewer than two are left (the next wrong one may block)."""
-    retries = modem.pin_retries()
-    if retries is None:
-        if force:
-            return
-        raise PinBlocked("cannot read how many PIN tries are left, so the PIN is not sent",
-                         None)
-    if retries < 2 and not force:
-        raise PinBlocked("only %d PIN try left: not risking it" % retries, retries)
 
 
 # -- APN0, registration ------------------------------------------------------------------
@@ -395,6 +346,12 @@ def _service(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership, k
              mode: str, active: set[int]) -> ContextResult:
     bearer = item.bearer
     if item.action == "define":
+        if item.cid in active:
+            # our context from an earlier profile, still up: an active context
+            # cannot be redefined (+CME ERROR: 3)
+            run.writes += 1
+            modem.deactivate(item.cid)
+            active.discard(item.cid)
         run.writes += 1
         modem.define_context(item.cid, bearer.pdp_type, bearer.apn)
     if item.write_auth:

@@ -102,7 +102,9 @@ def watch(modem: Modem, profile_reader: Callable[[], Profile],
     handled: list[WatchEvent] = []
     deadline = None if duration is None else ch.clock() + duration
     current = profile
-    iccid = _iccid(modem)
+    # the card the profile in force belongs to; a different one after a REFRESH or
+    # a reboot is a profile switch
+    iccid = profile.iccid if profile is not None and profile.iccid else _iccid(modem)
     try:
         while deadline is None or ch.clock() < deadline:
             if max_events is not None and len(handled) >= max_events:
@@ -158,10 +160,7 @@ def _handle(modem: Modem, event: WatchEvent, current: Profile | None, iccid: str
         modem.forget_card()
         if not modem.started:
             modem.start()
-            modem.enable_events()
-        from me_lib.provision.flow import wait_sim_ready
-
-        wait_sim_ready(modem, pin)
+        modem.wait_sim_ready(pin)
         new_iccid = _iccid(modem)
         if iccid is not None and new_iccid is not None and new_iccid != iccid:
             event.kind = "profile-switch"

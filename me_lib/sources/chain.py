@@ -171,4 +171,8 @@ def read_profile(target: Target, sources: Iterable[str | Source] | None = None,
         for note in notes:
             exc.add_note(note)
         raise exc
-    return merge.profile(notes)
+    profile = merge.profile(notes)
+    identity = ctx.identity()
+    # the card this profile belongs to: a later ICCID change is a profile switch
+    profile.iccid = identity.iccid if identity is not None else None
+    return profile

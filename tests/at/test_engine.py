@@ -170,10 +170,16 @@ def test_echo_known_on_drops_everything_before_first_crlf():
 def test_boot_banner_fails_command_in_flight():
     e = AtEngine()
     e.send("AT+CGACT=1,1", now=0)
-    events = run(e, b"\r\nRDY\r\n\r\nAPP RDY\r\n")
-    reboots = [x for x in events if isinstance(x, Rebooted)]
-    assert reboots[0].command == "AT+CGACT=1,1" and reboots[1].command is None
+    events = run(e, b"\r\nRDY\r\n")
+    assert only(events, Rebooted).command == "AT+CGACT=1,1"
     assert not e.busy
+    # APP RDY seconds later belongs to the same boot: progress, not a second reboot
+    e.send("AT", now=5)
+    events = run(e, b"\r\nAPP RDY\r\n\r\nOK\r\n", 5.0)
+    assert [type(x).__name__ for x in events] == ["Urc", "Response"]
+    # ... but alone (no RDY before it, e.g. while autobauding) it is a reboot
+    events = run(e, b"\r\nSMS Ready\r\n", 500.0)
+    assert only(events, Rebooted).banner == "SMS Ready"
 
 
 def test_timeout_then_counter_and_late_final_ignored():

@@ -8,7 +8,7 @@ from me_lib.provision.ownership import Ownership
 from me_lib.sim.dm_server import DmServer
 from me_lib.sim.scenario_files import derive
 
-SPEED = 2000
+SPEED = 200
 SOCKET_DIALECTS = ["quectel-bg96", "ublox-sara-r4", "simcom-sim7080", "telit-me910",
                    "nordic-nrf91-slm"]
 ALL_DIALECTS = ["generic", *SOCKET_DIALECTS]

@@ -2,8 +2,8 @@
 
 import pytest
 
-from me_lib.errors import PinBlocked, ProvisionError
-from me_lib.provision import provision, wait_sim_ready
+from me_lib.errors import CmeError, PinBlocked, ProvisionError
+from me_lib.provision import provision
 from me_lib.sources import read_profile
 
 from .conftest import ALL_DIALECTS, SOCKET_DIALECTS, Trace, sim_of
@@ -11,8 +11,7 @@ from .conftest import ALL_DIALECTS, SOCKET_DIALECTS, Trace, sim_of
 
 def start(modem, pin=None):
     modem.start()
-    modem.enable_events()
-    wait_sim_ready(modem, pin)
+    modem.wait_sim_ready(pin)
     return read_profile(modem)
 
 
@@ -22,7 +21,7 @@ def test_fresh_modem_then_rerun_writes_nothing(dialect, world, ownership, dm_ser
     profile = start(modem)
     assert profile.origins["apn0"] == "usim:EF.DMCFG"
     first = provision(modem, profile, ownership=ownership)
-    assert first.ok, (first.dm.to_dict() if first.dm else None,
+    assert first.ok, (first.dm.detail if first.dm else None,
                       [(c.name, c.error) for c in first.contexts])
     assert [c.state for c in first.contexts] == ["active"] * 3
     assert [c.apn for c in first.contexts] == ["dm.operator.example", "telemetry.example",
@@ -71,7 +70,7 @@ def test_sim_busy_then_ready(world, ownership):
     modem = world("busy-sim")
     modem.start()
     trace = Trace(modem)
-    wait_sim_ready(modem, None)
+    modem.wait_sim_ready(None)
     assert trace.lines.count("AT+CPIN?") >= 2     # busy first, then ready
     result = provision(modem, read_profile(modem), ownership=ownership, reach_dm=False)
     assert result.ok, result.to_dict()
@@ -81,9 +80,9 @@ def test_pin_required_from_the_caller(world, ownership):
     modem = world("pin")
     modem.start()
     with pytest.raises(ProvisionError) as err:
-        wait_sim_ready(modem, None)
+        modem.wait_sim_ready(None)
     assert "PIN" in str(err.value) and "environment" in str(err.value)
-    wait_sim_ready(modem, "1234")
+    modem.wait_sim_ready("1234")
     assert modem.sim_state() == "READY"
     result = provision(modem, read_profile(modem), ownership=ownership, reach_dm=False)
     assert result.ok, result.to_dict()
@@ -92,12 +91,14 @@ def test_pin_required_from_the_caller(world, ownership):
 def test_pin_never_risked_with_one_try_left(world):
     modem = world("pin")
     modem.start()
+    assert modem.wait(lambda: modem.sim_state() == "SIM PIN", 30.0)
     for wrong in ("0000", "1111"):
-        with pytest.raises(Exception):
+        with pytest.raises(CmeError) as err:
             modem.enter_pin(wrong)
+        assert err.value.code == 16
     assert modem.pin_retries() == 1
     with pytest.raises(PinBlocked):
-        wait_sim_ready(modem, "1234")
+        modem.wait_sim_ready("1234")
 
 
 @pytest.mark.parametrize("dialect", ["quectel-bg96", "generic"])
