@@ -1,0 +1,64 @@
+"""`me-lib read | provision | demo` as a user runs them."""
+
+import json
+import re
+
+import pytest
+
+from me_lib.cli import main
+from me_lib.sim.scenario_files import derive
+
+
+def url_for(tmp_path, scenario, dm_port):
+    return "sim://%s?speed=200" % derive(tmp_path / "w", scenario, dm_port=dm_port)
+
+
+def test_provision_json_then_dry_run_shows_nothing_left(tmp_path, capsys, dm_server):
+    url = url_for(tmp_path, "quectel-bg96", dm_server.port)
+    state = ["--state-dir", str(tmp_path / "state")]
+    assert main(["provision", "--modem", url, "--json", *state]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["ok"] and doc["dm"]["reachable"]
+    assert [c["state"] for c in doc["contexts"]] == ["active"] * 3
+    assert doc["profile"]["origins"]["apn0"] == "usim:EF.DMCFG"
+    assert "password" not in json.dumps(doc) or '"password": null' in json.dumps(doc)
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path, capsys):
+    url = url_for(tmp_path, "ublox-sara-r4", 5683)
+    assert main(["provision", "--modem", url, "--dry-run",
+                 "--state-dir", str(tmp_path / "state")]) == 0
+    out = capsys.readouterr().out
+    assert "plan (3 write(s))" in out and "free cid 2" in out
+    assert not (tmp_path / "state" / "contexts.json").exists()
+
+
+def test_pin_comes_from_the_environment_never_argv(tmp_path, capsys, monkeypatch):
+    url = url_for(tmp_path, "pin", 5683)
+    state = ["--state-dir", str(tmp_path / "state")]
+    assert main(["read", "--modem", url, *state]) == 2
+    assert "PIN" in capsys.readouterr().err
+    monkeypatch.setenv("ME_LIB_PIN", "1234")
+    assert main(["read", "--modem", url, "--json", *state]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["card"]["iccid"] == "89882806660000000028"
+    with pytest.raises(SystemExit):
+        main(["read", "--modem", url, "--pin", "1234"])
+
+
+def test_pin_file(tmp_path, capsys):
+    url = url_for(tmp_path, "pin", 5683)
+    pin = tmp_path / "pin.txt"
+    pin.write_text("1234\n")
+    assert main(["read", "--modem", url, "--pin-file", str(pin),
+                 "--state-dir", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    assert "dm.operator.example" in out and not re.search(r"\b1234\b", out)
+
+
+def test_demo_runs_the_whole_flow(capsys):
+    assert main(["demo", "--json", "--speed", "500"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["first"]["ok"] and doc["first"]["dm"]["reachable"]
+    assert doc["second"]["writes"] == 0
+    assert doc["dm_server"]["pings"] == 1
