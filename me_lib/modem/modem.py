@@ -609,9 +609,21 @@ class Modem:
                     out[cid] = self.context_info(cid)
         return out
 
-    def network_apn(self) -> str | None:
-        """The APN the network gave the default bearer, without the operator suffix."""
+    def network_apn(self, timeout: float = 120.0) -> str | None:
+        """The APN the network gave the default bearer, without the operator suffix.
+
+        On LTE the attach brings the default bearer up with the network's APN
+        when ours is empty, so this waits (bounded) for registration first.
+        """
         cid = self.default_cid
+
+        def registered() -> bool:
+            return any(r.registered for r in self.registrations().values())
+
+        if not registered():
+            if self.functionality() != 1:
+                self.set_functionality(1)
+            self.wait(registered, timeout, poll=2.0)
         info = self.context_info(cid)
         apn = info.apn
         if not apn:
