@@ -164,10 +164,13 @@ class Modem:
         model = self._text("AT+CGMM", "+CGMM:")
         revision = self._text("AT+CGMR", "+CGMR:")
         imei = self._text("AT+CGSN", "+CGSN:")
-        try:
-            ati = self.channel.command("ATI", prefix=None, timeout=5).lines
-        except (AtCommandError, CmeError):
-            ati = []
+        ati: list[str] = []
+        if not (manufacturer or model):
+            # ATI is the fallback: its layout differs per vendor and nRF91 refuses it
+            try:
+                ati = self.channel.command("ATI", prefix=None, timeout=5).lines
+            except (AtCommandError, CmeError):
+                ati = []
         self.ident = Identification(manufacturer, model, revision, imei, ati)
         return self.ident
 
@@ -185,6 +188,8 @@ class Modem:
     def enable_events(self) -> None:
         """Registration URCs in all domains, +CGEV packet events, ESM cause reports."""
         for domain in self.dialect.registration_domains:
+            if domain == "CREG":
+                continue        # circuit-switched: says nothing about packet data
             for n in ((3, 2) if domain != "CGREG" else (2,)):
                 try:
                     self.channel.command("AT+%s=%d" % (domain, n))

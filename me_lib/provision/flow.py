@@ -147,17 +147,19 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
     run.end(mark, "%d change(s)" % the_plan.writes)
 
     mark = run.begin("apn0", profile.apn0.apn or "(network-provided)")
-    _apply_apn0(run, modem, the_plan.apn0, ownership, key)
+    radio_on = _apply_apn0(run, modem, the_plan.apn0, ownership, key)
     run.end(mark, the_plan.apn0.action)
 
     mark = run.begin("register")
     reg = _registered_now(modem)
+    attached_now = reg is None        # contexts came up during this step
     if reg is None:
-        if modem.functionality() != 1:
+        if not radio_on and modem.functionality() != 1:
             run.writes += 1
             modem.set_functionality(1)
+        # just polled: let the URC tell us before polling again
         reg = wait_registered(modem, registration_timeout, lambda d: run.progress(
-            "register", "wait", d))
+            "register", "wait", d), first_poll=5.0)
     result.registration = "%s %s" % (reg.domain, reg.state)
     run.end(mark, result.registration)
 
@@ -171,18 +173,14 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
                                  hint="the network refuses packet service for this SIM")
     run.end(mark, "attached")
 
-    writes_at_plan = run.writes
-    active: set[int] = set(modem.session.get("active", set()))
-
-    def current_active() -> set[int]:
-        nonlocal active, writes_at_plan
-        if run.writes != writes_at_plan:
-            active = modem.active_cids()
-            writes_at_plan = run.writes
-        return active
+    # What is up: from the plan's read, unless the radio went off and on since
+    # (then read once more); our own activations keep it current after that.
+    active: set[int] = (modem.active_cids() if radio_on or attached_now
+                        or the_plan.apn0.action == "define"
+                        else set(modem.session.get("active", set())))
 
     mark = run.begin("apn0-up")
-    apn0 = _bring_up(run, modem, the_plan.apn0, None, current_active())
+    apn0 = _bring_up(run, modem, the_plan.apn0, None, active)
     result.contexts.append(apn0)
     run.end(mark, apn0.state)
 
@@ -193,12 +191,13 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
 
     mark = run.begin("services")
     for item in the_plan.services:
-        ctx = _service(run, modem, item, ownership, key, services, current_active())
+        ctx = _service(run, modem, item, ownership, key, services, active)
         result.contexts.append(ctx)
     for cid in the_plan.release:
-        if cid in current_active():
+        if cid in active:
             run.writes += 1
             modem.deactivate(cid)
+            active.discard(cid)
         run.writes += 1
         modem.undefine_context(cid)
         ownership.release(key, cid)
@@ -226,9 +225,10 @@ def make_plan(modem: Modem, profile: Profile, ownership: Ownership) -> Plan:
 
 
 def _apply_apn0(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership,
-                key: str) -> None:
+                key: str) -> bool:
+    """Put APN0 on the default bearer; True when this left the radio on (CFUN=1)."""
     if not item.writes:
-        return
+        return False
     bearer = item.bearer
     radio_cycled = False
     if item.action == "define":
@@ -246,6 +246,7 @@ def _apply_apn0(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership
         modem.set_functionality(1)
     ownership.record(key, item.cid, {"apn": bearer.apn, "pdp_type": bearer.pdp_type,
                                      "auth": auth_key(bearer), "role": "apn0"})
+    return radio_cycled
 
 
 def _registered_now(modem: Modem) -> Registration | None:
@@ -262,12 +263,14 @@ def _registered_now(modem: Modem) -> Registration | None:
 
 
 def wait_registered(modem: Modem, timeout: float,
-                    status: Callable[[str], None] | None = None) -> Registration:
-    """Registered (home or roaming) in a packet domain, by URC and by polling all three."""
+                    status: Callable[[str], None] | None = None,
+                    first_poll: float = 0.0) -> Registration:
+    """Registered (home or roaming) in a packet domain, by URC and by polling all three
+    (the first poll after `first_poll` seconds, then every 5 s)."""
     clock = modem.channel.clock
     deadline = clock() + timeout
     poll_every = 5.0
-    next_poll = clock()
+    next_poll = clock() + first_poll
     best: Registration | None = None
     while True:
         latest = modem.latest_registrations()
@@ -311,6 +314,7 @@ def _bring_up(run: _Run, modem: Modem, item: ContextPlan, mode: str | None,
         if item.cid not in active:
             run.writes += 1
             _activate_with_backoff(modem, item.cid, item.bearer)
+            active.add(item.cid)
         ctx.state = "active"
     except ActivationRejected as exc:
         ctx.state = "failed"
