@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-MODULES = ["bench.bench_at", "bench.bench_card"]
+MODULES = ["bench.bench_at", "bench.bench_card", "bench.bench_provision"]
 
 
 def main() -> int:

@@ -188,6 +188,11 @@ class AtChannel:
                   timeout: float | None, finals: dict[str, bool] | None,
                   payload: bytes | None, payload_end: bytes, raw: tuple[RawSpec, ...],
                   no_final_grace: float | None, check: bool, settle: float) -> Response:
+        if self._reader is None:
+            # what arrived while we were idle (a boot banner, URCs) is not this
+            # command's answer: take it in first
+            while (getattr(self.port, "in_waiting", 0) or 0) > 0:
+                self._pump(0.0)
         with self._io:
             self._result = None
             data = self.engine.send(command, prefix=prefix, timeout=timeout, finals=finals,

@@ -135,6 +135,8 @@ class SourceContext:
         self._usim: Usim | None = target if isinstance(target, Usim) else None
         self._identity: IdentityLike | None = None
         self._identity_done = False
+        self._iccid: str | None = None
+        self._iccid_done = False
 
     def usim(self) -> Usim:
         """The card; through the modem (+CRSM/+CSIM) or directly (PC/SC)."""
@@ -142,6 +144,21 @@ class SourceContext:
             assert self.modem is not None
             self._usim = self.modem.usim()
         return self._usim
+
+    def iccid(self) -> str | None:
+        """The card's ICCID alone (one read): all the cache and switch detection need."""
+        if self._identity is not None:
+            return self._identity.iccid
+        if self._iccid is None and not self._iccid_done:
+            self._iccid_done = True
+            try:
+                self._iccid = self.usim().iccid()
+            except FATAL:
+                raise
+            except MeLibError as exc:
+                self.notes.append("identity: cannot read the ICCID (%s); the profile "
+                                  "cache is not used" % reason(exc))
+        return self._iccid
 
     def identity(self) -> IdentityLike | None:
         """ICCID, IMSI, MCC/MNC, or None (with a note) when the card will not say."""

@@ -172,7 +172,6 @@ def read_profile(target: Target, sources: Iterable[str | Source] | None = None,
             exc.add_note(note)
         raise exc
     profile = merge.profile(notes)
-    identity = ctx.identity()
     # the card this profile belongs to: a later ICCID change is a profile switch
-    profile.iccid = identity.iccid if identity is not None else None
+    profile.iccid = ctx.iccid()
     return profile

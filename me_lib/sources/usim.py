@@ -113,12 +113,12 @@ class UsimSource:
     def _remember(self, ctx: SourceContext, part: Partial) -> None:
         if ctx.cache is None:
             return
-        ident = ctx.identity()
+        iccid = ctx.iccid()
         profile = profile_of(part)
-        if ident is None or profile is None:
+        if iccid is None or profile is None:
             return
         try:
-            ctx.cache.put(ident.iccid, profile)
+            ctx.cache.put(iccid, profile)
         except ProfileError as exc:
             part.notes.append("usim: could not update the profile cache: %s" % reason(exc))
 
@@ -127,18 +127,18 @@ class UsimSource:
         if ctx.cache is None:
             return Partial(ORIGIN, notes=["usim: EF.DMCFG torn/corrupt (%s); no profile "
                                           "cache configured, asking the other sources" % why])
-        ident = ctx.identity()
-        if ident is None:
+        iccid = ctx.iccid()
+        if iccid is None:
             return Partial(ORIGIN, notes=["usim: EF.DMCFG torn/corrupt (%s); the ICCID is "
                                           "unknown, so the cache cannot be used" % why])
-        cached, notes = ctx.cache.get(ident.iccid)
+        cached, notes = ctx.cache.get(iccid)
         if cached is None:
             notes.append("usim: EF.DMCFG torn/corrupt (%s); no good profile cached for "
-                         "ICCID %s, asking the other sources" % (why, ident.iccid))
+                         "ICCID %s, asking the other sources" % (why, iccid))
             return Partial(ORIGIN, notes=notes)
         part = partial_from_profile(cached, CACHE_ORIGIN)
         seq = "none" if cached.sequence is None else str(cached.sequence)
         part.notes = [*notes, "usim: EF.DMCFG torn/corrupt (%s); using the last good profile "
-                      "cached for ICCID %s (sequence %s)" % (why, ident.iccid, seq),
+                      "cached for ICCID %s (sequence %s)" % (why, iccid, seq),
                       *part.notes]
         return part

@@ -16,7 +16,7 @@ in the QIRD answer (binary-safe), never inside a URC. `cid` is the Quectel
 
 from me_lib.at import AtChannel, RawSpec, Urc, build_command
 from me_lib.at.fields import to_int
-from me_lib.errors import AtCommandError, CmeError
+from me_lib.errors import AtCommandError, AtTimeout, CmeError
 from me_lib.modem.sockets.base import (
     AdapterBase,
     ConnectFailed,
@@ -111,10 +111,18 @@ class QuectelSockets(AdapterBase):
     # -- sockets ------------------------------------------------------------
 
     def _open(self, kind: str, ip: str, port: int, cid: int, deadline: float) -> None:
-        """QIOPEN; a rejected command opened nothing, so it raises before any close."""
-        rc = self.channel.command(
-            build_command("+QIOPEN", cid, self.conn_id, kind, ip, port, 0, 0),
-            timeout=self.budget(deadline, 150.0), check=False)
+        """QIOPEN; a rejected command opened nothing, so it raises before any close.
+
+        A QIOPEN that times out may still open the socket later, so that case
+        closes before the timeout propagates.
+        """
+        try:
+            rc = self.channel.command(
+                build_command("+QIOPEN", cid, self.conn_id, kind, ip, port, 0, 0),
+                timeout=self.budget(deadline, 150.0), check=False)
+        except AtTimeout:
+            self._close(True)
+            raise
         if not rc.final.ok:
             code = rc.final.code
             raise ConnectFailed(target_of(ip, port), "%s was refused: %s" % (
