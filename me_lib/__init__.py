@@ -27,11 +27,19 @@ _register_url_handlers()
 _LAZY = {
     "Modem": "me_lib.modem.modem",
     "Profile": "me_lib.profile",
-    "provision": "me_lib.provision.flow",
     "read_profile": "me_lib.sources.chain",
     "watch": "me_lib.provision.watch",
     "apply_service_apns": "me_lib.sources.dm_platform",
 }
+
+# `provision` is also the name of a subpackage, which the import system binds
+# on this package when it loads; binding the function after that load keeps
+# `from me_lib import provision` the function. (Skipped where the CPython-only
+# modules are absent, e.g. MicroPython running the portable parts.)
+try:
+    from me_lib.provision.flow import provision
+except ImportError:
+    pass
 
 
 def __getattr__(name: str) -> object:

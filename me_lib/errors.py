@@ -229,3 +229,44 @@ class ProvisionError(MeLibError):
         self.step = step
         self.cause = cause
         self.cause_name = cause_name
+
+
+# DM server reachability (step "dm-reach"), raised by the vendor socket adapters.
+
+
+class NameNotResolved(ProvisionError):
+    """The modem's DNS query for the DM server name failed or gave no address."""
+
+    def __init__(self, host: str, detail: str, code: int | None = None) -> None:
+        super().__init__(
+            "dm-reach", "cannot resolve %r through the modem: %s" % (host, detail),
+            hint="check the DM server name in the profile, and that the PDP context is "
+                 "active and got DNS servers from the network (+CGCONTRDP)")
+        self.host = host
+        self.code = code
+
+
+class ConnectFailed(ProvisionError):
+    """The modem could not open a socket to the DM server (refused, unreachable, no PDP)."""
+
+    def __init__(self, target: str, detail: str, code: int | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(
+            "dm-reach", "cannot open a socket to %s: %s" % (target, detail),
+            hint=hint or "check the DM server address and port, and that the APN routes "
+                         "to the DM platform")
+        self.target = target
+        self.code = code
+
+
+class NoAnswer(ProvisionError):
+    """Nothing came back within the time allowed (typed timeout of the reach step)."""
+
+    def __init__(self, target: str, detail: str, timeout: float) -> None:
+        super().__init__(
+            "dm-reach", "no answer from %s within %.1f s: %s" % (target, timeout, detail),
+            hint="check that the DM server listens on that port and that the APN's "
+                 "firewall lets the traffic through; retry with a larger timeout on a "
+                 "slow network")
+        self.target = target
+        self.timeout = timeout

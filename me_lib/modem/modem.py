@@ -464,6 +464,16 @@ class Modem:
         except (CmeError, AtCommandError) as exc:
             raise self._rejection(exc, cid) from exc
 
+    def stack_context(self, cid: int) -> int:
+        """The number the module's socket commands use for context `cid`.
+
+        Quectel, Telit and nRF91 sockets name the PDP context by its cid; SIMCom
+        SIM7080 by its +CNACT application index.
+        """
+        if self._method(cid) == "cnact":
+            return self._cnact_index(cid)
+        return cid
+
     def _cnact_index(self, cid: int) -> int:
         # SIM7080 app contexts are numbered 0-3: the default bearer's is 0, then services.
         return max(0, min(3, cid - self.default_cid))

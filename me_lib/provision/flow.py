@@ -390,6 +390,7 @@ def reach(modem: Modem, profile: Profile, cid: int, timeout: float,
     from me_lib.provision import probe
 
     dm.via = "modem:" + modem.dialect.family
+    cid = modem.stack_context(cid)
     try:
         if server.host_is_ip:
             dm.ip = server.host

@@ -17,8 +17,12 @@ exchanges for the socket, which is what reaching the server costs the device.
 import random
 from collections.abc import Callable
 
-from me_lib.errors import ProvisionError
-from me_lib.modem.sockets.base import STEP, NoAnswer, SocketAdapter, target_of
+from me_lib.errors import NoAnswer, ProvisionError
+from me_lib.modem.sockets.base import (
+    STEP,
+    SocketAdapter,
+    target_of,
+)
 
 COAP_VERSION = 1
 TYPE_CON = 0

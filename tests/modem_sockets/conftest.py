@@ -33,12 +33,18 @@ def silent_udp_port() -> Iterator[int]:
 
 @pytest.fixture
 def tcp_server() -> Iterator[int]:
-    """A listening TCP socket that accepts and closes; yields its port."""
+    """A listening TCP socket that accepts and keeps the connection until teardown.
+
+    Like a real DM server it does not hang up first: a peer close makes a
+    Telit in command mode print a bare `NO CARRIER`, which would land on the
+    next command as its final (see the report).
+    """
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.bind(("127.0.0.1", 0))
     srv.listen(8)
     srv.settimeout(0.05)
     stop = threading.Event()
+    accepted: list[socket.socket] = []
 
     def loop() -> None:
         while not stop.is_set():
@@ -48,13 +54,15 @@ def tcp_server() -> Iterator[int]:
                 continue
             except OSError:
                 return
-            conn.close()
+            accepted.append(conn)
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
     yield srv.getsockname()[1]
     stop.set()
     thread.join(1.0)
+    for conn in accepted:
+        conn.close()
     srv.close()
 
 

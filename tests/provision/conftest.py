@@ -1,7 +1,7 @@
 """Fixtures for end-to-end provisioning on the simulator with a real DM server."""
 
-import serial
 import pytest
+import serial
 
 from me_lib.modem import Modem
 from me_lib.provision.ownership import Ownership

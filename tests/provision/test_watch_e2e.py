@@ -52,7 +52,7 @@ def test_refresh_with_a_new_dmcfg_changes_only_that_service(world, tmp_path, own
     assert result is not None and result.ok
     telemetry = result.context("telemetry")
     assert telemetry.apn == "telemetry2.example" and telemetry.state == "active"
-    assert telemetry.cid == [c for c, a in before.items() if a.startswith("telemetry.")][0]
+    assert telemetry.cid == next(c for c, a in before.items() if a.startswith("telemetry."))
     writes = trace.writes()
     assert any("telemetry2.example" in w for w in writes)
     assert not any("dm.operator.example" in w or "fota.example" in w for w in writes)

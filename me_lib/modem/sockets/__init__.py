@@ -9,10 +9,8 @@ errors in `base` (all `ProvisionError`s of step "dm-reach") or `AtError`s.
 from collections.abc import Callable
 
 from me_lib.at import AtChannel
+from me_lib.errors import ConnectFailed, NameNotResolved, NoAnswer
 from me_lib.modem.sockets.base import (
-    ConnectFailed,
-    NameNotResolved,
-    NoAnswer,
     SocketAdapter,
 )
 from me_lib.modem.sockets.nrf91 import Nrf91Sockets

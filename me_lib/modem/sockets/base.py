@@ -24,7 +24,13 @@ from typing import Protocol
 
 from me_lib.at import AtChannel, Urc
 from me_lib.at.fields import line_values
-from me_lib.errors import AtError, AtTimeout, MeLibError, ProvisionError
+from me_lib.errors import (
+    AtError,
+    AtTimeout,
+    ConnectFailed,
+    MeLibError,
+    NoAnswer,
+)
 
 log = logging.getLogger("me_lib.modem.sockets")
 
@@ -51,44 +57,6 @@ class SocketAdapter(Protocol):
                     timeout: float) -> bytes: ...
 
     def tcp_probe(self, ip: str, port: int, cid: int, timeout: float) -> None: ...
-
-
-class NameNotResolved(ProvisionError):
-    """The modem's DNS query for the DM server name failed or gave no address."""
-
-    def __init__(self, host: str, detail: str, code: int | None = None) -> None:
-        super().__init__(
-            STEP, "cannot resolve %r through the modem: %s" % (host, detail),
-            hint="check the DM server name in the profile, and that the PDP context is "
-                 "active and got DNS servers from the network (+CGCONTRDP)")
-        self.host = host
-        self.code = code
-
-
-class ConnectFailed(ProvisionError):
-    """The modem could not open a socket to the DM server (refused, unreachable, no PDP)."""
-
-    def __init__(self, target: str, detail: str, code: int | None = None,
-                 hint: str | None = None) -> None:
-        super().__init__(
-            STEP, "cannot open a socket to %s: %s" % (target, detail),
-            hint=hint or "check the DM server address and port, and that the APN routes "
-                         "to the DM platform")
-        self.target = target
-        self.code = code
-
-
-class NoAnswer(ProvisionError):
-    """Nothing came back within the time allowed (typed timeout of the reach step)."""
-
-    def __init__(self, target: str, detail: str, timeout: float) -> None:
-        super().__init__(
-            STEP, "no answer from %s within %.1f s: %s" % (target, timeout, detail),
-            hint="check that the DM server listens on that port and that the APN's "
-                 "firewall lets the traffic through; retry with a larger timeout on a "
-                 "slow network")
-        self.target = target
-        self.timeout = timeout
 
 
 def check_ip(ip: str) -> str:

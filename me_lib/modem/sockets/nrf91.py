@@ -33,12 +33,16 @@ import time
 
 from me_lib.at import AtChannel, RawSpec, Response, build_command
 from me_lib.at.fields import to_int
-from me_lib.errors import AtCommandError, CmeError, MeLibError
-from me_lib.modem.sockets.base import (
-    AdapterBase,
+from me_lib.errors import (
+    AtCommandError,
+    CmeError,
     ConnectFailed,
+    MeLibError,
     NameNotResolved,
     NoAnswer,
+)
+from me_lib.modem.sockets.base import (
+    AdapterBase,
     check_ip,
     check_port,
     is_ip,

@@ -16,12 +16,16 @@ in the QIRD answer (binary-safe), never inside a URC. `cid` is the Quectel
 
 from me_lib.at import AtChannel, RawSpec, Urc, build_command
 from me_lib.at.fields import to_int
-from me_lib.errors import AtCommandError, AtTimeout, CmeError
-from me_lib.modem.sockets.base import (
-    AdapterBase,
+from me_lib.errors import (
+    AtCommandError,
+    AtTimeout,
+    CmeError,
     ConnectFailed,
     NameNotResolved,
     NoAnswer,
+)
+from me_lib.modem.sockets.base import (
+    AdapterBase,
     check_ip,
     check_port,
     is_ip,

@@ -18,12 +18,16 @@ is not the +CGDCONT cid: on SIM7080, pdpidx 0 is the usual one.
 
 from me_lib.at import AtChannel, RawSpec, Urc, build_command
 from me_lib.at.fields import to_int
-from me_lib.errors import AtCommandError, AtTimeout, CmeError
-from me_lib.modem.sockets.base import (
-    AdapterBase,
+from me_lib.errors import (
+    AtCommandError,
+    AtTimeout,
+    CmeError,
     ConnectFailed,
     NameNotResolved,
     NoAnswer,
+)
+from me_lib.modem.sockets.base import (
+    AdapterBase,
     check_ip,
     check_port,
     is_ip,

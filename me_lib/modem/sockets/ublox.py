@@ -23,11 +23,17 @@ socket on this module (R5's +UPSD profile mapping is the dialect's business).
 
 from me_lib.at import AtChannel, Urc, build_command
 from me_lib.at.fields import split_fields, to_int
-from me_lib.errors import AtCommandError, AtError, CmeError, DecodeError, ModemRebooted
+from me_lib.errors import (
+    AtCommandError,
+    AtError,
+    CmeError,
+    ConnectFailed,
+    DecodeError,
+    ModemRebooted,
+    NameNotResolved,
+)
 from me_lib.modem.sockets.base import (
     AdapterBase,
-    ConnectFailed,
-    NameNotResolved,
     check_ip,
     check_port,
     is_ip,
