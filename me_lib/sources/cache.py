@@ -31,12 +31,12 @@ At most `max_entries` ICCIDs are kept, the least recently stored dropped first.
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from me_lib.errors import ProfileError
 from me_lib.profile import FIELDS, Bearer, DmServer, Profile
+from me_lib.store import atomic_write_json
 
 FORMAT = 1
 ORIGIN = "cache:EF.DMCFG"
@@ -169,40 +169,9 @@ class ProfileCache:
         return True
 
     def _write(self, data: dict[str, Any]) -> None:
-        folder = self.path.parent
-        tmp: str | None = None
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix="." + self.path.name + ".", suffix=".tmp",
-                                       dir=folder)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, indent=1, sort_keys=True)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-            tmp = None
+            atomic_write_json(self.path, data)
         except OSError as exc:
             raise ProfileError("cannot write the profile cache %s: %s"
                                % (self.path, exc.strerror or exc),
                                "check the directory exists and is writable") from None
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-        _fsync_dir(folder)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); best effort where dirs cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
