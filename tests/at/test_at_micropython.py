@@ -1,0 +1,86 @@
+"""The portable modules run unmodified on a real MicroPython (the unix port from the
+test extras) and give the same events as on CPython."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MICROPYTHON = Path(sys.executable).parent / "micropython"
+PORTABLE = ["me_lib/errors.py", "me_lib/at/__init__.py", "me_lib/at/engine.py",
+            "me_lib/at/events.py", "me_lib/at/command.py", "me_lib/at/fields.py",
+            "me_lib/at/cme.py", "me_lib/at/timeouts.py", "me_lib/at/urc.py",
+            "me_lib/at/redact.py", "me_lib/modem/registration.py"]
+
+SCRIPT = r'''
+import sys
+sys.path.insert(0, ROOT)
+from me_lib.at import AtEngine, RawSpec, build_command
+from me_lib.at.redact import redact
+from me_lib.modem.registration import parse_registration
+
+def show(events):
+    for ev in events:
+        name = type(ev).__name__
+        if name == "Response":
+            print(name, ev.command, ev.lines, ev.final.kind, ev.final.ok, ev.final.code,
+                  ev.final.name, [p.hex() for p in ev.payloads])
+        elif name == "Urc":
+            print(name, ev.line)
+        else:
+            print(name, repr(ev))
+
+e = AtEngine()
+steps = [
+    ("AT", None, {}, b"\x00\xffAT\r\r\nOK\r\n"),
+    ("AT+CGDCONT?", "+CGDCONT:", {},
+     b'\r\n+CGDCONT: 1,"IP","a.mnc001.mcc001.gprs"\r\n\r\n+CEREG: 1\r\n\r\nOK\r\n'),
+    ("AT+CEREG?", "+CEREG:", {}, b"\r\n+CEREG: 5\r\n\r\n+CEREG: 0,1\r\n\r\nOK\r\n"),
+    ("AT+QISEND=0,4", None, {"payload": b"ping", "finals": {"SEND OK": True}},
+     b"\r\n> \r\nSEND OK\r\n"),
+    ("AT+QIRD=0,64", "+QIRD:", {"raw": [RawSpec("+QIRD:", 0)]},
+     b"\r\n+QIRD: 4\r\nO\r\nK\r\n\r\nOK\r\n"),
+    ("AT+CGACT=1,2", None, {}, b"\r\n+CME ERROR: 127\r\n"),
+    ("AT+CGMM", None, {}, b"\r\nRDY\r\n"),
+]
+for cmd, prefix, kw, reply in steps:
+    e.send(cmd, prefix=prefix, now=0.0, **kw)
+    for i in range(0, len(reply), 3):
+        show(e.feed(reply[i:i + 3], 0.0))
+e.send("AT+COPS=?", timeout=2.0, now=10.0)
+show(e.tick(12.0))
+print(build_command("+CGDCONT", 1, "IP", "internet"))
+for bad in ('a";+CFUN=0', "a\r\nb"):
+    try:
+        build_command("+CGDCONT", 1, "IP", bad)
+    except Exception as exc:
+        print(type(exc).__name__)
+print(redact('AT+CGAUTH=1,1,"u","secret"'))
+for line in ('+CREG: 2,1,"8BE3","00002B5D",3', '+CEREG: 1, 1F00, 20 ,79D903 ,7'):
+    r = parse_registration(line)
+    print(r.state, r.lac, r.ci, r.act_name)
+'''
+
+
+def run(interpreter, tmp):
+    script = tmp / "script.py"
+    script.write_text(SCRIPT.replace("ROOT", repr(str(tmp))))
+    out = subprocess.run([str(interpreter), str(script)], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_engine_gives_the_same_events_on_micropython(tmp_path):
+    assert MICROPYTHON.exists(), "the test extras install the micropython unix port"
+    for rel in PORTABLE:
+        dest = tmp_path / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / rel, dest)
+    (tmp_path / "me_lib" / "__init__.py").write_text("")
+    (tmp_path / "me_lib" / "modem" / "__init__.py").write_text("")
+    cpython = run(sys.executable, tmp_path)
+    micropython = run(MICROPYTHON, tmp_path)
+    assert "Response AT+CGDCONT?" in cpython and "Rebooted" in cpython
+    assert micropython == cpython
