@@ -91,13 +91,19 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
               state_dir: str | Path | None = None, ownership: Ownership | None = None,
               services: str = "eager", registration_timeout: float = 300.0,
               reach_dm: bool = True, recheck_dm: bool = False, probe_timeout: float = 10.0,
+              dm_path: str = "modem",
               progress: Progress | None = None, max_reboots: int = 3,
               force_pin: bool = False) -> ProvisionResult:
     """Make the modem match `profile`; returns a ProvisionResult (see module docstring).
 
     services: "eager" activates every service context now, "on-demand" only
-    defines them. A second call on a provisioned modem sends no write command.
+    defines them. dm_path: "modem" reaches the DM server through the module's
+    socket commands, "host" through the host's IP stack (PPP / network
+    interface data paths). A second call on a provisioned modem sends no write
+    command.
     """
+    if dm_path not in ("modem", "host"):
+        raise ProvisionError("arguments", "dm_path must be 'modem' or 'host'")
     if services not in ("eager", "on-demand"):
         raise ProvisionError("arguments", "services must be 'eager' or 'on-demand'")
     if ownership is None:
@@ -109,7 +115,7 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
         try:
             _provision_once(run, modem, profile, pin, ownership, services,
                             registration_timeout, reach_dm, recheck_dm, probe_timeout,
-                            force_pin)
+                            force_pin, dm_path)
             result = run.finish()
             result.notes.extend(ownership.notes)
             return result
@@ -127,7 +133,7 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
 def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
                     ownership: Ownership, services: str, registration_timeout: float,
                     reach_dm: bool, recheck_dm: bool, probe_timeout: float,
-                    force_pin: bool) -> None:
+                    force_pin: bool, dm_path: str) -> None:
     result = run.result
     result.profile = profile.to_dict()
     if not modem.started:
@@ -186,7 +192,8 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
 
     if reach_dm and profile.dm is not None and apn0.state == "active":
         mark = run.begin("dm", "%s:%d" % (profile.dm.host, profile.dm.effective_port))
-        result.dm = reach(modem, profile, the_plan.apn0.cid, probe_timeout, recheck_dm)
+        result.dm = reach(modem, profile, the_plan.apn0.cid, probe_timeout, recheck_dm,
+                          dm_path)
         run.end(mark, _dm_summary(result.dm))
 
     mark = run.begin("services")
@@ -371,8 +378,10 @@ def _service(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership, k
 
 
 def reach(modem: Modem, profile: Profile, cid: int, timeout: float,
-          recheck: bool = False) -> DmResult:
-    """Resolve and probe the first DM server through the modem's IP stack."""
+          recheck: bool = False, path: str = "modem") -> DmResult:
+    """Resolve and probe the first DM server through the modem's IP stack, or
+    (path="host") through the host's, when the modem carries IP for the host
+    (PPP, a USB network interface)."""
     server = profile.dm
     assert server is not None
     dm = DmResult(server.host, server.effective_port, server.effective_protocol,
@@ -383,13 +392,17 @@ def reach(modem: Modem, profile: Profile, cid: int, timeout: float,
         memo.detail = "reached earlier in this session"
         return memo
     adapter = modem.sockets
+    if path == "host":
+        from me_lib.modem.sockets.host import HostSockets
+
+        adapter = HostSockets()
     if adapter is None:
         dm.detail = ("%s has no IP stack of its own: reach the DM server through the host "
                      "(PPP or a network interface)" % modem.dialect.name)
         return dm
     from me_lib.provision import probe
 
-    dm.via = "modem:" + modem.dialect.family
+    dm.via = ("modem:" + modem.dialect.family) if path != "host" else "host"
     cid = modem.stack_context(cid)
     try:
         if server.host_is_ip:
@@ -401,10 +414,10 @@ def reach(modem: Modem, profile: Profile, cid: int, timeout: float,
             dm.ip = addrs[0]
         if server.transport == "udp":
             dm.rtt = probe.coap_ping(adapter, dm.ip, dm.port, cid, timeout,
-                                     clock=modem.channel.clock)
+                                     clock=adapter.clock)
         else:
             dm.rtt = probe.tcp_reach(adapter, dm.ip, dm.port, cid, timeout,
-                                     clock=modem.channel.clock)
+                                     clock=adapter.clock)
         dm.reachable = True
         modem.session["dm"] = dm
     except ModemRebooted:

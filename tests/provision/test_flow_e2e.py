@@ -121,3 +121,16 @@ def test_dm_server_down_is_reported_not_raised(dialect, world, ownership, dm_ser
     assert result.dm is not None and not result.dm.reachable and result.dm.detail
     assert not result.ok
     assert [c.state for c in result.contexts] == ["active"] * 3
+
+
+def test_generic_modem_reaches_the_dm_server_through_the_host(world, ownership, dm_server):
+    """A plain 27.007 modem has no sockets: with a PPP/network-interface data path the
+    DM server is reached through the host's IP stack."""
+    modem = world("generic")
+    profile = start(modem)
+    server = profile.dm
+    host_profile = type(profile)([type(server)("127.0.0.1", dm_server.port, "coap")],
+                                 profile.bearers, profile.origins)
+    result = provision(modem, host_profile, ownership=ownership, dm_path="host")
+    assert result.ok and result.dm.reachable and result.dm.via == "host"
+    assert dm_server.pings == 1

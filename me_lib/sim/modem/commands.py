@@ -63,6 +63,24 @@ class Prompt(NamedTuple):
     echo: bool = False      # the module echoes the payload (Quectel with AT+QISDE=1)
 
 
+class DataMode(NamedTuple):
+    """The command switched the UART to a raw data mode (nRF91 SLM `slm_data_mode`).
+
+    Nothing is printed on entry. Every byte the host writes is payload, with no
+    echo; `on_data(chunk)` is called for what arrived once the line has been idle
+    for `flush_after` virtual seconds (the SLM sends what its UART gave it, it
+    does not wait for the end), and returns False when sending failed, which
+    ends data mode with ERROR. `terminator` ends data mode with OK when it
+    arrives alone, after and followed by `silence` seconds without input (the
+    SLM guard time; 0 disables it); the same bytes inside data are payload.
+    """
+
+    on_data: "Callable[[bytes], bool]"
+    terminator: bytes = b"+++"
+    silence: float = 1.0
+    flush_after: float = 0.02
+
+
 class Pending(NamedTuple):
     """The final result is not known yet (e.g. waiting for registration or data).
 
@@ -82,13 +100,15 @@ class Reply:
     byte payload printed after the information lines (e.g. +QIRD data). `after`
     callbacks run once the final result has been printed (e.g. schedule an URC
     or a reboot), so effects happen in the order a real module shows them.
+    `datamode` (with final=None) switches the UART to raw data until its
+    terminator; the final result comes when data mode ends.
     """
 
     def __init__(self, lines: list[str] | None = None, final: Final | None = OK,
                  delay: float = 0.0, raw: bytes = b"", prompt: Prompt | None = None,
                  pending: Pending | None = None,
                  after: "list[Callable[[], None]] | None" = None,
-                 blank_between: bool = False) -> None:
+                 blank_between: bool = False, datamode: DataMode | None = None) -> None:
         self.lines = lines or []
         self.final = final
         self.delay = delay
@@ -97,6 +117,7 @@ class Reply:
         self.pending = pending
         self.after = after or []
         self.blank_between = blank_between
+        self.datamode = datamode
 
 
 def parse_line(body: str) -> list[Command] | None:

@@ -28,6 +28,7 @@ from me_lib.sim.modem.commands import (
     OK,
     AtFail,
     Command,
+    DataMode,
     Final,
     Pending,
     Prompt,
@@ -90,6 +91,18 @@ class _Timer:
         self.cancelled = True
 
 
+class _DataModeRun:
+    """One raw data mode session (commands.DataMode): payload not yet sent, terminator check."""
+
+    __slots__ = ("buf", "held", "last_rx", "mode")
+
+    def __init__(self, mode: DataMode, now: float) -> None:
+        self.mode = mode
+        self.buf = bytearray()       # payload received, not yet handed to on_data
+        self.held = bytearray()      # a terminator candidate that began after the guard silence
+        self.last_rx = now           # entering data mode counts as the last input
+
+
 class SimModem:
     """A 27.007 modem holding a virtual USIM, driven byte by byte.
 
@@ -124,6 +137,7 @@ class SimModem:
         self._prompt: Prompt | None = None
         self._prompt_buf = bytearray()
         self._pending: Pending | None = None
+        self._datamode: _DataModeRun | None = None
         self._suppress_final = False
         self._hung_until = -1.0
         self.extra_delay_until = -1.0
@@ -191,6 +205,8 @@ class SimModem:
             self._safe(self.sock.poll)
         if self._pending is not None:
             self._check_pending()
+        if self._datamode is not None:
+            self._datamode_tick()
 
     def next_wakeup(self) -> float | None:
         """Earliest virtual time at which something new may happen (None: idle)."""
@@ -204,6 +220,12 @@ class SimModem:
             times.append(start + self._byte_time() * sent)
         if self._pending is not None:
             times.append(self._pending.deadline)
+        run = self._datamode
+        if run is not None:
+            if run.buf:
+                times.append(run.last_rx + run.mode.flush_after)
+            if run.held:
+                times.append(run.last_rx + run.mode.silence)
         return min(times) if times else None
 
     def _safe(self, fn: Callable[[], None]) -> None:
@@ -289,6 +311,9 @@ class SimModem:
     def _rx_byte(self, byte: int) -> None:
         if self.power != "on" or self.t < self._hung_until:
             return                       # a booting, hung or powered-off module ignores input
+        if self._datamode is not None:
+            self._datamode_byte(byte)
+            return
         if self._prompt is not None:
             self._prompt_byte(byte)
             return
@@ -405,6 +430,9 @@ class SimModem:
             self._pending = reply.pending
             self._check_pending()
             return
+        if reply.datamode is not None:
+            self._datamode = _DataModeRun(reply.datamode, self.t)   # silent: no OK on entry
+            return
         self._complete(reply)
 
     def _print_info(self, reply: Reply) -> None:
@@ -489,6 +517,59 @@ class SimModem:
         self.schedule(max(reply.delay, self.dialect.base_delay),
                       lambda: self._deliver(reply))
 
+    def _datamode_byte(self, byte: int) -> None:
+        """A payload byte, or part of the terminator when it came after the guard silence."""
+        run = self._datamode
+        assert run is not None
+        term = run.mode.terminator
+        quiet = self.t - run.last_rx >= run.mode.silence
+        if not run.held:
+            if term and byte == term[0] and quiet:
+                run.held.append(byte)
+            else:
+                run.buf.append(byte)
+        elif len(run.held) < len(term) and byte == term[len(run.held)] \
+                and (not quiet or run.mode.silence <= 0):    # the terminator comes in one go
+            run.held.append(byte)
+        else:                              # not the terminator after all: it was payload
+            run.buf += run.held + bytes([byte])
+            run.held = bytearray()
+        run.last_rx = self.t
+
+    def _datamode_tick(self) -> None:
+        run = self._datamode
+        assert run is not None
+        idle = self.t - run.last_rx
+        if run.held and idle >= run.mode.silence:
+            if bytes(run.held) == run.mode.terminator:
+                self._datamode_end(True)
+                return
+            run.buf += run.held
+            run.held = bytearray()
+        if run.buf and idle >= run.mode.flush_after:
+            chunk = bytes(run.buf)
+            run.buf = bytearray()
+            if not self._datamode_send(run, chunk):
+                self._datamode_end(False)
+
+    def _datamode_send(self, run: _DataModeRun, chunk: bytes) -> bool:
+        try:
+            return run.mode.on_data(chunk)
+        except AtFail:
+            return False
+        except Exception:
+            log.exception("simulator error on data mode payload")
+            return False
+
+    def _datamode_end(self, ok: bool) -> None:
+        """Leave data mode: what is still buffered goes out, then OK (ERROR if a send failed)."""
+        run = self._datamode
+        assert run is not None
+        self._datamode = None
+        if ok and run.buf:
+            ok = self._datamode_send(run, bytes(run.buf))
+        self._finish(OK if ok else ERROR)
+
     def _finish(self, final: Final, reply: Reply | None = None) -> None:
         """Print the final result, then run the reply's after-effects, then accept input."""
         if not (self._suppress_final and final.kind == "OK"):
@@ -516,6 +597,7 @@ class SimModem:
         self._idx = 0
         self._pending = None
         self._prompt = None
+        self._datamode = None
         self._suppress_final = False
         self._pump()
 
@@ -574,6 +656,7 @@ class SimModem:
         self._cmds = []
         self._pending = None
         self._prompt = None
+        self._datamode = None
 
     def hang(self, seconds: float) -> None:
         """The module stops reading its UART for `seconds` (a firmware stall)."""

@@ -141,7 +141,7 @@ UBLOX_SARA_R4 = Dialect(
     sockets="ublox",
     delays=(*_COMMON_DELAYS, ("+UDNSRN:set", 0.2), ("+USOCO:set", 0.05), ("+CGATT:set", 2.0)),
     extra_ok=("+UMNOPROF", "+URAT", "+UBANDMASK", "+CSCON", "+UPSV", "&C", "&D", "&K",
-              "+CPSMS", "+CEDRXS", "+UDCONF"),
+              "+CPSMS", "+CEDRXS"),    # +UDCONF has a handler (HEX mode, sockets.py)
 )
 
 SIMCOM_SIM7080 = Dialect(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from me_lib.sim.modem.commands import (
     AtFail,
     Command,
+    DataMode,
     Pending,
     Prompt,
     Reply,
@@ -472,9 +473,21 @@ class QuectelStack(SocketStack):
 
 
 class UbloxStack(SocketStack):
-    """SARA-R4: +UDNSRN, +USOCR, +USOCO, +USOST/+USOWR ('@' prompt), +USORF/+USORD."""
+    """SARA-R4: +UDNSRN, +USOCR, +USOCO, +USOST/+USOWR ('@' prompt), +USORF/+USORD, +UDCONF=1.
+
+    HEX mode (`AT+UDCONF=1,1`, UBX-17003787 §18.16) changes the *base* syntax
+    only: data given on the command line is a hex string of exactly 2*<length>
+    characters 0-9/A-F/a-f (§18.11.4), and +USORF/+USORD show the data as a
+    hex string (§18.13/§18.12) while <length> stays in bytes. The binary '@'
+    syntax always takes raw bytes: "Binary syntax is not affected by HEX mode
+    option" (§18.10.4, §18.11.4 notes).
+    """
 
     family = "ublox"
+    # <length> limits per syntax (§18.11.3): base normal, base HEX, binary ('@')
+    MAX_BASE = 1024
+    MAX_BASE_HEX = 512
+    MAX_BINARY = 1024
 
     def register(self) -> None:
         m = self.m
@@ -490,7 +503,9 @@ class UbloxStack(SocketStack):
         m.handle("+UPSD", self.upsd)
         m.handle("+UPSDA", self.upsda)
         m.handle("+UPSND", self.upsnd)
+        m.handle("+UDCONF", self.udconf)
         self.errno = 0
+        self.hex_mode = False                   # +UDCONF=1: factory default 0, not saved
         self.psd_cid: dict[int, int] = {}       # PSD profile -> mapped cid (+UPSD=p,100,cid)
         self.psd_active: set[int] = set()
 
@@ -558,6 +573,34 @@ class UbloxStack(SocketStack):
         sim.remote = (ip, port)
         return Reply()
 
+    def udconf(self, cmd: Command) -> Reply:
+        """+UDCONF=1 (HEX mode) set and read forms; other <op_code>s are accepted as before."""
+        if cmd.kind != "set":
+            raise AtFail(None)
+        args = split_args(cmd.args)
+        op = arg_int(args, 0, None, 0, 0xFFFF)
+        if op != 1:
+            return Reply()           # other configurations (Direct Link...) are not simulated
+        if len(args) == 1:           # read form: AT+UDCONF=1 -> +UDCONF: 1,<hex_mode_disable>
+            return Reply(["+UDCONF: 1,%d" % (1 if self.hex_mode else 0)])
+        self.hex_mode = arg_int(args, 1, None, 0, 1) == 1
+        return Reply()
+
+    def _inline(self, text: str, length: int) -> bytes:
+        """Base-syntax <data>: exactly <length> characters, or 2*<length> hex digits in HEX mode."""
+        if self.hex_mode:
+            if length > self.MAX_BASE_HEX or len(text) != 2 * length \
+                    or any(c not in "0123456789abcdefABCDEF" for c in text):
+                raise AtFail(50)
+            return bytes.fromhex(text)
+        if len(text) != length:
+            raise AtFail(50)
+        return text.encode("latin-1")
+
+    def _data_field(self, data: bytes) -> str:
+        """The <data> of +USORF/+USORD: hex string in HEX mode, the bytes as they are otherwise."""
+        return data.hex().upper() if self.hex_mode else data.decode("latin-1")
+
     def _write(self, sim: SimSocket, dest: tuple[str, int] | None, length: int,
                inline: str | None, udp: bool) -> Reply:
         def done(data: bytes) -> Reply:
@@ -569,8 +612,8 @@ class UbloxStack(SocketStack):
             return Reply(["+USOWR: %d,%d" % (sim.ident, len(data))])
 
         if inline is not None:
-            return done(inline.encode("latin-1"))
-        return Reply(final=None, prompt=Prompt("@", length, done))
+            return done(self._inline(inline, length))
+        return Reply(final=None, prompt=Prompt("@", length, done))   # binary: never hex
 
     def usost(self, cmd: Command) -> Reply:
         if cmd.kind != "set":
@@ -609,7 +652,7 @@ class UbloxStack(SocketStack):
         if not sim.rx:
             sim.notified = False
         return Reply(['+USORF: %d,"%s",%d,%d,"%s"' % (sim.ident, ip, port, len(data),
-                                                     data.decode("latin-1"))])
+                                                     self._data_field(data))])
 
     def usord(self, cmd: Command) -> Reply:
         if cmd.kind != "set":
@@ -622,7 +665,7 @@ class UbloxStack(SocketStack):
         data, _ = sim.take(max_len)
         if not sim.rx:
             sim.notified = False
-        return Reply(['+USORD: %d,%d,"%s"' % (sim.ident, len(data), data.decode("latin-1"))])
+        return Reply(['+USORD: %d,%d,"%s"' % (sim.ident, len(data), self._data_field(data))])
 
     def usocl(self, cmd: Command) -> Reply:
         if cmd.kind != "set":
@@ -692,6 +735,7 @@ class UbloxStack(SocketStack):
     def reset(self) -> None:
         super().reset()
         self.psd_active = set()
+        self.hex_mode = False
 
     def on_data(self, sim: SimSocket, length: int, was_empty: bool) -> None:
         if not sim.notified:
@@ -1004,6 +1048,15 @@ class TelitStack(SocketStack):
             self.m.urc("SRING: %d" % sim.ident)
 
     def on_closed(self, sim: SimSocket) -> None:
+        """Peer closed a command-mode socket: xE910 modules print an unsolicited bare NO CARRIER.
+
+        #SCFGEXT2 <noCarrierMode> "permits to choose NO CARRIER indication
+        format when the socket is closed" (default 0: bare `NO CARRIER`; other
+        values add <connId>[,<cause>]), and host code for command-mode #SD
+        (tschiemer/telit-modem) treats a bare `\r\nNO CARRIER\r\n` as the
+        socket-closed URC and then polls #SS for which socket it was. It is a
+        URC here, never a final: a host must not take it for a command's result.
+        """
         self.m.urc("NO CARRIER")
 
 
@@ -1011,9 +1064,22 @@ class TelitStack(SocketStack):
 
 
 class NordicSlmStack(SocketStack):
-    """Serial LTE Modem: #XGETADDRINFO, #XSOCKET, #XCONNECT, #XSENDTO/#XSEND, #XRECVFROM."""
+    """Serial LTE Modem (NCS 2.x): #XGETADDRINFO, #XSOCKET, #XCONNECT, #XSEND[TO], #XRECV[FROM].
+
+    Sources: sdk-nrf applications/serial_lte_modem/doc/SOCKET_AT_commands.rst and
+    slm_data_mode.rst. `AT#XSOCKET=1,1,0` opens a TCP client (`#XSOCKET: <h>,1,6`)
+    that `#XCONNECT` connects; `#XSEND`/`#XSENDTO` without <data> enter data
+    mode: no OK on entry, raw bytes are sent as they come, the terminator
+    (CONFIG_SLM_DATAMODE_TERMINATOR, default "+++") with CONFIG_SLM_DATAMODE_SILENCE
+    (default 1 s) of UART silence before and after it leaves data mode with OK,
+    a failed send leaves it with ERROR.
+    """
 
     family = "nrf"
+    # <type> of #XSOCKET -> (simulator protocol, IPPROTO number printed)
+    SOCK_TYPES: dict[int, tuple[str, int]] = {1: ("TCP", 6), 2: ("UDP", 17)}
+    DATAMODE_TERMINATOR = b"+++"      # CONFIG_SLM_DATAMODE_TERMINATOR default
+    DATAMODE_SILENCE = 1.0            # CONFIG_SLM_DATAMODE_SILENCE default, seconds
 
     def register(self) -> None:
         m = self.m
@@ -1070,13 +1136,16 @@ class NordicSlmStack(SocketStack):
         if op == 2:
             raise AtFail(None)       # IPv6 sockets are not simulated
         stype = arg_int(args, 1, None, 1, 3)
-        arg_int(args, 2, 0, 0, 1)
-        if stype != 2:
-            raise AtFail(None)       # TCP needs #XCONNECT to a host first: UDP only here
+        role = arg_int(args, 2, 0, 0, 1)
+        kind = self.SOCK_TYPES.get(stype)
+        if kind is None or role != 0:
+            raise AtFail(None)       # RAW sockets and servers are not simulated
         ident = next(i for i in range(64) if i not in self.sockets)
-        self.unbound_udp(ident, self.m.dialect.default_cid)
+        sim = self.unbound_udp(ident, self.m.dialect.default_cid)
+        if kind[0] == "TCP":
+            sim.proto = "TCP-UNCONNECTED"    # the real TCP socket is made by #XCONNECT
         self.current = ident
-        return Reply(["#XSOCKET: %d,2,17" % ident])
+        return Reply(["#XSOCKET: %d,%d,%d" % (ident, stype, kind[1])])
 
     def select(self, cmd: Command) -> Reply:
         if cmd.kind != "set":
@@ -1095,8 +1164,23 @@ class NordicSlmStack(SocketStack):
         port = arg_int(args, 1, None, 1, 65535)
         if ip is None or not is_loopback(ip):
             raise AtFail(None)
+        if sim.proto == "TCP-UNCONNECTED":
+            self._lte_up()
+            real = self.open_real("TCP", ip, port)    # refused: connect() fails -> ERROR
+            sim.close()
+            sim.sock, sim.proto = real, "TCP"
+        elif sim.proto == "TCP":
+            raise AtFail(None)                        # already connected (EISCONN)
         sim.remote = (ip, port)
         return Reply(["#XCONNECT: 1"])
+
+    def _datamode(self, sim: SimSocket, dest: tuple[str, int] | None) -> Reply:
+        """Enter SLM data mode: no OK now, bytes go out as they come, OK after the terminator."""
+        def send(chunk: bytes) -> bool:
+            return self.send(sim, chunk, dest)
+
+        return Reply(final=None, datamode=DataMode(send, self.DATAMODE_TERMINATOR,
+                                                   self.DATAMODE_SILENCE))
 
     def xsendto(self, cmd: Command) -> Reply:
         if cmd.kind != "set":
@@ -1106,19 +1190,26 @@ class NordicSlmStack(SocketStack):
         ip = self.resolve(arg_str(args, 0))
         port = arg_int(args, 1, None, 1, 65535)
         data = args[2] if len(args) > 2 else None
-        if ip is None or data is None:
+        if ip is None or sim.proto != "UDP":
             raise AtFail(None)
         self._lte_up()
+        if data is None:     # "When the parameter is not specified, SLM enters slm_data_mode"
+            return self._datamode(sim, (ip, port))
         if not self.send(sim, data.encode("latin-1"), (ip, port)):
             raise AtFail(None)
         return Reply(["#XSENDTO: %d" % len(data)])
 
     def xsend(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
+        if cmd.kind not in ("set", "exec"):
             raise AtFail(None)
         sim = self._sock()
-        data = arg_str(split_args(cmd.args), 0)
-        if sim.remote is None or not self.send(sim, data.encode("latin-1")):
+        args = split_args(cmd.args) if cmd.kind == "set" else []
+        if sim.remote is None or sim.proto not in ("UDP", "TCP"):
+            raise AtFail(None)      # not connected
+        if not args or args[0] is None:   # AT#XSEND: data mode (slm_data_mode.rst)
+            return self._datamode(sim, None)
+        data = arg_str(args, 0)
+        if not self.send(sim, data.encode("latin-1")):
             raise AtFail(None)
         return Reply(["#XSEND: %d" % len(data)])
 
