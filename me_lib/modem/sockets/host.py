@@ -49,7 +49,7 @@ class HostSockets:
             try:
                 sock.sendto(payload, (ip, port))
                 data, _ = sock.recvfrom(2048)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 raise NoAnswer(target, "no datagram came back", timeout) from None
             except OSError as exc:
                 raise ConnectFailed(target, str(exc)) from None
@@ -60,7 +60,7 @@ class HostSockets:
         try:
             with socket.create_connection((ip, port), timeout=timeout):
                 pass
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise NoAnswer(target, "no TCP answer", timeout) from None
         except OSError as exc:
             raise ConnectFailed(target, str(exc)) from None
