@@ -66,15 +66,17 @@ _NOISE = bytes([c for c in range(32) if c not in (9, 10, 13)] + [0x7F, 0xFF])
 
 try:
     b"a\x00".translate(None, b"\x00")
-
-    def _clean(line: bytes) -> bytes:
-        return line.translate(None, _NOISE)
+    _TRANSLATE = True
 except (AttributeError, TypeError, NotImplementedError):  # MicroPython has no translate
-    def _clean(line: bytes) -> bytes:
-        for c in line:
-            if c < 32 or c == 0x7F or c == 0xFF:
-                return bytes([c for c in line if not (c < 32 or c == 0x7F or c == 0xFF)])
-        return line
+    _TRANSLATE = False
+
+
+def _clean(line: bytes) -> bytes:
+    """The line without noise bytes (the slow path for interpreters without translate)."""
+    for c in line:
+        if c < 32 or c == 0x7F or c == 0xFF:
+            return bytes([c for c in line if not (c < 32 or c == 0x7F or c == 0xFF)])
+    return line
 
 
 class RawSpec:
@@ -347,9 +349,27 @@ class AtEngine:
             else:
                 line = data[i:j]
             i = j + 1
-            self._line(line, events)
+            if line:
+                self._line(line, events)
+            else:
+                self._blank()
+            # V.250 framing puts CR LF on both sides of a line: take the run of line
+            # ends in one step (not when a raw payload or data mode starts here)
+            if not self._raw_left and not self._data_mode and not self._skip_lf:
+                k = i
+                while k < n and (data[k] == 13 or data[k] == 10):
+                    k += 1
+                if k > i:
+                    self._last_term = data[k - 1]
+                    self._blank()
+                    i = k
         self._check_timers(now, events)
         return events
+
+    def _blank(self) -> None:
+        pend = self._pending
+        if pend is not None:
+            pend.fresh = False
 
     def tick(self, now: float) -> "list[Event]":
         """Time passed with no bytes; returns Timeout/settled/no-final events due."""
@@ -518,11 +538,7 @@ class AtEngine:
 
     def _line(self, line: bytes, events: "list[Event]") -> None:
         pend = self._pending
-        if not line:
-            if pend is not None:
-                pend.fresh = False
-            return
-        text = _clean(line).decode("latin-1")
+        text = (line.translate(None, _NOISE) if _TRANSLATE else _clean(line)).decode("latin-1")
         stripped = text.strip()
         if not stripped:
             if pend is not None:
@@ -547,7 +563,15 @@ class AtEngine:
                 and stripped in pend.prompt_chars):
             self._prompt(stripped, events)
             return
-        final = self._final(text, stripped, pend)
+        # the common finals by dictionary; the parsing path only for lines that can
+        # be one (+CME/+CMS ERROR, CONNECT, MODEM ERROR, per-command finals)
+        simple = _SIMPLE_FINALS.get(stripped)
+        if simple is not None:
+            final: Final | None = Final(simple[0], simple[1], stripped)
+        elif stripped[0] in "+CM" or (pend is not None and pend.finals):
+            final = self._final(text, stripped, pend)
+        else:
+            final = None
         if final is not None:
             if pend is not None:
                 self._complete(final, events)
@@ -591,9 +615,6 @@ class AtEngine:
             for f, ok in pend.finals:
                 if stripped == f or stripped.startswith(f):
                     return Final("EXTRA", ok, stripped, None, f)
-        simple = _SIMPLE_FINALS.get(stripped)
-        if simple is not None:
-            return Final(simple[0], simple[1], stripped)
         c0 = stripped[0]
         if c0 == "+":
             head = stripped[:11]
