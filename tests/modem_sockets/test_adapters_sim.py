@@ -13,7 +13,6 @@ from collections.abc import Iterator
 import pytest
 
 from me_lib.at import AtChannel
-from me_lib.errors import DecodeError
 from me_lib.modem.sockets import ADAPTERS, ConnectFailed, NameNotResolved, NoAnswer
 from me_lib.modem.sockets.base import SocketAdapter
 from me_lib.provision.probe import build_ping, coap_ping, tcp_reach
@@ -33,20 +32,6 @@ RT_UDP = {"quectel": 4, "ublox": 5, "simcom": 4, "telit": 4, "nrf91": 4}
 RT_UDP_SILENT = {"quectel": 3, "ublox": 4, "simcom": 3, "telit": 3, "nrf91": 4}
 RT_TCP = {"quectel": 2, "ublox": 3, "simcom": 2, "telit": 2, "nrf91": 3}
 RT_TCP_REFUSED = {"quectel": 2, "ublox": 4, "simcom": 1, "telit": 1, "nrf91": 3}
-
-SIM_NO_NRF_DATAMODE = pytest.mark.xfail(
-    strict=True, raises=ConnectFailed,
-    reason="simulator answers ERROR to AT#XSENDTO without data (SLM data mode, "
-           "sdk-nrf slm_data_mode.rst); a CoAP ping holds 0x00 so it needs data mode")
-SIM_NO_UBLOX_HEX = pytest.mark.xfail(
-    strict=True, raises=DecodeError,
-    reason="simulator ignores AT+UDCONF=1,1 (HEX mode) and returns +USORF data raw; "
-           "the RST's 0x00 byte cannot survive a text line (SARA-R4 manual §18.13)")
-SIM_NO_NRF_TCP = pytest.mark.xfail(
-    strict=True, raises=ConnectFailed,
-    reason="simulator answers ERROR to AT#XSOCKET=1,1,0 (TCP client), which "
-           "SOCKET_AT_commands.rst documents (#XSOCKET: 0,1,6)")
-
 
 class Rig:
     def __init__(self, family: str) -> None:
@@ -85,8 +70,7 @@ def test_resolve_unknown_name_is_typed(rig: Rig) -> None:
 
 
 @pytest.mark.parametrize("family", [
-    "quectel", pytest.param("ublox", marks=SIM_NO_UBLOX_HEX), "simcom", "telit",
-    pytest.param("nrf91", marks=SIM_NO_NRF_DATAMODE)])
+    "quectel", "ublox", "simcom", "telit", "nrf91"])
 def test_coap_ping(family: str, coap_server: CoapServer) -> None:
     r = Rig(family)
     try:
@@ -123,8 +107,7 @@ def test_udp_no_answer_is_a_bounded_typed_timeout(rig: Rig, silent_udp_port: int
 
 
 @pytest.mark.parametrize("family", [
-    "quectel", "ublox", "simcom", "telit",
-    pytest.param("nrf91", marks=SIM_NO_NRF_TCP)])
+    "quectel", "ublox", "simcom", "telit", "nrf91"])
 def test_tcp_probe(family: str, tcp_server: int) -> None:
     r = Rig(family)
     try:
@@ -137,11 +120,7 @@ def test_tcp_probe(family: str, tcp_server: int) -> None:
 
 
 @pytest.mark.parametrize("family", [
-    "quectel", "ublox", "simcom", "telit",
-    pytest.param("nrf91", marks=pytest.mark.xfail(
-        strict=True, raises=AssertionError,
-        reason="simulator refuses the TCP socket at AT#XSOCKET=1,1,0 already (1 round "
-               "trip), so the refusal never reaches #XCONNECT"))])
+    "quectel", "ublox", "simcom", "telit", "nrf91"])
 def test_tcp_refused_is_typed(family: str, closed_tcp_port: int) -> None:
     r = Rig(family)
     try:

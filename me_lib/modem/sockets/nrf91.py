@@ -114,7 +114,10 @@ class Nrf91Sockets(AdapterBase):
                        deadline: float) -> None:
         """One `#XSENDTO` in SLM data mode: command, raw bytes, terminator, final."""
         ch = self.channel
-        timeout = self.budget(deadline, 30.0)
+        # the exchange itself takes two guard silences (before and after the
+        # terminator); a shorter budget would time out while the SLM waits out the
+        # second one, and our next command would then be taken for payload
+        timeout = max(self.budget(deadline, 30.0), 2 * self.datamode_silence + 2.0)
         box: list[Response | MeLibError] = []
 
         def run() -> None:

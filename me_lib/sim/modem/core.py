@@ -205,8 +205,6 @@ class SimModem:
             self._safe(self.sock.poll)
         if self._pending is not None:
             self._check_pending()
-        if self._datamode is not None:
-            self._datamode_tick()
 
     def next_wakeup(self) -> float | None:
         """Earliest virtual time at which something new may happen (None: idle)."""
@@ -220,12 +218,6 @@ class SimModem:
             times.append(start + self._byte_time() * sent)
         if self._pending is not None:
             times.append(self._pending.deadline)
-        run = self._datamode
-        if run is not None:
-            if run.buf:
-                times.append(run.last_rx + run.mode.flush_after)
-            if run.held:
-                times.append(run.last_rx + run.mode.silence)
         return min(times) if times else None
 
     def _safe(self, fn: Callable[[], None]) -> None:
@@ -522,7 +514,7 @@ class SimModem:
         run = self._datamode
         assert run is not None
         term = run.mode.terminator
-        quiet = self.t - run.last_rx >= run.mode.silence
+        quiet = self.t - run.last_rx + 1e-9 >= run.mode.silence
         if not run.held:
             if term and byte == term[0] and quiet:
                 run.held.append(byte)
@@ -535,11 +527,16 @@ class SimModem:
             run.buf += run.held + bytes([byte])
             run.held = bytearray()
         run.last_rx = self.t
+        # checks at the exact virtual times, so the payload leaves and OK is printed on time
+        self.schedule_at(self.t + run.mode.flush_after, self._datamode_tick)
+        if run.held:
+            self.schedule_at(self.t + run.mode.silence, self._datamode_tick)
 
     def _datamode_tick(self) -> None:
         run = self._datamode
-        assert run is not None
-        idle = self.t - run.last_rx
+        if run is None:
+            return
+        idle = self.t - run.last_rx + 1e-9      # timers fire at last_rx + delay: float slack
         if run.held and idle >= run.mode.silence:
             if bytes(run.held) == run.mode.terminator:
                 self._datamode_end(True)
