@@ -69,12 +69,13 @@ def profile_table(profile: Profile, stream: TextIO) -> None:
 
 def result_table(result: ProvisionResult, stream: TextIO) -> None:
     w = stream.write
-    w("\n  %-12s %-4s %-24s %-9s %-30s %s\n" % ("context", "cid", "APN", "state", "IP",
-                                                "DNS"))
+    w("\n  %-12s %-4s %-24s %-9s %-22s %s\n" % ("context", "cid", "APN", "state", "DNS",
+                                                "IP"))
     for ctx in result.contexts:
-        w("  %-12s %-4d %-24s %-9s %-30s %s\n" % (
+        w("  %-12s %-4d %-24s %-9s %-22s %s\n" % (
             ctx.name[:12], ctx.cid, (ctx.apn or "(network)")[:24], ctx.state,
-            ",".join(ctx.addresses)[:30], ",".join(ctx.dns)))
+            ",".join(ctx.dns[:1]) + (" +%d" % (len(ctx.dns) - 1) if len(ctx.dns) > 1 else ""),
+            " ".join(ctx.addresses)))
         if ctx.error:
             w("  %-12s      %s\n" % ("", ctx.error))
     dm = result.dm
