@@ -84,6 +84,7 @@ class AtChannel:
         self.bytes_in = 0
         self.reboots = 0
         self.trace: Callable[[str, bytes, float], None] | None = None
+        self._recorders: list[Any] = []
         self._cmd_lock = threading.RLock()
         self._io = threading.Condition(threading.Lock())
         self._write_lock = threading.Lock()
@@ -120,7 +121,26 @@ class AtChannel:
             raise PortClosed("cannot open %s: %s" % (url, exc)) from exc
         return cls(port, engine=engine, name=url)
 
+    def record(self, path: str, redact_secrets: bool = False) -> Any:
+        """Write a byte-exact trace of this session to `path` (me_lib.at.trace format)."""
+        from me_lib.at.trace import TraceRecorder
+
+        recorder = TraceRecorder(path, self.name, redact_secrets)
+        previous = self.trace
+
+        def both(direction: str, data: bytes, now: float) -> None:
+            recorder(direction, data, now)
+            if previous is not None:
+                previous(direction, data, now)
+
+        self.trace = both if previous is not None else recorder
+        self._recorders.append(recorder)
+        return recorder
+
     def close(self) -> None:
+        for recorder in self._recorders:
+            recorder.close()
+        self._recorders.clear()
         self._stop.set()
         reader = self._reader
         if reader is not None and reader is not threading.current_thread():

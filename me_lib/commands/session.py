@@ -24,6 +24,9 @@ def add_device_arguments(parser: argparse.ArgumentParser, reader: bool = False) 
                         help="where the last good profile and our contexts are kept "
                         "(default $ME_LIB_STATE_DIR or ~/.local/state/me_lib)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--record", metavar="FILE",
+                        help="write a byte-exact trace of the AT session (replay://FILE "
+                        "plays it back)")
     add_pin_arguments(parser)
 
 
@@ -36,6 +39,8 @@ def open_modem(args: argparse.Namespace) -> Modem:
         raise MeLibError("no modem given", "pass --modem URL (e.g. --modem sim://default)")
     modem = Modem.open(args.modem, baudrate=args.baud, dialect=args.dialect,
                        pin=pin_from(args))
+    if getattr(args, "record", None):
+        modem.channel.record(args.record)
     try:
         modem.ready()
     except BaseException:
