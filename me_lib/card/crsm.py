@@ -25,7 +25,7 @@ from me_lib.at.command import build_command
 from me_lib.card import path as P
 from me_lib.card import sw as SW
 from me_lib.card.atport import AtPort, answer_fields, parse_hex, sim_state_error
-from me_lib.card.fileinfo import FileInfo, from_fcp, from_gsm_response
+from me_lib.card.fileinfo import FileInfo, from_fcp, from_gsm_response, read_all_records
 from me_lib.errors import (
     AtCommandError,
     CardError,
@@ -310,12 +310,8 @@ class CrsmAccess:
         return data
 
     def read_records(self, path: P.PathLike) -> list[bytes]:
-        info = self.file_info(path)
-        if not info.is_record or not info.record_count or not info.record_length:
-            raise CardError("%s is %s, not a record file" % (P.to_hex(P.parse(path)),
-                                                             info.structure))
-        return [self.read_record(path, n, info.record_length)
-                for n in range(1, info.record_count + 1)]
+        """Every record of a linear fixed / cyclic EF."""
+        return read_all_records(self, path)
 
     # --- writes --------------------------------------------------------------------
 

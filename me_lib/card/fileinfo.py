@@ -7,7 +7,9 @@ the codec's model names.
 """
 
 from dataclasses import dataclass
+from typing import Protocol
 
+from me_lib.card import path as P
 from me_lib.codec import fcp as fcp_codec
 from me_lib.errors import DecodeError
 
@@ -79,3 +81,22 @@ def from_gsm_response(data: bytes) -> FileInfo:
         return FileInfo(fid, LINEAR_FIXED if structure == 0x01 else CYCLIC, size, rec_len,
                         size // rec_len, None, bytes(data))
     raise DecodeError("GSM GET RESPONSE", "structure %02X unknown" % structure, 13)
+
+
+class _RecordReader(Protocol):
+    def file_info(self, path: "P.PathLike") -> FileInfo: ...
+
+    def read_record(self, path: "P.PathLike", record: int,
+                    length: int | None = None) -> bytes: ...
+
+
+def read_all_records(access: _RecordReader, path: "P.PathLike") -> list[bytes]:
+    """Every record of a linear fixed / cyclic EF, whatever the file access back end."""
+    from me_lib.errors import CardError
+
+    info = access.file_info(path)
+    if not info.is_record or not info.record_count or not info.record_length:
+        raise CardError("%s is %s, not a record file" % (P.to_hex(P.parse(path)),
+                                                         info.structure))
+    return [access.read_record(path, n, info.record_length)
+            for n in range(1, info.record_count + 1)]

@@ -17,7 +17,7 @@ where it learns something:
 from me_lib.card import apdu as A
 from me_lib.card import path as P
 from me_lib.card import sw as SW
-from me_lib.card.fileinfo import FileInfo, from_fcp
+from me_lib.card.fileinfo import FileInfo, from_fcp, read_all_records
 from me_lib.card.link import CardLink
 from me_lib.errors import CardError, StatusWordError
 
@@ -280,12 +280,7 @@ class FileAccess:
 
     def read_records(self, path: P.PathLike) -> list[bytes]:
         """Every record of a linear fixed / cyclic EF."""
-        info = self.file_info(path)
-        if not info.is_record or not info.record_count or not info.record_length:
-            raise CardError("%s is %s, not a record file" % (P.to_hex(P.parse(path)),
-                                                             info.structure))
-        return [self.read_record(path, n, info.record_length)
-                for n in range(1, info.record_count + 1)]
+        return read_all_records(self, path)
 
     def update_record(self, path: P.PathLike, record: int, data: bytes) -> None:
         self._sync()
