@@ -85,3 +85,16 @@ def test_loopback_dm_server_answers_coap_ping_and_refuses_other_hosts():
         assert server.pings == 1
     with pytest.raises(ValueError):
         LoopbackDmServer(0, host="0.0.0.0")
+
+
+@pytest.mark.pcsc
+def test_cli_reads_the_profile_through_a_pcsc_reader(pcsc_card, tmp_path, capsys):
+    import json
+
+    from me_lib.cli import main
+
+    assert main(["read", "--reader", "0", "--json", "--state-dir", str(tmp_path)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["card"]["iccid"] == "89882806660000000010"
+    assert doc["profile"]["origins"]["apn0"] == "usim:EF.DMCFG"
+    assert doc["profile"]["dm_servers"][0]["host"] == "dm.example.net"
