@@ -31,8 +31,22 @@ $(STAMP): pyproject.toml $(SYS_STAMP)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[pcsc,test]'
 	@touch $@
 
+# After the unit/e2e suite, the HIL suite (hil/, docs/hil.md) against every transport CI
+# can run: four simulated modules in parallel (one xdist worker each), a bare sim:// URL,
+# a real pty, RFC 2217 through a ser2net started by the fixtures, and the card through
+# pcscd + vpcd. JUnit XML and per-test AT traces go to build/hil/. Each run fails make.
+# The PC/SC run is last and alone: pcscd is machine-wide (/tmp/me-lib-pcsc.lock).
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
+	@rm -rf build/hil && mkdir -p build/hil
+	@set -e; hil() { name=$$1; shift; echo "== hil: $$name"; \
+	  $(PY) -m pytest hil -q -p no:cacheprovider -o junit_family=xunit1 --timeout 120 \
+	    --junitxml build/hil/$$name.xml --hil-traces build/hil/traces/$$name "$$@"; }; \
+	hil sim4 --rig hil/rigs/sim4.toml -n 4; \
+	hil sim-url --modem 'sim://nordic-nrf91-slm?speed=200'; \
+	hil pty --rig hil/rigs/pty.toml; \
+	hil rfc2217 --rig hil/rigs/rfc2217.toml; \
+	hil pcsc --rig hil/rigs/pcsc.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/me-lib demo
@@ -41,8 +55,8 @@ bench: $(STAMP)
 	$(PY) -m bench.run
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check me_lib tests bench
-	$(VENV)/bin/mypy --strict me_lib
+	$(VENV)/bin/ruff check me_lib tests bench hil
+	$(VENV)/bin/mypy --strict me_lib hil
 
 clean:
 	rm -rf $(VENV) .run

@@ -31,6 +31,7 @@ from me_lib.errors import (
     AtTimeout,
     CmeError,
     CmsError,
+    MeLibError,
     ModemRebooted,
     PortClosed,
 )
@@ -42,6 +43,7 @@ RebootCallback = Callable[[Rebooted], None]
 
 # How long one blocking read may wait before the channel checks its timers.
 _READ_SLICE = 0.02
+_WAIT_STEPS = (0.0001, 0.0005, 0.002, 0.005, _READ_SLICE)
 
 
 def _real_seconds(port: Any) -> Callable[[float], float]:
@@ -85,6 +87,7 @@ class AtChannel:
         self.reboots = 0
         self.trace: Callable[[str, bytes, float], None] | None = None
         self._recorders: list[Any] = []
+        self._port_timeout: float | None = None
         self._cmd_lock = threading.RLock()
         self._io = threading.Condition(threading.Lock())
         self._write_lock = threading.Lock()
@@ -405,6 +408,8 @@ class AtChannel:
                 flush = getattr(self.port, "flush", None)
                 if flush is not None:
                     flush()
+            except MeLibError:  # already says what went wrong (replay:// mismatch)
+                raise
             except Exception as exc:  # serial.SerialException, OSError
                 self._mark_closed("write failed: %s" % exc)
                 raise PortClosed("write failed: %s" % exc, self.engine.pending_command) from exc
@@ -422,10 +427,16 @@ class AtChannel:
             real = min(_READ_SLICE, self._to_real(wait))
             if real <= 0:
                 return b""
-            try:
-                port.timeout = max(real, 0.0001)
-            except Exception:
-                pass
+            # a few fixed steps, so the port timeout rarely changes
+            real = next((step for step in _WAIT_STEPS if step >= real), _READ_SLICE)
+            if real != self._port_timeout:
+                # only on change: pyserial's RFC 2217 client renegotiates the port
+                # settings on every timeout assignment (~150 ms per command)
+                try:
+                    port.timeout = real
+                    self._port_timeout = real
+                except Exception:
+                    pass
             return bytes(port.read(1) or b"")
         except Exception as exc:
             self._mark_closed("read failed: %s" % exc)

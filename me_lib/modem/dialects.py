@@ -32,7 +32,8 @@ class Dialect:
                  default_apn_change_needs_radio_off: bool = True,
                  registration_domains: "tuple[str, ...]" = ("CEREG", "CGREG", "CREG"),
                  pco_urc: str = "", timeouts: "dict[str, float] | None" = None,
-                 socket_contexts: int = 1) -> None:
+                 socket_contexts: int = 1,
+                 event_commands: "tuple[str, ...]" = ()) -> None:
         self.name = name
         self.match = match
         #: socket/DNS adapter family (me_lib.modem.sockets.ADAPTERS); "" = none
@@ -60,6 +61,8 @@ class Dialect:
         self.pco_urc = pco_urc
         self.timeouts = timeouts or {}
         self.socket_contexts = socket_contexts
+        #: vendor commands that switch on URCs the flow listens to (e.g. SIM status)
+        self.event_commands = event_commands
 
     def timeout(self, command_family: str, default: float = DEFAULT_TIMEOUT) -> float:
         return self.timeouts.get(command_family, default)
@@ -92,6 +95,9 @@ DIALECTS = (
         "ublox-sara-r4", match=("SARA-R4", "SARA-R5", "LARA-R6", "U-BLOX"), family="ublox",
         act_names={7: "LTE-M", 9: "NB-IoT"}, radio_off_cfun=4,
         refresh_urcs=("+UUSIMSTAT:", "+CUSATP:"),
+        # +UUSIMSTAT (REFRESH results 9/10) only after +USIMSTAT; bits 0-2: SIM
+        # initialisation, phonebook, REFRESH [U: bit positions from the R4 manual]
+        event_commands=("AT+USIMSTAT=7",),
         activation="cgact", esm_report="ceer",
         timeouts={"+CGATT": 360.0},
     ),

@@ -112,6 +112,8 @@ class Modem:
     def start(self) -> Identification:
         """Sync, echo off, numeric errors, identify the module and pick its dialect."""
         ch = self.channel
+        # a (re)start: whatever this object knew about the modem's state is stale
+        self.reset_session()
         ch.sync()
         # reboots seen before this (re)initialisation are what it answers
         ch.discard_reboots()
@@ -198,7 +200,7 @@ class Modem:
                     continue
         for line in ("AT+CGEREP=1",) + (("AT+CNEC=16",) if self.dialect.esm_report == "cnec"
                                          else ()) + (
-                ("AT%XPCO=1",) if self.dialect.pco_urc else ()):
+                ("AT%XPCO=1",) if self.dialect.pco_urc else ()) + self.dialect.event_commands:
             try:
                 self.channel.command(line)
             except (AtCommandError, CmeError):
