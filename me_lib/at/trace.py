@@ -77,6 +77,9 @@ def read_trace(path: str | Path) -> tuple[dict[str, Any], list[tuple[float, str,
                 if number == 1 and "me_lib_trace" in obj:
                     header = obj
                     continue
+                if "end" in obj:        # what was run and what came out (replay)
+                    header["end"] = obj["end"]
+                    continue
                 records.append((float(obj["t"]), str(obj["d"]), bytes.fromhex(obj["b"])))
             except (ValueError, KeyError, TypeError) as exc:
                 raise DecodeError("AT trace %s" % path, "line %d is not a trace record: %s"

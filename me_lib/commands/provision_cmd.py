@@ -2,7 +2,9 @@
 
 import argparse
 import json
+import random
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from me_lib.commands.output import StepPrinter, profile_table, result_table
@@ -22,10 +24,52 @@ def register(sub: Any) -> None:
                    "deactivation, coverage loss and reboots")
     p.add_argument("--watch-for", type=float, default=None, metavar="SECONDS",
                    help="stop watching after this many seconds (modem clock)")
+    p.add_argument("--probe-seed", type=int, default=None, metavar="N",
+                   help="seed for the DM probe's CoAP message ids (reproducible traces)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "record", None) and not args.dry_run and not args.watch:
+        return _run_recorded(args)
+    return _run(args)
+
+
+def _run_recorded(args: argparse.Namespace) -> int:
+    """`--record`: the run, then an end record that makes the trace a regression case.
+
+    See me_lib/sim/replay_trace.py for the end record; the probe's message ids
+    come from a recorded seed so that a replay sends the same bytes.
+    """
+    from pathlib import Path
+
+    from me_lib.errors import MeLibError
+    from me_lib.sim.replay import error_dict, snapshot_state
+    from me_lib.sim.replay_trace import append_end, deterministic
+
+    seed = args.probe_seed if args.probe_seed is not None else random.randrange(1 << 32)
+    end: dict[str, Any] = {
+        "command": "provision",
+        "args": {"services": args.services, "reach_dm": True, "dialect": args.dialect,
+                 "pin": pin_from(args) is not None, "seed": seed,
+                 "config": str(args.config) if args.config is not None else None},
+        "state": snapshot_state(state_dir(args))}
+    results: list[Any] = []
+    try:
+        args.probe_seed = seed
+        rc = _run(args, on_result=results.append)
+    except MeLibError as exc:
+        end["error"] = error_dict(exc)
+        if Path(args.record).exists():
+            append_end(args.record, end)
+        raise
+    end["result"] = deterministic(results[0].to_dict()) if results else None
+    if Path(args.record).exists():
+        append_end(args.record, end)
+    return rc
+
+
+def _run(args: argparse.Namespace, on_result: Callable[[Any], None] | None = None) -> int:
     from me_lib.provision import make_plan, provision
     from me_lib.provision.ownership import Ownership
     from me_lib.sources import read_profile
@@ -56,8 +100,12 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if printer is not None:
             out.write("provisioning:\n")
+        rng = random.Random(args.probe_seed) if args.probe_seed is not None else None
         result = provision(modem, profile, pin=pin_from(args), ownership=ownership,
+                           probe_rng=rng,
                            services=args.services, progress=printer)
+        if on_result is not None:
+            on_result(result)
         if args.json:
             json.dump(result.to_dict(), out, indent=1)
             out.write("\n")

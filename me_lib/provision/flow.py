@@ -13,6 +13,7 @@ reported by name and not retried; other failures back off exponentially
 """
 
 import logging
+import random
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
               state_dir: str | Path | None = None, ownership: Ownership | None = None,
               services: str = "eager", registration_timeout: float = 300.0,
               reach_dm: bool = True, recheck_dm: bool = False, probe_timeout: float = 10.0,
-              dm_path: str = "modem",
+              dm_path: str = "modem", probe_rng: "random.Random | None" = None,
               progress: Progress | None = None, max_reboots: int = 3,
               force_pin: bool = False) -> ProvisionResult:
     """Make the modem match `profile`; returns a ProvisionResult (see module docstring).
@@ -99,8 +100,9 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
     services: "eager" activates every service context now, "on-demand" only
     defines them. dm_path: "modem" reaches the DM server through the module's
     socket commands, "host" through the host's IP stack (PPP / network
-    interface data paths). A second call on a provisioned modem sends no write
-    command.
+    interface data paths). probe_rng: where the CoAP message id comes from (a
+    seeded generator makes a recorded session replay byte for byte). A second call
+    on a provisioned modem sends no write command.
     """
     if dm_path not in ("modem", "host"):
         raise ProvisionError("arguments", "dm_path must be 'modem' or 'host'")
@@ -115,7 +117,7 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
         try:
             _provision_once(run, modem, profile, pin, ownership, services,
                             registration_timeout, reach_dm, recheck_dm, probe_timeout,
-                            force_pin, dm_path)
+                            force_pin, dm_path, probe_rng)
             result = run.finish()
             result.notes.extend(ownership.notes)
             return result
@@ -133,7 +135,8 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
 def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
                     ownership: Ownership, services: str, registration_timeout: float,
                     reach_dm: bool, recheck_dm: bool, probe_timeout: float,
-                    force_pin: bool, dm_path: str) -> None:
+                    force_pin: bool, dm_path: str,
+                    probe_rng: "random.Random | None") -> None:
     result = run.result
     result.profile = profile.to_dict()
     if not modem.started:
@@ -193,7 +196,7 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
     if reach_dm and profile.dm is not None and apn0.state == "active":
         mark = run.begin("dm", "%s:%d" % (profile.dm.host, profile.dm.effective_port))
         result.dm = reach(modem, profile, the_plan.apn0.cid, probe_timeout, recheck_dm,
-                          dm_path)
+                          dm_path, probe_rng)
         run.end(mark, _dm_summary(result.dm))
 
     mark = run.begin("services")
@@ -378,7 +381,8 @@ def _service(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership, k
 
 
 def reach(modem: Modem, profile: Profile, cid: int, timeout: float,
-          recheck: bool = False, path: str = "modem") -> DmResult:
+          recheck: bool = False, path: str = "modem",
+          rng: "random.Random | None" = None) -> DmResult:
     """Resolve and probe the first DM server through the modem's IP stack, or
     (path="host") through the host's, when the modem carries IP for the host
     (PPP, a USB network interface)."""
@@ -414,7 +418,8 @@ def reach(modem: Modem, profile: Profile, cid: int, timeout: float,
             dm.ip = addrs[0]
         if server.transport == "udp":
             dm.rtt = probe.coap_ping(adapter, dm.ip, dm.port, cid, timeout,
-                                     clock=adapter.clock)
+                                     clock=adapter.clock,
+                                     mid=rng.randrange(0x10000) if rng is not None else None)
         else:
             dm.rtt = probe.tcp_reach(adapter, dm.ip, dm.port, cid, timeout,
                                      clock=adapter.clock)

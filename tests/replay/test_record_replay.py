@@ -1,0 +1,125 @@
+"""CI records a fresh simulator session and replays it; a changed host is caught.
+
+Also: what the shipped traces promise about their content (the end record,
+the test PIN), and that a truncated trace is a silent modem, not a hang.
+"""
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from me_lib.errors import AtTimeout, MeLibError
+from me_lib.modem import Modem
+from me_lib.sim.protocol_replay import ReplayMismatch
+from me_lib.sim.replay import replay_trace
+from me_lib.sim.replay_trace import load
+from tests.replay.recording import record
+
+TRACES = Path(__file__).resolve().parents[1] / "traces"
+pytestmark = pytest.mark.timeout(30)
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("fresh")
+    out = work / "session.jsonl"
+    assert record("default", out, work) == 0
+    return out
+
+
+def _rewrite_tx(src: Path, dst: Path, old: bytes, new: bytes) -> int:
+    """Copy a trace, replacing `old` by `new` in tx records; returns the first changed line."""
+    first = 0
+    lines = []
+    for number, line in enumerate(src.read_text(encoding="utf-8").splitlines(), 1):
+        obj = json.loads(line)
+        if obj.get("d") == "tx" and old in bytes.fromhex(obj["b"]):
+            obj["b"] = bytes.fromhex(obj["b"]).replace(old, new).hex()
+            first = first or number
+        lines.append(json.dumps(obj))
+    dst.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return first
+
+
+def test_a_fresh_recording_replays_to_the_same_result(fresh: Path, tmp_path: Path) -> None:
+    trace = load(fresh)
+    assert trace.end is not None and trace.end["command"] == "provision"
+    result = trace.end["result"]
+    assert result["ok"] and [c["state"] for c in result["contexts"]] == ["active"] * 3
+    assert "seconds" not in result and "rtt_ms" not in result["dm"]
+    outcome = replay_trace(fresh, tmp_path)
+    assert outcome.replayed == outcome.recorded
+
+
+def test_a_different_apn_in_the_profile_fails_naming_the_step(fresh: Path,
+                                                              tmp_path: Path) -> None:
+    # The recording says the host wrote telemetry.example; here the trace claims it
+    # wrote another APN, which is what a host with another profile would see.
+    changed = tmp_path / "changed.jsonl"
+    line = _rewrite_tx(fresh, changed, b'"telemetry.example"', b'"telemetry.other"')
+    assert line
+    with pytest.raises(ReplayMismatch) as err:
+        replay_trace(changed, tmp_path / "run")
+    exc = err.value
+    assert isinstance(exc, MeLibError)
+    assert exc.line == line
+    assert "line %d" % line in str(exc)
+    assert 'AT+CGDCONT=2,"IP","telemetry.other"' in str(exc)       # what was recorded
+    assert 'AT+CGDCONT=2,"IP","telemetry.example"' in str(exc)     # what the host wrote
+
+
+def test_a_changed_command_fails_naming_the_step(fresh: Path, tmp_path: Path) -> None:
+    changed = tmp_path / "changed.jsonl"
+    line = _rewrite_tx(fresh, changed, b"AT+CMEE=1", b"AT+CMEE=2")
+    with pytest.raises(ReplayMismatch) as err:
+        replay_trace(changed, tmp_path / "run")
+    assert err.value.line == line
+    assert "expects 'AT+CMEE=2\\r' but the host wrote 'AT+CMEE=1\\r'" in str(err.value)
+
+
+def test_writing_past_the_end_says_the_recording_ends_here(fresh: Path,
+                                                           tmp_path: Path) -> None:
+    lines = fresh.read_text(encoding="utf-8").splitlines()
+    # keep the header and the sync (AT until OK through the boot), nothing else
+    ate0 = bytes("ATE0", "ascii").hex()
+    cut = next(i for i, ln in enumerate(lines) if ate0 in ln)
+    short = tmp_path / "short.jsonl"
+    short.write_text("\n".join(lines[:cut]) + "\n", encoding="utf-8")
+    with Modem.open("replay://" + str(short)) as modem:
+        modem.channel.sync()
+        with pytest.raises(ReplayMismatch, match="the recording ends here") as err:
+            modem.channel.command("ATE0", timeout=1)
+    assert err.value.at_end and err.value.written == b"ATE0\r"
+
+
+def test_a_truncated_trace_is_a_silent_modem(fresh: Path, tmp_path: Path) -> None:
+    lines = fresh.read_text(encoding="utf-8").splitlines()
+    # cut after the host's first write: the modem's answer never comes
+    first_tx = next(i for i, ln in enumerate(lines) if '"d": "tx"' in ln)
+    short = tmp_path / "short.jsonl"
+    short.write_text("\n".join(lines[:first_tx + 1]) + "\n", encoding="utf-8")
+    start = time.monotonic()
+    with Modem.open("replay://" + str(short)) as modem:
+        with pytest.raises(AtTimeout):
+            modem.channel.command("AT", timeout=30.0)
+        virtual = modem.channel.clock()
+    assert virtual >= 30.0                       # the library waited its whole timeout...
+    assert time.monotonic() - start < 2.0        # ...in virtual time
+
+
+def test_the_pin_trace_keeps_only_the_test_pin(tmp_path: Path) -> None:
+    text = (TRACES / "quectel-pin.jsonl").read_text(encoding="utf-8")
+    trace = load(TRACES / "quectel-pin.jsonl")
+    assert trace.end is not None and trace.end["args"]["pin"] is True
+    assert "1234" not in json.dumps(trace.end)                     # not in the end record
+    assert bytes('AT+CPIN="1234"', "ascii").hex() in text          # only in its tx record
+
+
+def test_a_trace_without_end_record_cannot_be_replayed(fresh: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text("\n".join(ln for ln in fresh.read_text(encoding="utf-8").splitlines()
+                              if not ln.startswith('{"end"')) + "\n", encoding="utf-8")
+    with pytest.raises(MeLibError, match="no end record"):
+        replay_trace(bare, tmp_path / "run")
