@@ -32,11 +32,11 @@ import threading
 import urllib.parse
 from typing import Any
 
-import serial
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException
 
 from me_lib.errors import DecodeError, MeLibError
 from me_lib.sim.replay_trace import Record, Trace, load
+from me_lib.sim.serial_lines import NoModemLines
 
 # A blocking read (timeout None) waits at most this long in virtual seconds when
 # nothing is due, so a misconfigured caller cannot hang on a finished recording.
@@ -253,7 +253,7 @@ def parse_url(url: str) -> tuple[str, float]:
     return path, slack
 
 
-class Serial(SerialBase):  # type: ignore[misc]
+class Serial(NoModemLines, SerialBase):  # type: ignore[misc]
     """A pyserial port whose other end is a recorded modem (see the module docstring)."""
 
     is_open: bool
@@ -313,38 +313,3 @@ class Serial(SerialBase):  # type: ignore[misc]
 
     def reset_output_buffer(self) -> None:
         self._player()
-
-    @property
-    def out_waiting(self) -> int:
-        return 0
-
-    @property
-    def cts(self) -> bool:
-        return True
-
-    @property
-    def dsr(self) -> bool:
-        return True
-
-    @property
-    def ri(self) -> bool:
-        return False
-
-    @property
-    def cd(self) -> bool:
-        return True
-
-    def _update_rts_state(self) -> None:
-        pass
-
-    def _update_dtr_state(self) -> None:
-        pass
-
-    def _update_break_state(self) -> None:
-        pass
-
-
-def install() -> None:
-    """Make `serial.serial_for_url("replay://...")` find this handler."""
-    if "me_lib.sim" not in serial.protocol_handler_packages:
-        serial.protocol_handler_packages.append("me_lib.sim")

@@ -17,12 +17,12 @@ import time
 import urllib.parse
 from typing import Any
 
-import serial
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException
 
 from me_lib.sim.modem.clock import SimClock
 from me_lib.sim.modem.core import SimModem
 from me_lib.sim.modem.scenario import Scenario, ScenarioError
+from me_lib.sim.serial_lines import NoModemLines
 
 POLL = 0.005      # real seconds between looks at the clock and the socket bridge, at most
 
@@ -54,7 +54,7 @@ def parse_url(url: str) -> tuple[str, float, int | None]:
     return target, speed, baud
 
 
-class Serial(SerialBase):  # type: ignore[misc]
+class Serial(NoModemLines, SerialBase):  # type: ignore[misc]
     """A pyserial port whose other end is a SimModem."""
 
     is_open: bool
@@ -150,38 +150,3 @@ class Serial(SerialBase):  # type: ignore[misc]
 
     def cancel_read(self) -> None:
         self._wake.set()
-
-    @property
-    def out_waiting(self) -> int:
-        return 0
-
-    @property
-    def cts(self) -> bool:
-        return True
-
-    @property
-    def dsr(self) -> bool:
-        return True
-
-    @property
-    def ri(self) -> bool:
-        return False
-
-    @property
-    def cd(self) -> bool:
-        return True
-
-    def _update_rts_state(self) -> None:
-        pass
-
-    def _update_dtr_state(self) -> None:
-        pass
-
-    def _update_break_state(self) -> None:
-        pass
-
-
-def install() -> None:
-    """Make `serial.serial_for_url("sim://...")` find this handler."""
-    if "me_lib.sim" not in serial.protocol_handler_packages:
-        serial.protocol_handler_packages.append("me_lib.sim")
