@@ -60,6 +60,9 @@ _SIMPLE_FINALS = {
     "ABORTED": ("ABORTED", False),
 }
 
+# First five characters of the finals that carry a value (checked before parsing).
+_FINAL_HEADS = ("+CME ", "+CMS ", "MODEM")
+
 # Bytes that are never part of a line: NUL, 0xFF and C0 controls other than TAB
 # (CR and LF are line ends and never reach the line buffer).
 _NOISE = bytes([c for c in range(32) if c not in (9, 10, 13)] + [0x7F, 0xFF])
@@ -332,6 +335,14 @@ class AtEngine:
             if not have_norm:
                 norm = data.replace(b"\r", b"\n")
                 have_norm = True
+            if (not partial and not self._skip_space and not self._payload_echo
+                    and (pend is None or not pend.inline_raw)):
+                # fast path: every complete line of the chunk in one split; lines
+                # never hold CR or LF, so the normalised copy gives the same bytes
+                last = norm.rfind(b"\n")
+                if last > i:
+                    i = self._lines_fast(norm, data, i, last, events)
+                    continue
             j = norm.find(b"\n", i)
             if j < 0:
                 partial += data[i:]
@@ -365,6 +376,31 @@ class AtEngine:
                     i = k
         self._check_timers(now, events)
         return events
+
+    def _lines_fast(self, norm: bytes, data: bytes, i: int, last: int,
+                    events: "list[Event]") -> int:
+        """Lines norm[i:last] one after another; returns where to go on from.
+
+        Stops early (returning the position) as soon as a line starts something
+        that needs the byte-by-byte path: a raw payload, data mode, a prompt's
+        payload echo or the space after a prompt.
+        """
+        pos = i
+        for line in norm[i:last].split(b"\n"):
+            end = pos + len(line)
+            if line:
+                self._last_term = data[end]
+                self._line(line, events)
+                pos = end + 1
+                if self._raw_left or self._data_mode or self._payload_echo or self._skip_space:
+                    return pos
+            else:
+                pend = self._pending
+                if pend is not None:
+                    pend.fresh = False
+                pos = end + 1
+        self._last_term = data[last]
+        return last + 1
 
     def _blank(self) -> None:
         pend = self._pending
@@ -568,7 +604,8 @@ class AtEngine:
         simple = _SIMPLE_FINALS.get(stripped)
         if simple is not None:
             final: Final | None = Final(simple[0], simple[1], stripped)
-        elif stripped[0] in "+CM" or (pend is not None and pend.finals):
+        elif (stripped[:5] in _FINAL_HEADS or stripped[:7] == "CONNECT"
+              or (pend is not None and pend.finals)):
             final = self._final(text, stripped, pend)
         else:
             final = None
