@@ -24,16 +24,29 @@ class DmServer:
     def __init__(self, port: int = 0, host: str = "127.0.0.1", tcp: bool = False) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the test DM server listens on loopback only")
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind((host, port))
-        self.udp.settimeout(0.05)
         self.host = host
-        self.port: int = self.udp.getsockname()[1]
         self.tcp: socket.socket | None = None
-        if tcp:
+        # A free UDP port need not be free for TCP: with port 0 and TCP wanted, try
+        # a few ports until one is free for both (bounded).
+        for attempt in range(20):
+            self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.udp.bind((host, port))
+            self.port: int = self.udp.getsockname()[1]
+            if not tcp:
+                break
             self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self.tcp.bind((host, self.port))
+            try:
+                self.tcp.bind((host, self.port))
+                break
+            except OSError:
+                self.tcp.close()
+                self.udp.close()
+                self.tcp = None
+                if port != 0 or attempt == 19:
+                    raise
+        self.udp.settimeout(0.05)
+        if self.tcp is not None:
             self.tcp.listen(8)
             self.tcp.settimeout(0.05)
         self.pings = 0
