@@ -62,3 +62,11 @@ def test_demo_runs_the_whole_flow(capsys):
     assert doc["first"]["ok"] and doc["first"]["dm"]["reachable"]
     assert doc["second"]["writes"] == 0
     assert doc["dm_server"]["pings"] == 1
+
+
+def test_watch_for_a_bounded_time(tmp_path, capsys, dm_server):
+    url = url_for(tmp_path, "quectel-bg96", dm_server.port)
+    assert main(["provision", "--modem", url, "--watch", "--watch-for", "20",
+                 "--state-dir", str(tmp_path / "state")]) == 0
+    out = capsys.readouterr().out
+    assert "watching" in out and "DM server coap://dm.example.net" in out
