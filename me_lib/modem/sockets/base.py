@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from me_lib.at import AtChannel, Urc
+from me_lib.at import AtChannel, RawSpec, Urc
 from me_lib.at.fields import line_values
 from me_lib.errors import (
     AtError,
@@ -142,6 +142,15 @@ class AdapterBase:
             return self.channel.wait_urc(prefix, self.left(deadline), match)
         except AtTimeout:
             raise NoAnswer(target, what, timeout) from None
+
+    def read_announced(self, command: str, spec: RawSpec, deadline: float, cap: float,
+                       target: str, what: str, timeout: float) -> bytes:
+        """Read the datagram a URC announced; NoAnswer (saying `what`) if none comes."""
+        rsp = self.channel.command(command, prefix=spec.prefix, raw=[spec],
+                                   timeout=self.budget(deadline, cap))
+        if not rsp.payloads:
+            raise NoAnswer(target, what, timeout)
+        return rsp.payloads[0]
 
     # -- closing ------------------------------------------------------------
 

@@ -22,7 +22,6 @@ from me_lib.errors import (
     CmeError,
     ConnectFailed,
     NameNotResolved,
-    NoAnswer,
 )
 from me_lib.modem.sockets.base import (
     AdapterBase,
@@ -182,14 +181,11 @@ class QuectelSockets(AdapterBase):
                             "no datagram came back", timeout)
             if urc_values(urc, "+QIURC:")[0] == "closed":
                 raise ConnectFailed(target, "the modem closed the socket before an answer")
-            rd = self.channel.command(build_command("+QIRD", self.conn_id, 1500),
-                                      prefix="+QIRD:", raw=[RawSpec("+QIRD:", 0)],
-                                      timeout=self.budget(deadline, 20.0))
-            if not rd.payloads:
-                raise NoAnswer(target, "+QIURC announced data but QIRD returned none",
-                               timeout)
+            data = self.read_announced(
+                build_command("+QIRD", self.conn_id, 1500), RawSpec("+QIRD:", 0), deadline,
+                20.0, target, "+QIURC announced data but QIRD returned none", timeout)
             failing = False
-            return rd.payloads[0]
+            return data
         finally:
             self._close(failing)
 

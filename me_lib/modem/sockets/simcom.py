@@ -24,7 +24,6 @@ from me_lib.errors import (
     CmeError,
     ConnectFailed,
     NameNotResolved,
-    NoAnswer,
 )
 from me_lib.modem.sockets.base import (
     AdapterBase,
@@ -144,15 +143,12 @@ class SimcomSockets(AdapterBase):
                 raise ConnectFailed(target, str(exc), getattr(exc, "code", None)) from exc
             self.wait("+CADATAIND:", deadline, self._is_mine, target,
                       "no datagram came back", timeout)
-            rd = self.channel.command(build_command("+CARECV", self.conn_id, 1460),
-                                      prefix="+CARECV:",
-                                      raw=[RawSpec("+CARECV:", 0, inline=True)],
-                                      timeout=self.budget(deadline, 10.0))
-            if not rd.payloads:
-                raise NoAnswer(target, "+CADATAIND announced data but CARECV returned none",
-                               timeout)
+            data = self.read_announced(
+                build_command("+CARECV", self.conn_id, 1460),
+                RawSpec("+CARECV:", 0, inline=True), deadline, 10.0, target,
+                "+CADATAIND announced data but CARECV returned none", timeout)
             failing = False
-            return rd.payloads[0]
+            return data
         finally:
             self._close(failing)
 

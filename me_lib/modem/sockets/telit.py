@@ -23,7 +23,6 @@ from me_lib.errors import (
     CmeError,
     ConnectFailed,
     NameNotResolved,
-    NoAnswer,
 )
 from me_lib.modem.sockets.base import (
     AdapterBase,
@@ -107,14 +106,11 @@ class TelitSockets(AdapterBase):
                 raise ConnectFailed(target, str(exc), getattr(exc, "code", None)) from exc
             self.wait("SRING:", deadline, self._is_mine, target, "no datagram came back",
                       timeout)
-            rd = self.channel.command(build_command("#SRECV", self.conn_id, 1500),
-                                      prefix="#SRECV:", raw=[RawSpec("#SRECV:", 1)],
-                                      timeout=self.budget(deadline, 10.0))
-            if not rd.payloads:
-                raise NoAnswer(target, "SRING announced data but #SRECV returned none",
-                               timeout)
+            data = self.read_announced(
+                build_command("#SRECV", self.conn_id, 1500), RawSpec("#SRECV:", 1), deadline,
+                10.0, target, "SRING announced data but #SRECV returned none", timeout)
             failing = False
-            return rd.payloads[0]
+            return data
         finally:
             self._close(failing)
 
