@@ -381,8 +381,9 @@ class VirtualCard:
         pin = self._pins.get(ref)
         return pin is not None and pin.satisfied
 
-    def _binary_target(self, ch: _Channel, a: Apdu) -> tuple[EF | None, int, int]:
-        """(EF, offset, SW) for READ/UPDATE BINARY: SFI form in P1 b8, else current EF."""
+    def _binary_target(self, ch: _Channel, a: Apdu, update: bool) -> tuple[EF | None, int, int]:
+        """(EF, offset, SW) for READ/UPDATE BINARY: SFI form in P1 b8, else current EF;
+        the file's structure, access condition and the offset checked."""
         if a.p1 & 0x80:
             if a.p1 & 0x60:
                 return None, 0, 0x6A86
@@ -390,38 +391,35 @@ class VirtualCard:
             if ef is None:
                 return None, 0, 0x6A82
             self._make_current(ch, ef)
-            return ef, a.p2, SW_OK
-        if ch.ef is None:
+            offset = a.p2
+        elif ch.ef is None:
             return None, 0, 0x6986
-        return ch.ef, (a.p1 << 8) | a.p2, SW_OK
+        else:
+            ef = ch.ef
+            offset = (a.p1 << 8) | a.p2
+        if ef.structure != TRANSPARENT:
+            return None, 0, 0x6981
+        if not self._allowed(ef.update if update else ef.read):
+            return None, 0, 0x6982
+        if offset >= ef.size:
+            return None, 0, 0x6B00
+        return ef, offset, SW_OK
 
     def _read_binary(self, ch: _Channel, a: Apdu) -> bytes:
         if a.data or a.le is None:
             return sw(0x6700)
-        ef, offset, word = self._binary_target(ch, a)
+        ef, offset, word = self._binary_target(ch, a, update=False)
         if ef is None:
             return sw(word)
-        if ef.structure != TRANSPARENT:
-            return sw(0x6981)
-        if not self._allowed(ef.read):
-            return sw(0x6982)
-        if offset >= ef.size:
-            return sw(0x6B00)
         chunk = bytes(ef.data[offset:offset + a.le])
         return sw(0x6282 if len(chunk) < a.le else SW_OK, chunk)
 
     def _update_binary(self, ch: _Channel, a: Apdu) -> bytes:
         if not a.data:
             return sw(0x6700)
-        ef, offset, word = self._binary_target(ch, a)
+        ef, offset, word = self._binary_target(ch, a, update=True)
         if ef is None:
             return sw(word)
-        if ef.structure != TRANSPARENT:
-            return sw(0x6981)
-        if not self._allowed(ef.update):
-            return sw(0x6982)
-        if offset >= ef.size:
-            return sw(0x6B00)
         if offset + len(a.data) > ef.size:
             return sw(0x6700)
         ef.data[offset:offset + len(a.data)] = a.data
