@@ -9,7 +9,12 @@ SYS_STAMP := .run/sysdeps-ok
 # (pyscard compiles against libpcsclite-dev), socat for pty pairs, ser2net for RFC 2217.
 APT_PKGS := pcscd vsmartcard-vpcd libpcsclite-dev socat ser2net
 
-.PHONY: test demo bench lint sysdeps venv clean
+# The official MicroPython WebAssembly build (pinned in package-lock.json) for the
+# tests/portable runner under node (tests/micropython/run_wasm.mjs).
+MP_NODE := tests/micropython
+MP_NODE_STAMP := $(MP_NODE)/node_modules/.package-lock.json
+
+.PHONY: test demo bench lint sysdeps venv clean mpdeps deploy
 
 sysdeps: $(SYS_STAMP)
 $(SYS_STAMP):
@@ -31,12 +36,21 @@ $(STAMP): pyproject.toml $(SYS_STAMP)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[pcsc,test]'
 	@touch $@
 
+mpdeps: $(MP_NODE_STAMP)
+$(MP_NODE_STAMP): $(MP_NODE)/package.json $(MP_NODE)/package-lock.json
+	cd $(MP_NODE) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The board's modules as .mpy: to a board with PORT=/dev/ttyUSB0, else sizes only.
+deploy: $(STAMP)
+	$(PY) -m firmware_shim.deploy $(if $(PORT),--port $(PORT),--dry-run)
+
 # After the unit/e2e suite, the HIL suite (hil/, docs/hil.md) against every transport CI
 # can run: four simulated modules in parallel (one xdist worker each), a bare sim:// URL,
 # a real pty, RFC 2217 through a ser2net started by the fixtures, and the card through
 # pcscd + vpcd. JUnit XML and per-test AT traces go to build/hil/. Each run fails make.
 # The PC/SC run is last and alone: pcscd is machine-wide (/tmp/me-lib-pcsc.lock).
-test: $(STAMP)
+test: $(STAMP) $(MP_NODE_STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
 	@rm -rf build/hil && mkdir -p build/hil
 	@set -e; hil() { name=$$1; shift; echo "== hil: $$name"; \
@@ -51,12 +65,12 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/me-lib demo
 
-bench: $(STAMP)
+bench: $(STAMP) $(MP_NODE_STAMP)
 	$(PY) -m bench.run
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check me_lib tests bench hil
-	$(VENV)/bin/mypy --strict me_lib hil
+	$(VENV)/bin/mypy --strict me_lib hil firmware_shim
 
 clean:
-	rm -rf $(VENV) .run
+	rm -rf $(VENV) .run $(MP_NODE)/node_modules

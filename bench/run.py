@@ -10,7 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-MODULES = ["bench.bench_at", "bench.bench_card", "bench.bench_provision"]
+MODULES = ["bench.bench_at", "bench.bench_card", "bench.bench_provision",
+           "bench.bench_micropython"]
 
 
 def main() -> int:

@@ -1,8 +1,6 @@
 """REFRESH: the rig changes the card over the air; watch() re-provisions only that service,
 then the original file is put back (a real rig is left as it was found)."""
 
-import dataclasses
-
 import pytest
 
 from hil.checks import WRITE_HEADS, trace_length, tx_lines
@@ -17,11 +15,10 @@ from me_lib.sources import read_profile
 def _changed(raw: bytes, service: str, apn: str) -> bytes:
     cfg = dmcfg.decode(raw)
     assert cfg is not None, "EF.DMCFG is not provisioned on this card"
-    bearers = [dataclasses.replace(b, apn=apn) if service in b.services else b
-               for b in cfg.bearers]
+    bearers = [b.replace(apn=apn) if service in b.services else b for b in cfg.bearers]
     assert bearers != list(cfg.bearers), "the card has no %s bearer" % service
-    return dmcfg.encode(dataclasses.replace(cfg, bearers=tuple(bearers),
-                                            sequence=(cfg.sequence or 0) + 1), len(raw))
+    return dmcfg.encode(cfg.replace(bearers=tuple(bearers), sequence=(cfg.sequence or 0) + 1),
+                        len(raw))
 
 
 def _refresh(dut: Dut, data: bytes) -> ProvisionResult:

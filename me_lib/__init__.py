@@ -5,6 +5,8 @@ Importing the package registers the library's pyserial URL handlers
 understands them everywhere once `me_lib` is imported.
 """
 
+import sys
+
 from me_lib.errors import MeLibError
 
 __version__ = "0.1.0"
@@ -28,27 +30,25 @@ _LAZY = {
     "Modem": "me_lib.modem.modem",
     "Profile": "me_lib.profile",
     "read_profile": "me_lib.sources.chain",
+    "provision": "me_lib.provision.flow",
     "watch": "me_lib.provision.watch",
     "apply_service_apns": "me_lib.sources.dm_platform",
 }
 
 # `provision` is also the name of a subpackage, which the import system binds
 # on this package when it loads; binding the function after that load keeps
-# `from me_lib import provision` the function. (Skipped where the CPython-only
-# modules are absent, e.g. MicroPython running the portable parts.)
-try:
+# `from me_lib import provision` the function. On CPython it is imported here,
+# unguarded, so a broken flow fails loudly at `import me_lib`; MicroPython
+# keeps `import me_lib` light (a board imports me_lib.provision.flow itself).
+if sys.implementation.name != "micropython":
     from me_lib.provision.flow import provision
-except ImportError:
-    pass
 
 
 def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError("module 'me_lib' has no attribute %r" % name)
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+    return getattr(__import__(module, None, None, [name]), name)
 
 
 __all__ = ["MeLibError", "Modem", "Profile", "__version__", "apply_service_apns", "provision",

@@ -1,17 +1,30 @@
-"""Small JSON files on the device's flash, replaced atomically.
+"""Small JSON files on the device's flash, replaced atomically (CPython).
 
 Both the last-good-profile cache and the record of which contexts this
 library created must survive a power cut in the middle of a write: the new
 content goes to a temporary file in the same directory, is fsynced, then
 renamed over the old one (and the directory fsynced), so a reader sees either
 the old file or the new one, never half of each.
+
+`ProfileCache` and `Ownership` keep their state through a *document* object,
+anything with `load()` and `save(data)`; `JsonFile` is the CPython one and
+what a path given to them becomes. This module needs tempfile and pathlib, so
+it is not on boards: there `firmware_shim.store.FlashFile` is the document.
 """
 
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+
+class Document(Protocol):
+    """What ProfileCache and Ownership keep their state in (JsonFile, FlashFile)."""
+
+    def load(self) -> Any: ...
+
+    def save(self, data: Any) -> None: ...
 
 
 def atomic_write_json(path: Path, data: Any, mode: int = 0o600) -> None:
@@ -57,6 +70,32 @@ def read_json(path: Path) -> Any:
     except FileNotFoundError:
         return None
     return json.loads(text)
+
+
+class JsonFile:
+    """One JSON document at `path`: the document object for ProfileCache and Ownership."""
+
+    def __init__(self, path: "str | os.PathLike[str]", mode: int = 0o600) -> None:
+        self.path = Path(path)
+        self.mode = mode
+
+    def load(self) -> Any:
+        """The parsed document, None when the file does not exist.
+
+        Raises ValueError when it is not JSON (or not UTF-8), OSError when it
+        cannot be read.
+        """
+        return read_json(self.path)
+
+    def save(self, data: Any) -> None:
+        """Replace the document atomically; raises OSError (the old file stays whole)."""
+        atomic_write_json(self.path, data, self.mode)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def __repr__(self) -> str:
+        return "JsonFile(%r)" % str(self.path)
 
 
 def default_state_dir() -> Path:

@@ -11,20 +11,30 @@ Any pyserial URL works (`serial_for_url`): a device path, `socket://`,
 carries a virtual clock the channel adopts so that simulated minutes cost
 milliseconds.
 
-CPython only (pyserial, threading); MicroPython boards use the same engine
-through `firmware_shim`.
-"""
+Portable (MicroPython). The channel drives any object with this subset of
+pyserial's `Serial` (the byte port; `firmware_shim` wraps `machine.UART` in it):
 
-import collections
-import logging
-import threading
-import time
-from collections.abc import Callable, Iterable
-from typing import Any
+- `write(data: bytes)`: queue bytes for the modem;
+- `read(n: int) -> bytes`: up to `n` bytes, waiting at most `.timeout` seconds
+  for the first one; `b""` when none came;
+- `in_waiting`: int property, bytes that `read` returns without waiting;
+- `timeout`: settable float attribute, seconds (the channel sets it in a few
+  fixed steps, and only when it changes: an RFC 2217 client renegotiates on
+  every assignment);
+- `close()`; optionally `flush()`, and a `clock` attribute whose `monotonic()`
+  (or `now()`/`time()`) the channel adopts, with `to_real(seconds)` telling it
+  how long a clock second really takes (the `sim://` virtual clock).
+
+pyserial is imported only by `AtChannel.open()`. Threads are optional: where
+`threading` is missing (MicroPython) the locks are no-ops, URCs are delivered
+by `poll()` and `wait_urc()` in the caller's thread, and `start_reader()`
+refuses with a typed error.
+"""
 
 from me_lib.at.engine import AtEngine, RawSpec
 from me_lib.at.events import DataReceived, Prompt, Rebooted, Response, Timeout, Urc
 from me_lib.at.redact import redact
+from me_lib.clock import monotonic
 from me_lib.errors import (
     AtCommandError,
     AtError,
@@ -35,15 +45,62 @@ from me_lib.errors import (
     ModemRebooted,
     PortClosed,
 )
+from me_lib.log import DEBUG, get_logger
 
-log = logging.getLogger("me_lib.at")
+try:
+    from collections.abc import Callable, Iterable
+    from typing import Any
 
-UrcCallback = Callable[[Urc], None]
-RebootCallback = Callable[[Rebooted], None]
+    UrcCallback = Callable[[Urc], None]
+    RebootCallback = Callable[[Rebooted], None]
+except ImportError:  # MicroPython: the names above only annotate
+    pass
+
+try:
+    import threading
+except ImportError:  # MicroPython: one thread; poll() delivers URCs
+    threading = None  # type: ignore[assignment]
+
+log = get_logger("me_lib.at")
 
 # How long one blocking read may wait before the channel checks its timers.
 _READ_SLICE = 0.02
 _WAIT_STEPS = (0.0001, 0.0005, 0.002, 0.005, _READ_SLICE)
+
+
+class _Unthreaded:
+    """Stands in for the Lock, RLock, Condition and Event where there are no threads.
+
+    With a single thread there is nothing to exclude or to wake, so every
+    operation succeeds at once; the reader thread, the only waiter, cannot exist.
+    """
+
+    def __enter__(self) -> "_Unthreaded":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def acquire(self, blocking: bool = True) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return False
+
+    def notify_all(self) -> None:
+        pass
+
+    def set(self) -> None:
+        pass
+
+    def clear(self) -> None:
+        pass
+
+    def is_set(self) -> bool:
+        return False
 
 
 def _real_seconds(port: Any) -> Callable[[float], float]:
@@ -77,7 +134,7 @@ class AtChannel:
                  max_consecutive_timeouts: int = 3) -> None:
         self.port = port
         self.engine = engine if engine is not None else AtEngine()
-        self.clock: Callable[[], float] = clock or _port_clock(port) or time.monotonic
+        self.clock: Callable[[], float] = clock or _port_clock(port) or monotonic
         self._to_real = _real_seconds(port) if clock is None else (lambda seconds: seconds)
         self.name = name or str(getattr(port, "port", None) or getattr(port, "name", "port"))
         self.max_consecutive_timeouts = max_consecutive_timeouts
@@ -88,16 +145,32 @@ class AtChannel:
         self.trace: Callable[[str, bytes, float], None] | None = None
         self._recorders: list[Any] = []
         self._port_timeout: float | None = None
-        self._cmd_lock = threading.RLock()
-        self._io = threading.Condition(threading.Lock())
-        self._write_lock = threading.Lock()
-        self._queue: collections.deque[Urc | Rebooted] = collections.deque()
-        self._subs: dict[str, list[UrcCallback]] = {}
+        self._cmd_lock: Any
+        self._io: Any
+        self._write_lock: Any
+        self._stop: Any
+        if threading is not None:
+            self._cmd_lock = threading.RLock()
+            self._io = threading.Condition(threading.Lock())
+            self._write_lock = threading.Lock()
+            self._stop = threading.Event()
+        else:
+            self._cmd_lock = self._io = self._write_lock = self._stop = _Unthreaded()
+        # a list, not a deque: MicroPython's deque can neither iterate nor remove
+        self._queue: list[Urc | Rebooted] = []
+        # (prefix, callback) in subscription order: delivery order must not
+        # depend on dict order, which MicroPython does not keep
+        self._subs: list[tuple[str, UrcCallback]] = []
         self._reboot_subs: list[RebootCallback] = []
         self._result: Response | Timeout | Rebooted | None = None
-        self._reader: threading.Thread | None = None
+        self._reader: Any = None
         self._reader_dispatch = False
-        self._stop = threading.Event()
+        # a payload written without a prompt (command(payload_after=...)): the
+        # command it belongs to, the parts still to write, when and at what gap
+        self._late_command: str | None = None
+        self._late_parts: list[bytes] = []
+        self._late_due = 0.0
+        self._late_gap = 0.0
         self._closed_reason: str | None = None
         self._resync_needed = False
         self._data_rx: list[bytes] = []
@@ -146,7 +219,8 @@ class AtChannel:
         self._recorders.clear()
         self._stop.set()
         reader = self._reader
-        if reader is not None and reader is not threading.current_thread():
+        if (reader is not None and threading is not None
+                and reader is not threading.current_thread()):
             reader.join(timeout=1.0)
         self._reader = None
         try:
@@ -166,18 +240,27 @@ class AtChannel:
                 timeout: float | None = None, finals: dict[str, bool] | None = None,
                 payload: bytes | None = None, payload_end: bytes = b"",
                 raw: Iterable[RawSpec] = (), no_final_grace: float | None = None,
-                check: bool = True, settle: float = 0.0) -> Response:
+                check: bool = True, settle: float = 0.0,
+                payload_after: float | None = None) -> Response:
         """Send one command and return its response; failures raise typed errors.
 
         With `check=False` an error final is returned instead of raised (the
         caller inspects `response.final`); timeouts, reboots and a closed port
         always raise.
+
+        `payload` is written when the modem prompts (`> `, `@`), then
+        `payload_end`. With `payload_after` there is no prompt: the payload
+        goes out that many seconds after the command line and `payload_end` as
+        long again after it (the guard time an escape such as `+++` needs), for
+        modules that switch to a data mode silently (nRF91 SLM `#XSENDTO`).
+        Nothing is written once the command has ended: a module that refused it
+        at once would read the bytes as commands.
         """
         with self._cmd_lock:
             if self._resync_needed:
                 self._resync()
             return self._exchange(command, prefix, timeout, finals, payload, payload_end,
-                                  tuple(raw), no_final_grace, check, settle)
+                                  tuple(raw), no_final_grace, check, settle, payload_after)
 
     def sync(self, attempts: int = 10, timeout: float = 1.0, settle: float = 0.2) -> None:
         """`AT` until `OK`: tolerates garbage, boot banners and a modem still booting."""
@@ -210,7 +293,12 @@ class AtChannel:
     def _exchange(self, command: str, prefix: str | tuple[str, ...] | None,
                   timeout: float | None, finals: dict[str, bool] | None,
                   payload: bytes | None, payload_end: bytes, raw: tuple[RawSpec, ...],
-                  no_final_grace: float | None, check: bool, settle: float) -> Response:
+                  no_final_grace: float | None, check: bool, settle: float,
+                  payload_after: float | None = None) -> Response:
+        late: list[bytes] = []
+        if payload is not None and payload_after is not None:
+            late = [bytes(payload), payload_end] if payload_end else [bytes(payload)]
+            payload = None
         if self._reader is None:
             # what arrived while we were idle (a boot banner, URCs) is not this
             # command's answer: take it in first
@@ -222,20 +310,27 @@ class AtChannel:
                                     payload=payload, payload_end=payload_end, raw=raw,
                                     no_final_grace=no_final_grace, settle=settle,
                                     now=self.clock())
-        if log.isEnabledFor(logging.DEBUG):
+            self._late_command = command if late else None
+            self._late_parts = late
+            self._late_gap = payload_after or 0.0
+        if log.isEnabledFor(DEBUG):
             log.debug("%s -> %s", self.name, redact(command))
         self._write(data)
         self.round_trips += 1
-        result = self._wait_result()
+        self._late_due = self.clock() + self._late_gap
+        try:
+            result = self._wait_result()
+        finally:
+            self._late_parts = []
         if isinstance(result, Timeout):
             self._resync_needed = True
-            if log.isEnabledFor(logging.DEBUG):
+            if log.isEnabledFor(DEBUG):
                 log.debug("%s timeout after %.1fs: %s", self.name, result.timeout,
                           redact(command))
             raise AtTimeout(command, result.timeout, result.lines)
         if isinstance(result, Rebooted):
             raise ModemRebooted(result.banner, command)
-        if log.isEnabledFor(logging.DEBUG):
+        if log.isEnabledFor(DEBUG):
             for line in result.lines:
                 log.debug("%s <- %s", self.name, redact(line))
             log.debug("%s <- %s", self.name, result.final.text or result.final.kind)
@@ -253,12 +348,29 @@ class AtChannel:
                 if self._closed_reason is not None:
                     raise PortClosed(self._closed_reason, self.engine.pending_command)
                 wait = self._until_timer()
+                if self._late_parts:
+                    wait = self._write_late(wait)
                 if self._reader is not None:
                     self._io.wait(min(_READ_SLICE, self._to_real(wait)))
                     events = self.engine.tick(self.clock())
                     self._handle(events)
                     continue
             self._pump(wait)
+
+    def _write_late(self, wait: float) -> float:
+        """Write the next part of a prompt-less payload when due; returns the wait left.
+
+        Called with `self._io` held, while the command is in flight.
+        """
+        now = self.clock()
+        if now < self._late_due:
+            return min(wait, self._late_due - now)
+        if self.engine.pending_command != self._late_command:
+            self._late_parts = []       # it ended: the module is not taking data
+            return wait
+        self._write(self._late_parts.pop(0))
+        self._late_due = now + self._late_gap
+        return min(wait, self._late_gap) if self._late_parts else wait
 
     def _until_timer(self) -> float:
         """Clock seconds until the engine's next timer (capped; 0 when already due)."""
@@ -271,13 +383,13 @@ class AtChannel:
 
     def subscribe(self, prefix: str, callback: UrcCallback) -> None:
         """Call `callback(urc)` for every URC starting with `prefix` (delivered by `poll`)."""
-        self._subs.setdefault(prefix.upper(), []).append(callback)
+        self._subs.append((prefix.upper(), callback))
         self.engine.add_urc_prefix(prefix)
 
     def unsubscribe(self, prefix: str, callback: UrcCallback) -> None:
-        subs = self._subs.get(prefix.upper(), [])
-        if callback in subs:
-            subs.remove(callback)
+        entry = (prefix.upper(), callback)
+        if entry in self._subs:
+            self._subs.remove(entry)
 
     def on_reboot(self, callback: RebootCallback) -> None:
         self._reboot_subs.append(callback)
@@ -360,7 +472,7 @@ class AtChannel:
             with self._io:
                 if not self._queue:
                     return count
-                item = self._queue.popleft()
+                item = self._queue.pop(0)
             self._deliver(item)
             count += 1
 
@@ -370,17 +482,23 @@ class AtChannel:
                 rcb(item)
             return
         line = item.line.upper()
-        for prefix, callbacks in list(self._subs.items()):
+        for prefix, cb in list(self._subs):
             if line.startswith(prefix):
-                for cb in list(callbacks):
-                    cb(item)
+                cb(item)
 
     # -- background reader ---------------------------------------------------------
 
     def start_reader(self, dispatch: bool = False) -> None:
-        """Read the port in a daemon thread; with `dispatch`, URC callbacks run there too."""
+        """Read the port in a daemon thread; with `dispatch`, URC callbacks run there too.
+
+        CPython only: without threads (MicroPython) call `poll()` regularly instead.
+        """
         if self._reader is not None:
             return
+        if threading is None:
+            raise MeLibError("this interpreter has no threads, so no background reader",
+                             "call channel.poll(timeout) in the main loop to read the "
+                             "port and deliver URCs")
         self._reader_dispatch = dispatch
         self._stop.clear()
         thread = threading.Thread(target=self._reader_loop, name="me_lib-at-reader",
@@ -466,11 +584,11 @@ class AtChannel:
         """Route engine events; called with `self._io` held."""
         for ev in events:
             if isinstance(ev, Urc):
-                if log.isEnabledFor(logging.DEBUG):
+                if log.isEnabledFor(DEBUG):
                     log.debug("%s <- URC %s", self.name, redact(ev.line))
                 self._queue.append(ev)
             elif isinstance(ev, Prompt):
-                if log.isEnabledFor(logging.DEBUG):
+                if log.isEnabledFor(DEBUG):
                     log.debug("%s <- prompt %r, writing %d bytes", self.name, ev.char,
                               len(ev.data))
                 self._write(ev.data)

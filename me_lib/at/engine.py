@@ -74,6 +74,23 @@ except (AttributeError, TypeError, NotImplementedError):  # MicroPython has no t
     _TRANSLATE = False
 
 
+try:  # one char per byte; MicroPython ignores the codec name (UTF-8) or lacks it
+    _LATIN1 = b"\xc3\xa9".decode("latin-1") == "\xc3\xa9"
+except (LookupError, UnicodeError, ValueError):
+    _LATIN1 = False
+
+
+def latin1(data: bytes) -> str:
+    """`data` as text, one character per byte, on every interpreter.
+
+    Modem lines are ASCII, but garbage and vendor text are not; the engine
+    must never raise on them, and a byte must stay one character.
+    """
+    if _LATIN1:
+        return data.decode("latin-1")
+    return "".join([chr(c) for c in data])
+
+
 def _clean(line: bytes) -> bytes:
     """The line without noise bytes (the slow path for interpreters without translate)."""
     for c in line:
@@ -528,10 +545,10 @@ class AtEngine:
                 pos = c + 1
             if not ok:
                 return -1
-            count = to_int(cur[start:pos - 1].decode("latin-1"))
+            count = to_int(latin1(cur[start:pos - 1]))
             if count is None or count <= 0:
                 return -1
-            header = cur[:pos - 1].decode("latin-1").strip()
+            header = latin1(cur[:pos - 1]).strip()
             pend.lines.append(header)
             pend.fresh = False
             consumed_from_data = pos - len(self._partial)
@@ -574,7 +591,10 @@ class AtEngine:
 
     def _line(self, line: bytes, events: "list[Event]") -> None:
         pend = self._pending
-        text = (line.translate(None, _NOISE) if _TRANSLATE else _clean(line)).decode("latin-1")
+        if _TRANSLATE:  # CPython: both fast paths
+            text = line.translate(None, _NOISE).decode("latin-1")
+        else:
+            text = latin1(_clean(line))
         stripped = text.strip()
         if not stripped:
             if pend is not None:

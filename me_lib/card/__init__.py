@@ -11,15 +11,49 @@
 
 Status words map to typed errors in one table (`sw`). Paths are written
 "3F007FFF6F57", "3F00/7FFF/6F57" or as a tuple of FIDs (`path`).
+
+Portable: importing the package loads nothing else; each name below is
+imported from its module on first use (PEP 562), so a MicroPython board
+loads, and ships, only the modules of the +CRSM path it uses. `pcsc` is
+always imported explicitly (it needs pyscard).
 """
 
-from me_lib.card.cgla import CglaLink, CglaOpener, open_session
-from me_lib.card.crsm import CrsmAccess
-from me_lib.card.csim import CsimLink
-from me_lib.card.fileinfo import FileInfo
-from me_lib.card.files import FileAccess
-from me_lib.card.link import CardLink, ChannelLink, FunctionLink, LinkStats
-from me_lib.card.usim import AclInfo, Identity, PinState, Usim
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from me_lib.card.cgla import CglaLink, CglaOpener, open_session
+    from me_lib.card.crsm import CrsmAccess
+    from me_lib.card.csim import CsimLink
+    from me_lib.card.fileinfo import FileInfo
+    from me_lib.card.files import FileAccess
+    from me_lib.card.link import CardLink, ChannelLink, FunctionLink, LinkStats
+    from me_lib.card.usim import AclInfo, Identity, PinState, Usim
+
+# name -> module of this package that defines it
+_WHERE = {
+    "AclInfo": "usim", "CardLink": "link", "CglaLink": "cgla", "CglaOpener": "cgla",
+    "ChannelLink": "link", "CrsmAccess": "crsm", "CsimLink": "csim", "FileAccess": "files",
+    "FileInfo": "fileinfo", "FunctionLink": "link", "Identity": "usim", "LinkStats": "link",
+    "PinState": "usim", "Usim": "usim", "open_session": "cgla",
+}
+
+
+def __getattr__(name: str) -> object:
+    """`me_lib.card.Usim` and the other names of `__all__`, imported when first asked for.
+
+    Submodules (`from me_lib.card import path`) come here too on MicroPython,
+    which asks the package before it looks for a submodule.
+    """
+    where = _WHERE.get(name)
+    if where is not None:
+        return getattr(__import__("me_lib.card." + where, None, None, [name]), name)
+    if not name.startswith("_"):
+        try:
+            return __import__("me_lib.card." + name, None, None, [name])
+        except ImportError as exc:
+            raise AttributeError("module 'me_lib.card' has no attribute %r (%s)"
+                                 % (name, exc)) from None
+    raise AttributeError("module 'me_lib.card' has no attribute %r" % name)
+
 
 __all__ = [
     "AclInfo",

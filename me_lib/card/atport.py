@@ -2,12 +2,16 @@
 
 The card layer only needs `command(cmd, prefix, timeout) -> response.lines`
 and the typed AT errors, so it is typed against that protocol: tests and the
-MicroPython port can hand in anything with the same shape.
+MicroPython port can hand in anything with the same shape. Portable: the
+Protocol bases are plain `object` where `typing` is missing.
 """
 
-from typing import Protocol
-
 from me_lib.errors import AtCommandError, CardError, CardRemoved, CmeError
+
+try:
+    from typing import Protocol
+except ImportError:  # MicroPython: the protocols only document the shape
+    Protocol = object  # type: ignore[assignment]
 
 # +CME ERROR codes that describe the SIM's state, not our command: retrying
 # with another syntax cannot help, the caller must act (insert, PIN, wait).
@@ -72,3 +76,20 @@ def card_error(exc: CmeError | AtCommandError, what: str, hint: str) -> CardErro
         if state is not None:
             return state
     return CardError("%s: %s" % (what, exc.message), hint)
+
+
+def parse_csim(lines: list[str], prefix: str) -> tuple[bytes, int]:
+    """(data, sw) from `+CSIM: <len>,"<hex>"` (or `+CGLA:`), tolerant of format quirks.
+
+    Here rather than in csim.py because +CGLA answers the same way, and a
+    board that reaches the card over +CRSM/+CGLA does not ship the +CSIM link.
+    """
+    answers = [f for f in answer_fields(lines, prefix) if f and f[-1]]
+    if not answers:
+        raise CardError("no %s answer in %r" % (prefix, lines),
+                        "the modem answered OK without the response APDU")
+    fields = answers[0]
+    resp = parse_hex(fields[-1], prefix.rstrip(":"))
+    if len(resp) < 2:
+        raise CardError("%s answer %r has no status word" % (prefix, fields[-1]))
+    return resp[:-2], (resp[-2] << 8) | resp[-1]

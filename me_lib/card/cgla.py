@@ -9,19 +9,16 @@ gave and written back verbatim, never turned into a CLA.
 
 Sessions are always closed (context manager): a UICC has only a few logical
 channels, and a leaked one survives until the modem resets the card.
+Portable: the sessions are `link.AppSession` objects, not contextlib ones.
 """
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from me_lib.at.command import Raw, build_command
-from me_lib.card.atport import AtPort, card_error
-from me_lib.card.csim import parse_csim
-from me_lib.card.link import CardLink
+from me_lib.card.atport import AtPort, card_error, parse_csim
+from me_lib.card.link import AppSession, CardLink, LinkStats
 from me_lib.errors import AtCommandError, AtError, CardError, CmeError
+from me_lib.log import get_logger
 
-log = logging.getLogger("me_lib.card")
+log = get_logger("me_lib.card")
 
 _HINT = ("the modem refused the logical channel; some firmware lacks +CCHO/+CGLA "
          "(try +CSIM with MANAGE CHANNEL, or a PC/SC reader)")
@@ -64,11 +61,8 @@ class CglaLink(CardLink):
             raise card_error(exc, "AT+CGLA (APDU %s...)" % text[:8], _HINT) from exc
         return parse_csim(rsp.lines, "+CGLA:")
 
-    @contextmanager
-    def open_app(self, aid: bytes) -> Iterator[CardLink]:
-        with open_session(self.at, aid, self.timeout) as session:
-            session.stats = self.stats
-            yield session
+    def open_app(self, aid: bytes) -> AppSession:
+        return open_session(self.at, aid, self.timeout, stats=self.stats)
 
     def close(self) -> None:
         """AT+CCHC; a failure is logged, not raised: the channel is gone either way."""
@@ -81,19 +75,24 @@ class CglaLink(CardLink):
             log.warning("AT+CCHC=%s failed: %s", self.session, exc)
 
 
-@contextmanager
-def open_session(at: AtPort, aid: bytes, timeout: float | None = None) -> Iterator[CglaLink]:
-    """AT+CCHO="<AID>": a CglaLink on application `aid`, closed on exit."""
-    cmd = build_command("+CCHO", aid.hex().upper())
-    try:
-        rsp = at.command(cmd, prefix=("+CCHO:", ""), timeout=timeout)
-    except (CmeError, AtCommandError) as exc:
-        raise card_error(exc, "AT+CCHO (application %s)" % aid.hex().upper(), _HINT) from exc
-    link = CglaLink(at, parse_ccho(rsp.lines), timeout)
-    try:
-        yield link
-    finally:
-        link.close()
+def open_session(at: AtPort, aid: bytes, timeout: float | None = None,
+                 stats: LinkStats | None = None) -> AppSession:
+    """AT+CCHO="<AID>" on entry: a CglaLink on application `aid`, closed (+CCHC) on exit.
+
+    `with open_session(at, aid) as link:`; `stats` makes the session count
+    into another link's statistics.
+    """
+
+    def ccho(app: bytes) -> CardLink:
+        cmd = build_command("+CCHO", app.hex().upper())
+        try:
+            rsp = at.command(cmd, prefix=("+CCHO:", ""), timeout=timeout)
+        except (CmeError, AtCommandError) as exc:
+            raise card_error(exc, "AT+CCHO (application %s)" % app.hex().upper(),
+                             _HINT) from exc
+        return CglaLink(at, parse_ccho(rsp.lines), timeout)
+
+    return AppSession(ccho, aid, stats)
 
 
 class CglaOpener:
@@ -103,7 +102,5 @@ class CglaOpener:
         self.at = at
         self.timeout = timeout
 
-    @contextmanager
-    def open_app(self, aid: bytes) -> Iterator[CardLink]:
-        with open_session(self.at, aid, self.timeout) as session:
-            yield session
+    def open_app(self, aid: bytes) -> AppSession:
+        return open_session(self.at, aid, self.timeout)

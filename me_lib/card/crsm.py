@@ -17,9 +17,9 @@ one (reference/uicc.md §4.1, §7). This module absorbs the differences:
 * reads are chunked at 255 bytes using the size from the FCP (tag 80),
   since P3 = 0 means different things on different modems;
 * status words become typed errors naming the operation (`sw.py`).
-"""
 
-from collections.abc import MutableMapping
+Portable: this is the card path a MicroPython board uses.
+"""
 
 from me_lib.at.command import build_command
 from me_lib.card import path as P
@@ -34,6 +34,11 @@ from me_lib.errors import (
     FileNotFound,
     StatusWordError,
 )
+
+try:
+    from collections.abc import MutableMapping
+except ImportError:  # MicroPython: annotations only
+    pass
 
 READ_BINARY = 176
 READ_RECORD = 178

@@ -8,13 +8,12 @@ Telit modules can lock the TTY during CSIM sequences unless they are wrapped
 in `AT+CSIM=1` ... `AT+CSIM=0`; `lock=True` does that for the link's life.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from me_lib.at.command import build_command
-from me_lib.card.atport import AtPort, answer_fields, card_error, parse_hex
-from me_lib.card.link import CardLink
+from me_lib.card.atport import AtPort, card_error, parse_csim
+from me_lib.card.link import AppSession, CardLink
 from me_lib.errors import AtCommandError, CardError, CmeError
+
+__all__ = ["CsimLink", "parse_csim"]  # parse_csim lives in atport, shared with +CGLA
 
 _HINT = ("this modem may not pass APDUs through +CSIM (or the SIM is not ready); "
          "try +CGLA for logical channels or +CRSM for file access")
@@ -59,32 +58,15 @@ class CsimLink(CardLink):
             raise card_error(exc, "AT+CSIM (APDU %s...)" % text[:8], _HINT) from exc
         return parse_csim(rsp.lines, "+CSIM:")
 
-    @contextmanager
-    def open_app(self, aid: bytes) -> Iterator[CardLink]:
+    def open_app(self, aid: bytes) -> AppSession:
         if self.logical_channels == "manage":
-            with super().open_app(aid) as channel:
-                yield channel
-            return
+            return super().open_app(aid)
         from me_lib.card.cgla import open_session
 
-        with open_session(self.at, aid, self.timeout) as session:
-            session.stats = self.stats
-            yield session
+        return open_session(self.at, aid, self.timeout, stats=self.stats)
 
     def close(self) -> None:
         if self._locked:
             self._locked = False
             self._set_lock(0)
 
-
-def parse_csim(lines: list[str], prefix: str) -> tuple[bytes, int]:
-    """(data, sw) from `+CSIM: <len>,"<hex>"` (or `+CGLA:`), tolerant of format quirks."""
-    answers = [f for f in answer_fields(lines, prefix) if f and f[-1]]
-    if not answers:
-        raise CardError("no %s answer in %r" % (prefix, lines),
-                        "the modem answered OK without the response APDU")
-    fields = answers[0]
-    resp = parse_hex(fields[-1], prefix.rstrip(":"))
-    if len(resp) < 2:
-        raise CardError("%s answer %r has no status word" % (prefix, fields[-1]))
-    return resp[:-2], (resp[-2] << 8) | resp[-1]

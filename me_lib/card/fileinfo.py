@@ -3,15 +3,18 @@
 Decoding the FCP itself is `me_lib.codec.fcp`'s job; this is the small,
 stable view the back ends share (a +CRSM GET RESPONSE and a PC/SC SELECT
 give the same `FileInfo`), so the rest of the card layer does not depend on
-the codec's model names.
+the codec's model names. Portable (a plain class, no dataclass).
 """
-
-from dataclasses import dataclass
-from typing import Protocol
 
 from me_lib.card import path as P
 from me_lib.codec import fcp as fcp_codec
-from me_lib.errors import DecodeError
+from me_lib.codec._common import Model
+from me_lib.errors import CardError, DecodeError
+
+try:
+    from typing import Protocol
+except ImportError:  # MicroPython: the protocol only documents the shape
+    Protocol = object  # type: ignore[assignment]
 
 TRANSPARENT = "transparent"
 LINEAR_FIXED = "linear_fixed"
@@ -20,17 +23,21 @@ BER_TLV = "ber_tlv"
 DF = "df"
 
 
-@dataclass(frozen=True)
-class FileInfo:
+class FileInfo(Model):
     """A selected file: `size` in bytes (EF), record geometry for record EFs."""
 
-    fid: int | None
-    structure: str
-    size: int | None = None
-    record_length: int | None = None
-    record_count: int | None = None
-    sfi: int | None = None
-    fcp: bytes = b""
+    _FIELDS = ("fid", "structure", "size", "record_length", "record_count", "sfi", "fcp")
+
+    def __init__(self, fid: int | None, structure: str, size: int | None = None,
+                 record_length: int | None = None, record_count: int | None = None,
+                 sfi: int | None = None, fcp: bytes = b"") -> None:
+        self.fid = fid
+        self.structure = structure
+        self.size = size
+        self.record_length = record_length
+        self.record_count = record_count
+        self.sfi = sfi
+        self.fcp = fcp
 
     @property
     def is_df(self) -> bool:
@@ -92,8 +99,6 @@ class _RecordReader(Protocol):
 
 def read_all_records(access: _RecordReader, path: "P.PathLike") -> list[bytes]:
     """Every record of a linear fixed / cyclic EF, whatever the file access back end."""
-    from me_lib.errors import CardError
-
     info = access.file_info(path)
     if not info.is_record or not info.record_count or not info.record_length:
         raise CardError("%s is %s, not a record file" % (P.to_hex(P.parse(path)),

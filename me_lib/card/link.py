@@ -9,19 +9,24 @@ inherits `transmit()`, the single T=0 procedure, so a fix to it fixes all three.
 
 Every loop is bounded: a card (or modem firmware, Quectel EC800G) that keeps
 answering `6100` is reported instead of polled for ever.
-"""
 
-import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from types import TracebackType
-from typing import Self
+Portable: `open_app` returns a small context-manager object (MicroPython has
+no contextlib), and logging goes through `me_lib.log`.
+"""
 
 from me_lib.card import apdu as A
 from me_lib.card import sw as SW
 from me_lib.errors import CardError, StatusWordError
+from me_lib.log import DEBUG, get_logger
 
-log = logging.getLogger("me_lib.card")
+try:
+    from collections.abc import Callable
+    from types import TracebackType
+    from typing import Self
+except ImportError:  # MicroPython: annotations only
+    pass
+
+log = get_logger("me_lib.card")
 
 MAX_GET_RESPONSE = 64   # 64 x 256 bytes: far beyond any response of a short APDU chain
 MAX_EMPTY_61 = 2        # 61xx answered with no data twice in a row: firmware loop
@@ -73,13 +78,13 @@ class CardLink:
     # --- shared -------------------------------------------------------------
 
     def _raw(self, apdu: bytes) -> tuple[bytes, int]:
-        if log.isEnabledFor(logging.DEBUG):
+        if log.isEnabledFor(DEBUG):
             log.debug("%s > %s", self.name, A.redacted_hex(apdu))
         data, sw = self.exchange(apdu)
         self.stats.apdus += 1
         self.stats.bytes_out += len(apdu)
         self.stats.bytes_in += len(data) + 2
-        if log.isEnabledFor(logging.DEBUG):
+        if log.isEnabledFor(DEBUG):
             shown = "<%d bytes>" % len(data) if apdu[1] in A.SECRET_INS else data.hex().upper()
             log.debug("%s < %s %04X", self.name, shown, sw)
         return data, sw
@@ -122,14 +127,17 @@ class CardLink:
         SW.check(sw, operation)
         return data
 
-    @contextmanager
-    def open_app(self, aid: bytes) -> Iterator["CardLink"]:
+    def open_app(self, aid: bytes) -> "AppSession":
         """A logical channel with application `aid` selected, closed on exit.
 
-        MANAGE CHANNEL on the basic channel, then SELECT by AID on the new
-        channel. The channel is always closed, even when the body fails, so a
-        card never runs out of its few channels across retries.
+        Use as `with link.open_app(aid) as channel:`. MANAGE CHANNEL on the
+        basic channel, then SELECT by AID on the new channel. The channel is
+        always closed, even when the body fails, so a card never runs out of
+        its few channels across retries.
         """
+        return AppSession(self._open_channel, aid)
+
+    def _open_channel(self, aid: bytes) -> "CardLink":
         data = self.send(A.manage_channel_open(), "MANAGE CHANNEL open")
         if len(data) != 1 or not 0 < data[0] <= 19:
             raise CardError("MANAGE CHANNEL returned %r instead of a channel number"
@@ -137,9 +145,10 @@ class CardLink:
         channel = ChannelLink(self, data[0])
         try:
             channel.select_app(aid)
-            yield channel
-        finally:
+        except BaseException:
             channel.close()
+            raise
+        return channel
 
     def __enter__(self) -> Self:
         return self
@@ -147,6 +156,36 @@ class CardLink:
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+class AppSession:
+    """`with` block around an application on a logical channel (MicroPython has no contextlib).
+
+    `opener(aid)` runs on entry and returns the channel's link, which is
+    closed on exit whatever happened in the block. `stats`, when given,
+    makes the channel count into another link's statistics (one count per
+    physical card).
+    """
+
+    def __init__(self, opener: "Callable[[bytes], CardLink]", aid: bytes,
+                 stats: LinkStats | None = None) -> None:
+        self._opener = opener
+        self._aid = aid
+        self._stats = stats
+        self._link: CardLink | None = None
+
+    def __enter__(self) -> CardLink:
+        link = self._opener(self._aid)
+        if self._stats is not None:
+            link.stats = self._stats
+        self._link = link
+        return link
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: "TracebackType | None") -> None:
+        link, self._link = self._link, None
+        if link is not None:
+            link.close()
 
 
 class ChannelLink(CardLink):

@@ -5,15 +5,23 @@ Callers write paths the way the specs print them ("3F007FFF6F57",
 different slices of it (PC/SC: path from MF without 3F00; +CRSM: decimal
 file id plus a `<pathid>` of the parents), so we normalise once here and
 reject bad input with a typed error instead of a ValueError deep inside.
+
+Portable: the two type aliases exist on CPython only (MicroPython can
+neither subscript `tuple` nor `|` two types, and never evaluates annotations).
 """
 
 from me_lib.errors import CardError
 
+try:
+    from typing import TypeAlias
+
+    Path: TypeAlias = tuple[int, ...]
+    PathLike: TypeAlias = str | tuple[int, ...] | tuple[str, ...] | list[int] | list[str]
+except ImportError:  # MicroPython: annotations only
+    pass
+
 MF = 0x3F00
 ADF = 0x7FFF  # "the current application ADF" in a path (TS 102 221 §8.4.2)
-
-Path = tuple[int, ...]
-PathLike = str | tuple[int, ...] | tuple[str, ...] | list[int] | list[str]
 
 _HEX = "0123456789ABCDEF"
 

@@ -10,22 +10,20 @@ PIN safety: `verify_pin` asks the retry counter first (VERIFY without data,
 which spends no try) and refuses to send a VERIFY when fewer than `min_tries`
 are left, so a wrong PIN in a device config can never block a fleet of cards.
 PINs are never logged (the link masks VERIFY data, the AT layer masks +CSIM).
+
+Portable: a MicroPython board reads identity, EF.DMCFG and EF_ACL through
+`CrsmAccess`. What only APDU links or the LwM2M bootstrap need (apdu, files,
+efdir, pkcs15, lwm2m) is imported inside the methods that use it, so a board
+ships none of it; the LwM2M bootstrap raises a CardError there.
 """
 
-import logging
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from typing import Protocol
-
-from me_lib.card import apdu as A
 from me_lib.card import path as P
 from me_lib.card import sw as SW
 from me_lib.card.fileinfo import FileInfo
-from me_lib.card.files import FileAccess
-from me_lib.card.link import CardLink
 from me_lib.codec import acl as acl_codec
 from me_lib.codec import dmcfg as dmcfg_codec
-from me_lib.codec import efdir, ids, lwm2m, pkcs15, services
+from me_lib.codec import ids, services
+from me_lib.codec._common import Model
 from me_lib.errors import (
     CardError,
     FileNotFound,
@@ -33,8 +31,29 @@ from me_lib.errors import (
     SecurityStatusNotSatisfied,
     StatusWordError,
 )
+from me_lib.log import get_logger
 
-log = logging.getLogger("me_lib.card")
+try:
+    # construct declarations of EF.DMCFG / EF_ACL (CPython); the same models and
+    # rejections as the small portable decoders that stand in on MicroPython.
+    from me_lib.codec.declared import decode_acl, decode_dmcfg
+except ImportError:
+    decode_dmcfg = dmcfg_codec.decode
+    decode_acl = acl_codec.decode
+
+try:
+    # Protocol bases, and names for annotations only: the methods that need
+    # files/efdir/lwm2m/pkcs15 at run time import them (CPython).
+    from contextlib import AbstractContextManager
+    from typing import Protocol
+
+    from me_lib.card.files import FileAccess
+    from me_lib.card.link import CardLink
+    from me_lib.codec import efdir, lwm2m, pkcs15
+except ImportError:  # MicroPython
+    Protocol = object  # type: ignore[assignment]
+
+log = get_logger("me_lib.card")
 
 MF = P.MF
 EF_ICCID = (MF, 0x2FE2)
@@ -55,6 +74,9 @@ STANDARD_SFI: dict[P.Path, int] = {
 KEY_PIN1 = 0x01
 KEY_PIN2 = 0x81
 
+_HINT_CPYTHON = ("the LwM2M bootstrap source needs the PKCS#15 decoders, which run on "
+                 "CPython only; on a board provision the DM server in EF.DMCFG instead")
+
 
 class CardAccess(Protocol):
     """What `Usim` needs from a back end (FileAccess and CrsmAccess both fit)."""
@@ -74,34 +96,43 @@ class AppOpener(Protocol):
     def open_app(self, aid: bytes) -> AbstractContextManager[CardLink]: ...
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(Model):
     """Who the card is: the flow keys its cache on `iccid` and re-reads when it changes."""
 
-    iccid: str
-    imsi: str
-    mcc: str
-    mnc: str | None          # None when EF_AD gives no MNC length
-    mnc_length: int | None
+    _FIELDS = ("iccid", "imsi", "mcc", "mnc", "mnc_length")
+
+    def __init__(self, iccid: str, imsi: str, mcc: str, mnc: str | None,
+                 mnc_length: int | None) -> None:
+        self.iccid = iccid
+        self.imsi = imsi
+        self.mcc = mcc
+        self.mnc = mnc                # None when EF_AD gives no MNC length
+        self.mnc_length = mnc_length
 
 
-@dataclass(frozen=True)
-class AclInfo:
+class AclInfo(Model):
     """EF_ACL and its switches: `listed` = UST n°35, `enforced` = EST n°3 (None: unreadable)."""
 
-    acl: acl_codec.Acl | None
-    listed: bool | None
-    enforced: bool | None
+    _FIELDS = ("acl", "listed", "enforced")
+
+    def __init__(self, acl: acl_codec.Acl | None, listed: bool | None,
+                 enforced: bool | None) -> None:
+        self.acl = acl
+        self.listed = listed
+        self.enforced = enforced
 
 
-@dataclass(frozen=True)
-class PinState:
+class PinState(Model):
     """Retry counter of one PIN; `verified` True also when the PIN is disabled."""
 
-    key_ref: int
-    verified: bool
-    retries: int | None
-    blocked: bool = False
+    _FIELDS = ("key_ref", "verified", "retries", "blocked")
+
+    def __init__(self, key_ref: int, verified: bool, retries: int | None,
+                 blocked: bool = False) -> None:
+        self.key_ref = key_ref
+        self.verified = verified
+        self.retries = retries
+        self.blocked = blocked
 
 
 class Usim:
@@ -113,15 +144,28 @@ class Usim:
         self.link: CardLink | None = getattr(access, "link", None)
         self.apps = apps if apps is not None else self.link
         self.dmcfg_path = P.parse(dmcfg_path)
-        if isinstance(access, FileAccess):
+        files = self._file_access()
+        if files is not None:
             for path, sfi in STANDARD_SFI.items():
                 if path != DMCFG_PATH or self.dmcfg_path == DMCFG_PATH:
-                    access.add_sfi_hint(path, sfi)
+                    files.add_sfi_hint(path, sfi)
         self._dir_apps: list[efdir.Application] = []
         self._dir_next = 1
         self._dir_count: int | None = None
         self._dir_done = False
         self._usim_gen: int | None = None  # link generation in which ADF.USIM was selected
+
+    def _file_access(self) -> "FileAccess | None":
+        """The access as a `FileAccess` (APDU link), None for +CRSM.
+
+        Only an access with a link can be one, so the +CRSM path never
+        imports files.py (a board reading the card over +CRSM does not ship it).
+        """
+        if self.link is None:
+            return None
+        from me_lib.card.files import FileAccess
+
+        return self.access if isinstance(self.access, FileAccess) else None
 
     # --- applications ------------------------------------------------------------
 
@@ -132,6 +176,8 @@ class Usim:
         (record 1 on nearly every card) and later needing the PKCS#15 entry
         never reads a record twice.
         """
+        from me_lib.codec import efdir
+
         while not self._dir_done:
             if stop_at_usim and any(app.is_usim for app in self._dir_apps):
                 break
@@ -175,14 +221,15 @@ class Usim:
         Without a USIM entry in EF_DIR, 7FFF paths are used as they are: the
         card's current application (what old and test cards expect).
         """
-        if not isinstance(self.access, FileAccess):
+        files = self._file_access()
+        if files is None:
             return
-        generation = self.access.link.generation
+        generation = files.link.generation
         if self._usim_gen == generation:
             return  # selected since the last card reset
         aid = self.usim_aid()
         if aid is not None:
-            self.access.select_adf(aid)
+            files.select_adf(aid)
         else:
             log.info("no USIM in EF_DIR; relying on 7FFF as the current application")
         self._usim_gen = generation
@@ -217,7 +264,7 @@ class Usim:
         """
         self.select_usim()
         target = self.dmcfg_path if path is None else P.parse(path)
-        return dmcfg_codec.decode(self.access.read_binary(target))
+        return decode_dmcfg(self.access.read_binary(target))
 
     def _service_bit(self, path: P.Path, service: int) -> bool | None:
         try:
@@ -242,11 +289,13 @@ class Usim:
             data = self.access.read_binary(EF_ACL)
         except FileNotFound:
             return AclInfo(None, listed, enforced)
-        return AclInfo(acl_codec.decode(data), listed, enforced)
+        return AclInfo(decode_acl(data), listed, enforced)
 
     # --- LwM2M bootstrap (PKCS#15 on a logical channel) ---------------------------------
 
     def pkcs15_aid(self) -> bytes:
+        from me_lib.codec import pkcs15
+
         for app in self.applications():
             if app.is_pkcs15:
                 return app.aid
@@ -256,8 +305,14 @@ class Usim:
         """OMA LwM2M Appendix G: EF_DIR -> channel -> ODF -> DODF -> bootstrap file.
 
         None when the card has no PKCS#15 application or no bootstrap entry, or
-        the file is not provisioned. The channel is always closed.
+        the file is not provisioned. The channel is always closed. Raises
+        CardError on MicroPython, where the PKCS#15/LwM2M decoders do not run.
         """
+        try:
+            from me_lib.codec import lwm2m, pkcs15  # noqa: F401 - CPython only (construct)
+        except ImportError as exc:
+            raise CardError("reading the LwM2M bootstrap file needs CPython: %s" % exc,
+                            _HINT_CPYTHON) from exc
         if self.apps is None:
             raise CardError("the LwM2M bootstrap needs a logical channel, which %s cannot open"
                             % self.access.name,
@@ -270,7 +325,10 @@ class Usim:
             log.info("no LwM2M bootstrap on the card: %s", exc)
             return None
 
-    def _read_bootstrap(self, channel: CardLink) -> lwm2m.BootstrapFile | None:
+    def _read_bootstrap(self, channel: CardLink) -> "lwm2m.BootstrapFile | None":
+        from me_lib.card.files import FileAccess
+        from me_lib.codec import lwm2m, pkcs15
+
         fa = FileAccess(channel)
         fa.assume_adf_current()
         odf = pkcs15.decode_odf(fa.read_binary((MF, P.ADF, pkcs15.ODF_FID)))
@@ -290,13 +348,12 @@ class Usim:
         if not raw or len(raw) % 2:
             raise CardError("PKCS#15 path %s is not a list of FIDs" % raw.hex())
         fids = tuple(int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw), 2))
-        if fids[0] == MF:
-            target = fids
-        elif fids[0] == P.ADF:
-            target = (MF, *fids)
-        else:
-            target = (MF, P.ADF, *fids)
-        return fa.read_binary(target, where.index or 0, where.length)
+        target = list(fids)
+        if fids[0] != MF:
+            target.insert(0, MF)
+            if fids[0] != P.ADF:
+                target.insert(1, P.ADF)
+        return fa.read_binary(tuple(target), where.index or 0, where.length)
 
     # --- PIN ----------------------------------------------------------------------------
 
@@ -310,6 +367,8 @@ class Usim:
     def pin_status(self, key_ref: int = KEY_PIN1) -> PinState:
         """Retry counter without spending a try (VERIFY with no data: 63Cx / 9000)."""
         link = self._need_link("reading the PIN retry counter")
+        from me_lib.card import apdu as A
+
         _, sw = link.transmit(A.verify(key_ref, None))
         if sw == SW.SW_OK:
             return PinState(key_ref, True, None)
@@ -341,6 +400,8 @@ class Usim:
                              % (key_ref, "unknown" if state.retries is None else state.retries,
                                 min_tries), state.retries)
         link = self._need_link("VERIFY")
+        from me_lib.card import apdu as A
+
         _, sw = link.transmit(A.verify(key_ref, A.pad_pin(pin)))
         if sw == SW.SW_OK:
             return PinState(key_ref, True, None)

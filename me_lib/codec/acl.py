@@ -5,29 +5,33 @@ Byte 1 is the number of APNs, then `DD` TLVs holding label-encoded APNs; `DD
 own count, carry other tags or stop at FF padding, so the reader trusts the
 TLVs, not the count, and reports a mismatch instead of failing (uicc.md §1.1).
 An entry stored as plain dotted text instead of labels is accepted too.
+
+Portable (runs on MicroPython); `me_lib.codec.declared` declares the same
+layout with construct for CPython, and a differential test keeps them equal.
 """
 
-from dataclasses import dataclass
-
 from me_lib.codec import apn, tlv
-from me_lib.codec._common import pad_to
+from me_lib.codec._common import Model, pad_to
 from me_lib.errors import DecodeError, ProfileError
 
 WHAT = "EF_ACL"
 TAG_APN = 0xDD
 
 
-@dataclass(frozen=True)
-class Acl:
+class Acl(Model):
     """The allowed APNs in file order; `declared_count` is byte 1 as stored.
 
     When building a file, leave `declared_count` None to write the real count.
     `unknown` keeps other TLVs (tag, value); they are written after the APNs.
     """
 
-    apns: tuple[str, ...] = ()
-    declared_count: int | None = None
-    unknown: tuple[tuple[int, bytes], ...] = ()
+    _FIELDS = ("apns", "declared_count", "unknown")
+
+    def __init__(self, apns: tuple[str, ...] = (), declared_count: int | None = None,
+                 unknown: tuple[tuple[int, bytes], ...] = ()) -> None:
+        self.apns = apns
+        self.declared_count = declared_count
+        self.unknown = unknown
 
     @property
     def count_mismatch(self) -> bool:

@@ -13,15 +13,16 @@ Canonical form (what `encode` writes, and what round-trips byte for byte):
 80, 81, A0..., A1..., unknown top-level objects, 8F; inside templates the tags
 in ascending order with extras last; optional objects holding their default
 (83 bearer index 0) are left out; numbers in their shortest form.
+
+Portable (runs on MicroPython): no re, zlib, ipaddress or dataclasses.
+`me_lib.codec.declared` declares the same layout with construct for CPython,
+and a differential test keeps the two decoders equal.
 """
 
-import ipaddress
-import re
-import zlib
-from dataclasses import dataclass, field
+from binascii import crc32
 
-from me_lib.codec import apn, tlv
-from me_lib.codec._common import pad_to, uint, uint_bytes, utf8
+from me_lib.codec import apn, ipaddr, tlv
+from me_lib.codec._common import Model, pad_to, uint, uint_bytes, utf8
 from me_lib.errors import DecodeError, InvalidAddress, ProfileError, ProfileIntegrityError
 
 WHAT = "EF.DMCFG"
@@ -77,9 +78,31 @@ _ALIASES = {"protocol": {"lwm2m": "coap", "coap+dtls": "coaps", "coap+tls": "coa
                           "omadm": "oma-dm"},
             "PDN type": {"ipv4": "ip", "nonip": "non-ip", "non_ip": "non-ip"}}
 
-SERVICE_NAME = re.compile(r"[a-z0-9._-]{1,32}")
-_FQDN_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
-_URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_ALNUM = _LOWER + _LOWER.upper() + "0123456789"
+_SERVICE_CHARS = _LOWER + "0123456789._-"
+
+
+def is_service_name(name: str) -> bool:
+    """Whether `name` is a service name: `[a-z0-9._-]{1,32}` (docs/dmcfg.md, tag 86)."""
+    if not isinstance(name, str) or not 1 <= len(name) <= 32:
+        return False
+    return all(ch in _SERVICE_CHARS for ch in name)
+
+
+def _is_fqdn_label(label: str) -> bool:
+    """1-63 ASCII letters, digits and hyphens, no hyphen first or last (RFC 1123)."""
+    if not 1 <= len(label) <= 63 or label[0] == "-" or label[-1] == "-":
+        return False
+    return all(ch == "-" or ch in _ALNUM for ch in label)
+
+
+def _has_uri_scheme(address: str) -> bool:
+    """Whether `address` starts with `scheme://`, scheme = ALPHA *(ALPHA / DIGIT / + - .)."""
+    end = address.find("://")
+    if end < 1 or address[0] not in _ALNUM or address[0] in "0123456789":
+        return False
+    return all(ch in _ALNUM or ch in "+.-" for ch in address[1:end])
 
 
 def _lookup(table: dict[str, int], what: str, value: str | int) -> int:
@@ -127,30 +150,33 @@ def _check_fqdn(address: str) -> None:
     if not address or len(address) > 253:
         raise InvalidAddress(address, "an FQDN has 1 to 253 characters")
     for label in address.split("."):
-        if not _FQDN_LABEL.fullmatch(label):
+        if not _is_fqdn_label(label):
             raise InvalidAddress(address, "label %r is not letters, digits and inner "
                                  "hyphens of at most 63 characters" % label)
 
 
 def _check_uri(address: str) -> None:
-    if not _URI_SCHEME.match(address):
+    """A URI as RFC 3986 writes it: printable ASCII (an IRI is percent-encoded first)."""
+    if not _has_uri_scheme(address):
         raise InvalidAddress(address, "a URI needs a scheme, e.g. coaps://host:5684")
     if len(address) > 255:
         raise InvalidAddress(address, "longer than 255 characters")
     for ch in address:
-        if ch <= " " or ch in '"\x7f' or not ch.isprintable():
-            raise InvalidAddress(address, "character %r not allowed in a URI" % ch)
+        if ch <= " " or ch > "~" or ch == '"':
+            raise InvalidAddress(address, "character %r not allowed in a URI (printable "
+                                 "ASCII only; percent-encode the rest)" % ch)
     if len(address) == address.index("://") + 3:
         raise InvalidAddress(address, "nothing after the scheme")
 
 
 def infer_kind(address: str) -> int:
     """Kind of an address written as text: IPv4, IPv6, URI (has ://), else FQDN."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return ADDR_URI if "://" in address else ADDR_FQDN
-    return ADDR_IPV4 if ip.version == 4 else ADDR_IPV6
+    found = ipaddr.version(address)
+    if found == 4:
+        return ADDR_IPV4
+    if found == 6:
+        return ADDR_IPV6
+    return ADDR_URI if "://" in address else ADDR_FQDN
 
 
 def validate_address(address: str, kind: int = AUTO) -> tuple[int, str]:
@@ -161,13 +187,11 @@ def validate_address(address: str, kind: int = AUTO) -> tuple[int, str]:
         kind = infer_kind(address)
     if "%" in address and kind == ADDR_IPV6:
         raise InvalidAddress(address, "a scoped IPv6 address cannot be stored")
-    try:
-        if kind == ADDR_IPV4:
-            return kind, str(ipaddress.IPv4Address(address))
-        if kind == ADDR_IPV6:
-            return kind, str(ipaddress.IPv6Address(address))
-    except ValueError as exc:
-        raise InvalidAddress(address, str(exc)) from None
+    if kind in (ADDR_IPV4, ADDR_IPV6):
+        wanted = 4 if kind == ADDR_IPV4 else 6
+        if ipaddr.version(address) != wanted:
+            raise InvalidAddress(address, "not an IPv%d address" % wanted)
+        return kind, ipaddr.unpack(ipaddr.pack(address))
     if kind == ADDR_FQDN:
         _check_fqdn(address)
     elif kind == ADDR_URI:
@@ -177,20 +201,24 @@ def validate_address(address: str, kind: int = AUTO) -> tuple[int, str]:
     return kind, address
 
 
-@dataclass(frozen=True)
-class DmServer:
+class DmServer(Model):
     """One DM server; servers are in priority order. `bearer_index` 0 = APN0.
 
     Build it with `kind=AUTO` to let the encoder infer the kind from the text;
     a decoded server always carries the explicit kind stored on the card.
     """
 
-    address: str
-    kind: int = AUTO
-    port: int | None = None
-    protocol: int | None = None
-    bearer_index: int = 0
-    extra: tuple[tuple[int, bytes], ...] = ()
+    _FIELDS = ("address", "kind", "port", "protocol", "bearer_index", "extra")
+
+    def __init__(self, address: str, kind: int = AUTO, port: int | None = None,
+                 protocol: int | None = None, bearer_index: int = 0,
+                 extra: tuple[tuple[int, bytes], ...] = ()) -> None:
+        self.address = address
+        self.kind = kind
+        self.port = port
+        self.protocol = protocol
+        self.bearer_index = bearer_index
+        self.extra = extra
 
     @property
     def address_kind(self) -> int:
@@ -202,20 +230,26 @@ class DmServer:
         return name_of(PROTOCOLS, self.protocol)
 
 
-@dataclass(frozen=True)
-class Bearer:
+class Bearer(Model):
     """One APN and the services it carries; the first bearer is APN0 (DM).
 
     `apn` "" is the network-provided APN. The password never shows in repr().
     """
 
-    apn: str
-    pdn_type: int | None = None
-    auth: int | None = None
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    services: tuple[str, ...] = ()
-    extra: tuple[tuple[int, bytes], ...] = ()
+    _FIELDS = ("apn", "pdn_type", "auth", "username", "password", "services", "extra")
+    _HIDDEN = ("password",)
+
+    def __init__(self, apn: str, pdn_type: int | None = None, auth: int | None = None,
+                 username: str | None = None, password: str | None = None,
+                 services: tuple[str, ...] = (),
+                 extra: tuple[tuple[int, bytes], ...] = ()) -> None:
+        self.apn = apn
+        self.pdn_type = pdn_type
+        self.auth = auth
+        self.username = username
+        self.password = password
+        self.services = services
+        self.extra = extra
 
     @property
     def pdp_type(self) -> str:
@@ -223,14 +257,20 @@ class Bearer:
         return PDN_AT_NAMES.get(self.pdn_type or PDN_IP, "IP")
 
 
-@dataclass(frozen=True)
-class DmConfig:
-    servers: tuple[DmServer, ...]
-    bearers: tuple[Bearer, ...]
-    version: int = FORMAT_VERSION
-    sequence: int | None = None
-    has_crc: bool = True
-    unknown: tuple[tuple[int, bytes], ...] = ()
+class DmConfig(Model):
+    """The whole file: DM servers in priority order, bearers (the first is APN0)."""
+
+    _FIELDS = ("servers", "bearers", "version", "sequence", "has_crc", "unknown")
+
+    def __init__(self, servers: tuple[DmServer, ...], bearers: tuple[Bearer, ...],
+                 version: int = FORMAT_VERSION, sequence: int | None = None,
+                 has_crc: bool = True, unknown: tuple[tuple[int, bytes], ...] = ()) -> None:
+        self.servers = servers
+        self.bearers = bearers
+        self.version = version
+        self.sequence = sequence
+        self.has_crc = has_crc
+        self.unknown = unknown
 
     @property
     def apn0(self) -> Bearer:
@@ -283,7 +323,7 @@ def _decode_address(item: tlv.Tlv) -> tuple[int, str]:
     if kind in sizes:
         if len(raw) != sizes[kind]:
             raise _fail("IP address of %d bytes (%d expected)" % (len(raw), sizes[kind]), at)
-        text = str(ipaddress.ip_address(bytes(raw)))
+        text = ipaddr.unpack(raw)
     elif kind in (ADDR_FQDN, ADDR_URI):
         text = utf8(WHAT, raw, at + 1)
     else:
@@ -342,7 +382,7 @@ def _decode_bearer(outer: tlv.Tlv) -> Bearer:
             password = _text(item, "password")
         elif item.tag == 0x86:
             name = utf8(WHAT, item.value, item.value_offset)
-            if not SERVICE_NAME.fullmatch(name):
+            if not is_service_name(name):
                 raise _fail("service name %r is not [a-z0-9._-]{1,32}" % name, item.offset)
             services.append(name)
         else:
@@ -363,7 +403,7 @@ def _check_crc(data: bytes, items: list[tlv.Tlv]) -> bool:
     if len(item.value) != 4:
         raise _fail("CRC of %d bytes (4 expected)" % len(item.value), item.offset)
     stored = uint(item.value)
-    computed = zlib.crc32(data[:item.offset]) & 0xFFFFFFFF
+    computed = crc32(data[:item.offset]) & 0xFFFFFFFF
     if stored != computed:
         raise ProfileIntegrityError(
             "EF.DMCFG CRC mismatch: stored %08X, computed %08X over bytes 0-%d"
@@ -433,10 +473,7 @@ def _extra(extra: tuple[tuple[int, bytes], ...],
 
 def _encode_server(server: DmServer, bearer_count: int) -> bytes:
     kind, text = validate_address(server.address, server.kind)
-    if kind in (ADDR_IPV4, ADDR_IPV6):
-        raw = ipaddress.ip_address(text).packed
-    else:
-        raw = text.encode("utf-8")
+    raw = ipaddr.pack(text) if kind in (ADDR_IPV4, ADDR_IPV6) else text.encode("utf-8")
     items = [(0x80, bytes([kind]) + raw)]
     if server.port is not None:
         if not 1 <= server.port <= 0xFFFF:
@@ -454,12 +491,14 @@ def _encode_server(server: DmServer, bearer_count: int) -> bytes:
 
 
 def _encode_text(value: str, what: str) -> bytes:
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-        raise ProfileError("control character in the bearer %s" % what)
-    try:
-        return value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ProfileError("the bearer %s is not encodable as UTF-8" % what) from None
+    for ch in value:
+        code = ord(ch)
+        if code < 0x20 or code == 0x7F:
+            raise ProfileError("control character in the bearer %s" % what)
+        if 0xD800 <= code <= 0xDFFF:  # MicroPython would encode it without complaint
+            raise ProfileError("the bearer %s is not encodable as UTF-8 (lone surrogate)"
+                               % what)
+    return value.encode("utf-8")
 
 
 def _encode_bearer(bearer: Bearer) -> bytes:
@@ -473,7 +512,7 @@ def _encode_bearer(bearer: Bearer) -> bytes:
     if bearer.password is not None:
         items.append((0x84, _encode_text(bearer.password, "password")))
     for name in bearer.services:
-        if not SERVICE_NAME.fullmatch(name):
+        if not is_service_name(name):
             raise ProfileError("service name %r is not [a-z0-9._-]{1,32}" % name)
         items.append((0x86, name.encode("ascii")))
     items.extend(_extra(bearer.extra, (0x80, 0x81, 0x82, 0x83, 0x84, 0x86)))
@@ -498,5 +537,5 @@ def encode(cfg: DmConfig, size: int | None = None) -> bytes:
             raise ProfileError("unknown data object with a known tag %X" % tag)
         out += tlv.encode_one(tag, value)
     if cfg.has_crc:
-        out += tlv.encode_one(TAG_CRC, (zlib.crc32(out) & 0xFFFFFFFF).to_bytes(4, "big"))
+        out += tlv.encode_one(TAG_CRC, (crc32(out) & 0xFFFFFFFF).to_bytes(4, "big"))
     return pad_to(WHAT, bytes(out), size)

@@ -5,10 +5,8 @@ PKCS#15 application (LwM2M bootstrap) here. Records are `61 L {4F AID; 50
 label; ...}` padded with FF; an all-FF record is an unused slot.
 """
 
-from dataclasses import dataclass
-
 from me_lib.codec import tlv
-from me_lib.codec._common import pad_to, utf8
+from me_lib.codec._common import Model, pad_to, utf8
 from me_lib.errors import DecodeError, ProfileError
 
 WHAT = "EF_DIR record"
@@ -22,13 +20,16 @@ TAG_LABEL = 0x50
 TAG_PATH = 0x51
 
 
-@dataclass(frozen=True)
-class Application:
+class Application(Model):
     """One application template; `extra` keeps other tags (51 path, 73 ...) in order."""
 
-    aid: bytes
-    label: str | None = None
-    extra: tuple[tuple[int, bytes], ...] = ()
+    _FIELDS = ("aid", "label", "extra")
+
+    def __init__(self, aid: bytes, label: str | None = None,
+                 extra: tuple[tuple[int, bytes], ...] = ()) -> None:
+        self.aid = aid
+        self.label = label
+        self.extra = extra
 
     @property
     def path(self) -> bytes | None:

@@ -9,15 +9,21 @@ never evaluate access rules, but the virtual card must give them back.
 Encoding follows the tag order of TS 102 221 Tables 11.3/11.4 (82, 83, 84, A5,
 8A, 8B/8C/AB, C6, 80, 81, 88), which is the order real cards use, so a card's
 FCP in that order round-trips byte for byte; unknown tags go last.
+
+Portable (MicroPython runs it for +CRSM GET RESPONSE): construct declares the
+FDB bit fields and the record descriptor on CPython; where construct is
+missing, `_fdb_bits`/`_record_fields` do the same few shifts, and
+tests/card/test_card_micropython.py proves both give the same decode.
 """
 
-from dataclasses import dataclass, field
-
-import construct as cs
-
 from me_lib.codec import tlv
-from me_lib.codec._common import uint, uint_bytes
+from me_lib.codec._common import Model, uint, uint_bytes
 from me_lib.errors import DecodeError, ProfileError
+
+try:
+    import construct as cs
+except ImportError:  # MicroPython: the byte-level stand-ins in _fdb_bits/_record_fields
+    cs = None  # type: ignore[assignment,unused-ignore]
 
 WHAT = "FCP"
 
@@ -32,36 +38,57 @@ STRUCT_BER_TLV = "ber_tlv"
 _TYPES = {0: TYPE_WORKING, 1: TYPE_INTERNAL, 7: TYPE_DF}
 _STRUCTURES = {1: STRUCT_TRANSPARENT, 2: STRUCT_LINEAR, 6: STRUCT_CYCLIC}
 
-# FDB bits b8..b1: 0, shareable, file type (3 bits), structure (3 bits).
-_FDB = cs.BitStruct(
-    "high" / cs.Flag,
-    "shareable" / cs.Flag,
-    "file_type" / cs.BitsInteger(3),
-    "structure" / cs.BitsInteger(3),
-)
-_RECORD_DESCRIPTOR = cs.Struct(
-    "fdb" / cs.Int8ub,
-    "data_coding" / cs.Int8ub,
-    "record_length" / cs.Int16ub,
-    "record_count" / cs.Int8ub,
-)
+if cs is not None:
+    # FDB bits b8..b1: 0, shareable, file type (3 bits), structure (3 bits).
+    _FDB = cs.BitStruct(
+        "high" / cs.Flag,
+        "shareable" / cs.Flag,
+        "file_type" / cs.BitsInteger(3),
+        "structure" / cs.BitsInteger(3),
+    )
+    _RECORD_DESCRIPTOR = cs.Struct(
+        "fdb" / cs.Int8ub,
+        "data_coding" / cs.Int8ub,
+        "record_length" / cs.Int16ub,
+        "record_count" / cs.Int8ub,
+    )
+
+
+def _fdb_bits(fdb: int) -> tuple[bool, int, int]:
+    """(shareable, file type, structure) of an FDB byte."""
+    if cs is None:
+        return bool(fdb & 0x40), (fdb >> 3) & 7, fdb & 7
+    bits = _FDB.parse(bytes([fdb]))
+    return bool(bits.shareable), int(bits.file_type), int(bits.structure)
+
+
+def _record_fields(value: bytes) -> tuple[int, int, int, int]:
+    """(FDB, data coding, record length, record count) of a 5-byte tag 82."""
+    if cs is None:
+        return value[0], value[1], (value[2] << 8) | value[3], value[4]
+    d = _RECORD_DESCRIPTOR.parse(value)
+    return int(d.fdb), int(d.data_coding), int(d.record_length), int(d.record_count)
+
 
 SECURITY_TAGS = (0x8B, 0x8C, 0xAB)
 _SINGLE_TAGS = (0x82, 0x83, 0x84, 0xA5, 0x8A, 0xC6, 0x80, 0x81, 0x88)
 
 
-@dataclass(frozen=True)
-class FileDescriptor:
+class FileDescriptor(Model):
     """Tag 82: FDB, data coding byte and, for record files, the record geometry."""
 
-    fdb: int
-    data_coding: int | None = 0x21
-    record_length: int | None = None
-    record_count: int | None = None
+    _FIELDS = ("fdb", "data_coding", "record_length", "record_count")
+
+    def __init__(self, fdb: int, data_coding: int | None = 0x21,
+                 record_length: int | None = None, record_count: int | None = None) -> None:
+        self.fdb = fdb
+        self.data_coding = data_coding
+        self.record_length = record_length
+        self.record_count = record_count
 
     @property
     def shareable(self) -> bool:
-        return bool(_FDB.parse(bytes([self.fdb])).shareable)
+        return _fdb_bits(self.fdb)[0]
 
     @property
     def file_type(self) -> str:
@@ -70,20 +97,20 @@ class FileDescriptor:
         Type bits 111 mean DF with structure 000, but a BER-TLV (working) EF
         with structure 001.
         """
-        bits = _FDB.parse(bytes([self.fdb]))
-        if bits.file_type == 7 and bits.structure == 1:
+        _, file_type, structure = _fdb_bits(self.fdb)
+        if file_type == 7 and structure == 1:
             return TYPE_WORKING
-        if bits.file_type == 7 and bits.structure != 0:
+        if file_type == 7 and structure != 0:
             return "rfu"
-        return _TYPES.get(bits.file_type, "rfu")
+        return _TYPES.get(file_type, "rfu")
 
     @property
     def structure(self) -> str | None:
         """File structure; None for a DF, `rfu` for an undefined coding."""
-        bits = _FDB.parse(bytes([self.fdb]))
-        if bits.file_type == 7:
-            return STRUCT_BER_TLV if bits.structure == 1 else None
-        return _STRUCTURES.get(bits.structure, "rfu")
+        _, file_type, structure = _fdb_bits(self.fdb)
+        if file_type == 7:
+            return STRUCT_BER_TLV if structure == 1 else None
+        return _STRUCTURES.get(structure, "rfu")
 
 
 def fdb(file_type: str, structure: str | None = None, shareable: bool = True) -> int:
@@ -95,33 +122,39 @@ def fdb(file_type: str, structure: str | None = None, shareable: bool = True) ->
     if file_type not in types or (file_type != TYPE_DF and structure not in structures):
         raise ProfileError("unknown file type/structure %r/%r" % (file_type, structure))
     code = 0 if file_type == TYPE_DF else structures[structure or ""]
+    if cs is None:
+        return (0x40 if shareable else 0) | types[file_type] << 3 | code
     return int(_FDB.build({"high": False, "shareable": shareable,
                            "file_type": types[file_type], "structure": code})[0])
 
 
-@dataclass(frozen=True)
-class ArrReference:
+class ArrReference(Model):
     """Tag 8B: EF_ARR file id and record number(s).
 
     The 3-byte form is (FID, record); the long form is FID then
     (SE id, record) pairs, kept in `pairs`.
     """
 
-    fid: int
-    record: int
-    pairs: tuple[tuple[int, int], ...] = ()
+    _FIELDS = ("fid", "record", "pairs")
+
+    def __init__(self, fid: int, record: int, pairs: tuple[tuple[int, int], ...] = ()) -> None:
+        self.fid = fid
+        self.record = record
+        self.pairs = pairs
 
 
-@dataclass(frozen=True)
-class PinStatus:
+class PinStatus(Model):
     """Tag C6: PS_DO bitmap plus key references (in order, with usage qualifiers).
 
     Bit b8 of the first PS_DO byte belongs to the first key reference, b7 to
     the second, and so on; a set bit means that PIN is enabled.
     """
 
-    ps_do: bytes
-    keys: tuple[tuple[int, int | None], ...]  # (key reference, usage qualifier)
+    _FIELDS = ("ps_do", "keys")
+
+    def __init__(self, ps_do: bytes, keys: tuple[tuple[int, int | None], ...]) -> None:
+        self.ps_do = ps_do
+        self.keys = keys  # (key reference, usage qualifier)
 
     @property
     def pins(self) -> tuple[tuple[int, bool], ...]:
@@ -166,8 +199,7 @@ def lcsi_name(value: int) -> str:
     return "rfu"
 
 
-@dataclass(frozen=True)
-class Fcp:
+class Fcp(Model):
     """A decoded FCP template; None fields were absent.
 
     `sfi` is the SFI (1-30) from tag 88; `no_sfi` is True when tag 88 is
@@ -175,18 +207,27 @@ class Fcp:
     the low five bits of the FID (TS 102 221 §11.1.1.4.8): see `effective_sfi`.
     """
 
-    descriptor: FileDescriptor | None = None
-    fid: int | None = None
-    df_name: bytes | None = None
-    proprietary: bytes | None = None
-    lcsi: int | None = None
-    security: tuple[tuple[int, bytes], ...] = ()
-    pin_status: PinStatus | None = None
-    size: int | None = None
-    total_size: int | None = None
-    sfi: int | None = None
-    no_sfi: bool = False
-    unknown: tuple[tuple[int, bytes], ...] = field(default=())
+    _FIELDS = ("descriptor", "fid", "df_name", "proprietary", "lcsi", "security",
+               "pin_status", "size", "total_size", "sfi", "no_sfi", "unknown")
+
+    def __init__(self, descriptor: FileDescriptor | None = None, fid: int | None = None,
+                 df_name: bytes | None = None, proprietary: bytes | None = None,
+                 lcsi: int | None = None, security: tuple[tuple[int, bytes], ...] = (),
+                 pin_status: PinStatus | None = None, size: int | None = None,
+                 total_size: int | None = None, sfi: int | None = None,
+                 no_sfi: bool = False, unknown: tuple[tuple[int, bytes], ...] = ()) -> None:
+        self.descriptor = descriptor
+        self.fid = fid
+        self.df_name = df_name
+        self.proprietary = proprietary
+        self.lcsi = lcsi
+        self.security = security
+        self.pin_status = pin_status
+        self.size = size
+        self.total_size = total_size
+        self.sfi = sfi
+        self.no_sfi = no_sfi
+        self.unknown = unknown
 
     @property
     def life_cycle(self) -> str | None:
@@ -233,10 +274,10 @@ def _decode_descriptor(item: tlv.Tlv) -> FileDescriptor:
     if len(value) == 2:
         return FileDescriptor(value[0], value[1])
     if len(value) == 5:
-        d = _RECORD_DESCRIPTOR.parse(value)
-        if d.record_length == 0:
+        fdb_byte, coding, record_length, record_count = _record_fields(value)
+        if record_length == 0:
             raise DecodeError(WHAT, "record length 0", item.value_offset + 2)
-        return FileDescriptor(d.fdb, d.data_coding, d.record_length, d.record_count)
+        return FileDescriptor(fdb_byte, coding, record_length, record_count)
     raise DecodeError(WHAT, "file descriptor of %d bytes (2 or 5)" % len(value), item.offset)
 
 
@@ -334,8 +375,12 @@ def _encode_descriptor(d: FileDescriptor) -> bytes:
     if not (0 <= d.fdb <= 0xFF and 1 <= d.record_length <= 0xFFFF
             and 0 <= d.record_count <= 0xFF):
         raise ProfileError("file descriptor values out of range")
+    coding = 0x21 if d.data_coding is None else d.data_coding
+    if cs is None:
+        return bytes((d.fdb, coding, d.record_length >> 8, d.record_length & 0xFF,
+                      d.record_count))
     return bytes(_RECORD_DESCRIPTOR.build({
-        "fdb": d.fdb, "data_coding": 0x21 if d.data_coding is None else d.data_coding,
+        "fdb": d.fdb, "data_coding": coding,
         "record_length": d.record_length, "record_count": d.record_count}))
 
 

@@ -5,13 +5,19 @@ operator identifier) from the IMSI split by EF_AD's MNC length, so these are
 decoded strictly: a wrong digit here would silently pick another profile.
 Exception: the ICCID Luhn check digit is reported, not enforced, because
 test cards and some issuers get it wrong and the ICCID is still the card's name.
+
+Portable (MicroPython reads the identity over +CRSM): construct declares the
+EF_AD layout on CPython; without it `_ad_fields` splits the same bytes, and
+tests/card/test_card_micropython.py proves both decode alike.
 """
 
-from dataclasses import dataclass
-
-import construct as cs
-
+from me_lib.codec._common import Model
 from me_lib.errors import DecodeError, ProfileError
+
+try:
+    import construct as cs
+except ImportError:  # MicroPython: _ad_fields splits EF_AD by hand
+    cs = None  # type: ignore[assignment,unused-ignore]
 
 ICCID_SIZE = 10
 IMSI_SIZE = 9
@@ -29,7 +35,8 @@ def _swapped_nibbles(data: bytes) -> list[int]:
 
 def _swapped_bytes(nibbles: list[int]) -> bytes:
     if len(nibbles) % 2:
-        nibbles = [*nibbles, 0xF]
+        nibbles = list(nibbles)  # the caller's list stays as it was
+        nibbles.append(0xF)
     return bytes(nibbles[i] | (nibbles[i + 1] << 4) for i in range(0, len(nibbles), 2))
 
 
@@ -46,11 +53,13 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-@dataclass(frozen=True)
-class Iccid:
+class Iccid(Model):
     """An ICCID as its 19 or 20 digits; `luhn_ok` tells whether the check digit fits."""
 
-    digits: str
+    _FIELDS = ("digits",)
+
+    def __init__(self, digits: str) -> None:
+        self.digits = digits
 
     @property
     def luhn_ok(self) -> bool:
@@ -129,7 +138,8 @@ def decode_imsi(data: bytes) -> str:
     if data[1] & 0x07 != 0x01:
         raise DecodeError(what, "identity type %d is not IMSI (1)" % (data[1] & 0x07), 1)
     # The parity bit (b4) is not checked: the digit count comes from the F padding.
-    nibbles = [data[1] >> 4, *_swapped_nibbles(data[2:size + 1])]
+    nibbles = _swapped_nibbles(data[2:size + 1])
+    nibbles.insert(0, data[1] >> 4)
     digits: list[str] = []
     for i, n in enumerate(nibbles):
         offset = 1 + (i + 1) // 2
@@ -149,7 +159,8 @@ def encode_imsi(imsi: str, size: int = IMSI_SIZE) -> bytes:
         raise ProfileError("IMSI %r is not 6 to 15 decimal digits" % imsi)
     digits = [ord(ch) - 0x30 for ch in imsi]
     type_nibble = 0x01 | (0x08 if len(digits) % 2 else 0x00)
-    body = _swapped_bytes([type_nibble, *digits])
+    digits.insert(0, type_nibble)
+    body = _swapped_bytes(digits)
     out = bytes([len(body)]) + body
     if len(out) > size:
         raise ProfileError("IMSI needs %d bytes, EF_IMSI has %d" % (len(out), size))
@@ -163,25 +174,37 @@ def split_imsi(imsi: str, mnc_length: int) -> tuple[str, str]:
     return imsi[:3], imsi[3:3 + mnc_length]
 
 
-_AD = cs.Struct(
-    "mode" / cs.Int8ub,
-    "info" / cs.Bytes(2),
-    "rest" / cs.GreedyBytes,
-)
+if cs is not None:
+    _AD = cs.Struct(
+        "mode" / cs.Int8ub,
+        "info" / cs.Bytes(2),
+        "rest" / cs.GreedyBytes,
+    )
 
 
-@dataclass(frozen=True)
-class AdminData:
+def _ad_fields(data: bytes) -> tuple[int, bytes, bytes]:
+    """(mode, info, rest) of EF_AD content of at least 3 bytes."""
+    if cs is None:
+        return data[0], bytes(data[1:3]), bytes(data[3:])
+    parsed = _AD.parse(data)
+    return int(parsed.mode), bytes(parsed.info), bytes(parsed.rest)
+
+
+class AdminData(Model):
     """EF_AD: UE operation mode, additional info, MNC length (byte 4 b1-b4).
 
     `mnc_byte` is None when the file has only three bytes: old SIMs, where the
     MNC length is unknown and the caller must guess (2 digits in most MCCs).
     """
 
-    mode: int = 0
-    info: bytes = b"\x00\x00"
-    mnc_byte: int | None = None
-    extra: bytes = b""
+    _FIELDS = ("mode", "info", "mnc_byte", "extra")
+
+    def __init__(self, mode: int = 0, info: bytes = b"\x00\x00", mnc_byte: int | None = None,
+                 extra: bytes = b"") -> None:
+        self.mode = mode
+        self.info = info
+        self.mnc_byte = mnc_byte
+        self.extra = extra
 
     @property
     def mnc_length(self) -> int | None:
@@ -193,9 +216,8 @@ class AdminData:
 def decode_ad(data: bytes) -> AdminData:
     if len(data) < 3:
         raise DecodeError("EF_AD", "file too short (%d bytes, at least 3)" % len(data))
-    parsed = _AD.parse(data)
-    rest: bytes = parsed.rest
-    return AdminData(parsed.mode, parsed.info, rest[0] if rest else None, rest[1:])
+    mode, info, rest = _ad_fields(data)
+    return AdminData(mode, info, rest[0] if rest else None, rest[1:])
 
 
 def encode_ad(ad: AdminData) -> bytes:
@@ -209,4 +231,6 @@ def encode_ad(ad: AdminData) -> bytes:
         if not 0 <= ad.mnc_byte <= 0xFF:
             raise ProfileError("EF_AD MNC length byte out of range")
         rest = bytes([ad.mnc_byte]) + ad.extra
+    if cs is None:
+        return bytes((ad.mode,)) + ad.info + rest
     return bytes(_AD.build({"mode": ad.mode, "info": ad.info, "rest": rest}))

@@ -5,9 +5,12 @@ exists) and EST to know whether the ACL is enforced (n°3). Service n sits at
 byte (n-1)//8, bit (n-1)%8, least significant bit first (TS 31.102 §4.2.8).
 """
 
-from collections.abc import Iterable
-
 from me_lib.errors import ProfileError
+
+try:
+    from collections.abc import Iterable
+except ImportError:  # MicroPython: annotations only
+    pass
 
 # Services the flow looks at (TS 31.102 §4.2.8 / §4.2.47).
 UST_ACL = 35

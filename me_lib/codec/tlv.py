@@ -9,23 +9,31 @@ name the wrong byte in their own errors.
 Lengths that are longer than needed (`81 05`) are accepted on decode, because
 some card personalisation tools write them; encoding always uses the shortest
 form, so only canonical input round-trips byte for byte.
+
+Portable (runs on MicroPython).
 """
 
-from collections.abc import Iterable
-from typing import NamedTuple
-
+from me_lib.codec._common import Model
 from me_lib.errors import DecodeError, ProfileError
+
+try:
+    from collections.abc import Iterable
+except ImportError:  # MicroPython: only annotations use it
+    pass
 
 PADDING = 0xFF
 
 
-class Tlv(NamedTuple):
+class Tlv(Model):
     """One data object: its tag, value and where it sat in the decoded bytes."""
 
-    tag: int
-    value: bytes
-    offset: int  # of the first tag byte
-    value_offset: int  # of the first value byte
+    _FIELDS = ("tag", "value", "offset", "value_offset")
+
+    def __init__(self, tag: int, value: bytes, offset: int, value_offset: int) -> None:
+        self.tag = tag
+        self.value = value
+        self.offset = offset  # of the first tag byte
+        self.value_offset = value_offset  # of the first value byte
 
 
 def is_constructed(tag: int) -> bool:
@@ -134,5 +142,8 @@ def encode(items: Iterable[tuple[int, bytes] | Tlv]) -> bytes:
     """Concatenate data objects; `Tlv` items and plain (tag, value) pairs both work."""
     out = bytearray()
     for item in items:
-        out += encode_one(item[0], item[1])
+        if isinstance(item, Tlv):
+            out += encode_one(item.tag, item.value)
+        else:
+            out += encode_one(item[0], item[1])
     return bytes(out)

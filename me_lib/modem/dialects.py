@@ -11,7 +11,7 @@ Facts come from ../shared/reference/modems.md (§0, §2, §3) and uicc.md §7;
 this table is written independently of the simulator's own (me_lib/sim), so
 the two can catch each other's mistakes.
 
-Portable (MicroPython): plain classes and tuples.
+Portable (MicroPython): plain classes and tuples; nothing iterates a dict.
 """
 
 from me_lib.at.timeouts import DEFAULT_TIMEOUT
@@ -33,7 +33,9 @@ class Dialect:
                  registration_domains: "tuple[str, ...]" = ("CEREG", "CGREG", "CREG"),
                  pco_urc: str = "", timeouts: "dict[str, float] | None" = None,
                  socket_contexts: int = 1,
-                 event_commands: "tuple[str, ...]" = ()) -> None:
+                 event_commands: "tuple[str, ...]" = (),
+                 pwrkey_on_s: float | None = None, pwrkey_off_s: float | None = None,
+                 reset_pulse_s: float | None = None, boot_s: float | None = None) -> None:
         self.name = name
         self.match = match
         #: socket/DNS adapter family (me_lib.modem.sockets.ADAPTERS); "" = none
@@ -63,6 +65,19 @@ class Dialect:
         self.socket_contexts = socket_contexts
         #: vendor commands that switch on URCs the flow listens to (e.g. SIM status)
         self.event_commands = event_commands
+        # Power pins, for a board that wires them (firmware_shim/power.py), in
+        # seconds; None where the vendor documents no such pin or value. A pulse
+        # is the documented minimum with a margin, kept below any documented
+        # maximum: on Quectel and SIMCom one pin both starts and stops the module,
+        # so a too-long "on" pulse would turn a running module off.
+        #: how long to hold PWRKEY (PWR_ON, ON_OFF*) low to switch the module on
+        self.pwrkey_on_s = pwrkey_on_s
+        #: how long to hold it low for an orderly switch-off (network detach first)
+        self.pwrkey_off_s = pwrkey_off_s
+        #: how long to hold the reset (or unconditional shutdown) pin low
+        self.reset_pulse_s = reset_pulse_s
+        #: from the end of the "on" pulse until the AT port answers
+        self.boot_s = boot_s
 
     def timeout(self, command_family: str, default: float = DEFAULT_TIMEOUT) -> float:
         return self.timeouts.get(command_family, default)
@@ -90,6 +105,12 @@ DIALECTS = (
         # newer BG96 firmware refuses +CGACT for the IP-stack contexts (mbed-os #9749)
         activation="qiact", esm_report="cme",
         timeouts={"+QIACT": 150.0, "+QIOPEN": 150.0},
+        # Quectel BG96 Hardware Design V1.4, 3.7-3.9: PWRKEY low >= 500 ms turns it
+        # on, >= 650 ms off (BG95&BG96 Compatible Design V1.0, 4.3.2: 650-1500 ms on
+        # BG95); RESET_N low 150-460 ms; UART ready about 4.8 s after PWRKEY
+        # [U: the turn-on timing figure]. BG95/BG77 reset through PWRKEY
+        # (2-3.8 s, BG77 Hardware Design 3.7): they need a row of their own to use it.
+        pwrkey_on_s=0.5, pwrkey_off_s=0.8, reset_pulse_s=0.3, boot_s=4.8,
     ),
     Dialect(
         "ublox-sara-r4", match=("SARA-R4", "SARA-R5", "LARA-R6", "U-BLOX"), family="ublox",
@@ -100,6 +121,11 @@ DIALECTS = (
         event_commands=("AT+USIMSTAT=7",),
         activation="cgact", esm_report="ceer",
         timeouts={"+CGATT": 360.0},
+        # u-blox SARA-R4 series System Integration Manual UBX-16029218, 1.6, and
+        # the SARA-R4 Data Sheet it refers to: PWR_ON low 0.15-3.2 s switches on,
+        # >= 1.5 s switches off; RESET_N low >= 10 s is an abrupt shutdown (R410M/
+        # R412M); AT ready about 5 s after the pulse [U: data sheet values].
+        pwrkey_on_s=0.3, pwrkey_off_s=2.0, reset_pulse_s=10.0, boot_s=5.0,
     ),
     Dialect(
         "simcom-sim7080", match=("SIM7080", "SIM7070", "SIM7000"), family="simcom",
@@ -108,6 +134,11 @@ DIALECTS = (
         crsm_seed={"get_response": "0,0,255"},
         # TinyGSM: +CGACT must not be used on SIM7080; +CNACT drives the app contexts
         activation="cnact", esm_report="ceer",
+        # SIMCom SIM7080G Hardware Design V1.04, 3.4 (power on/off/reset): PWRKEY
+        # low >= 1 s turns it on, >= 1.2 s off (SIM7000 Hardware Design V1.04,
+        # table 9, same family); no RESET pin: PWRKEY held >= 12 s resets
+        # [U: SIM7080G values]; UART ready about 1.8 s after power-on [U].
+        pwrkey_on_s=1.0, pwrkey_off_s=1.3, reset_pulse_s=12.0, boot_s=1.8,
     ),
     Dialect(
         "telit-me910", match=("ME910", "ME310", "LE910", "TELIT"), family="telit",
@@ -115,6 +146,11 @@ DIALECTS = (
         csim_lock=True, iccid_command="AT#CCID", iccid_prefix="#CCID:",
         # #SGACT binds the Telit IP stack (sockets) to a context; other contexts use +CGACT
         activation="sgact", service_activation="cgact", esm_report="cme",
+        # Telit ME910C1 Hardware Design Guide 1VV0301271, 5.1-5.3: ON_OFF* low
+        # >= 5 s turns it on, >= 2.5 s off (as LE910Cx HW Design Guide 1VV0301298,
+        # 5.3.2); HW_SHUTDOWN* low >= 200 ms is the unconditional shutdown; AT
+        # ready about 10 s after power-on [U: ME910C1 values].
+        pwrkey_on_s=5.0, pwrkey_off_s=3.0, reset_pulse_s=0.2, boot_s=10.0,
     ),
     Dialect(
         "nordic-nrf91-slm", match=("NRF91", "NRF9160", "NRF9151", "NORDIC"), family="nrf91",
@@ -123,6 +159,8 @@ DIALECTS = (
         iccid_command="AT%XICCID", iccid_prefix="%XICCID:",
         activation="cgact", esm_report="cnec",
         registration_domains=("CEREG",), pco_urc="%XPCO:",
+        # nRF9160 Product Specification: no PWRKEY (it runs while powered) and
+        # the SLM application documents no reset pulse: the power fields stay None.
     ),
 )
 

@@ -4,12 +4,12 @@ Each method is one short exchange with the modem and returns plain objects;
 the decisions (what to define, when to wait, what to retry) belong to
 `me_lib.provision`. Values that go onto a command line come from a validated
 `Profile` and still pass through `build_command`.
+
+Portable (MicroPython): the card objects of `usim()` and `pin_retries()` are
+imported on first use, the PIN comes from `os.getenv` where the port has one.
 """
 
-import logging
 import os
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from me_lib.at import AtChannel, Urc, build_command
 from me_lib.at.cme import ESM_CAUSES, esm_cause_of_cme
@@ -23,6 +23,7 @@ from me_lib.errors import (
     PinBlocked,
     ProvisionError,
 )
+from me_lib.log import get_logger
 from me_lib.modem.dialects import GENERIC, Dialect, by_name, match_dialect
 from me_lib.modem.parsers import (
     ContextInfo,
@@ -36,10 +37,16 @@ from me_lib.modem.parsers import (
 )
 from me_lib.modem.registration import Registration, parse_registration
 
+try:
+    from collections.abc import Callable
+    from typing import TYPE_CHECKING, Any
+except ImportError:  # MicroPython: the names above only annotate
+    TYPE_CHECKING = False  # type: ignore[misc]
+
 if TYPE_CHECKING:
     from me_lib.card.usim import Identity, Usim
 
-log = logging.getLogger("me_lib.modem")
+log = get_logger("me_lib.modem")
 
 _AUTH_NUMBERS = {"none": 0, "pap": 1, "chap": 2}
 # SIM7080 +CNCFG <ip_type>: 0 dual stack, 1 IPv4, 2 IPv6
@@ -73,7 +80,7 @@ class Modem:
                  pin: str | None = None) -> None:
         self.channel = channel
         #: the SIM PIN, when the card needs one: given, or $ME_LIB_PIN (never logged)
-        self.pin = pin if pin is not None else (os.environ.get("ME_LIB_PIN") or None)
+        self.pin = pin if pin is not None else _env("ME_LIB_PIN")
         self.dialect: Dialect = by_name(dialect) if isinstance(dialect, str) else (
             dialect or GENERIC)
         self._forced_dialect = dialect is not None
@@ -124,8 +131,9 @@ class Modem:
             log.info("AT+CMEE=1 refused; errors will be plain ERROR")
         ident = self.identify()
         if not self._forced_dialect:
-            self.dialect = match_dialect(" ".join([ident.manufacturer, ident.model,
-                                                   ident.revision, *ident.ati]))
+            words = [ident.manufacturer, ident.model, ident.revision]
+            words.extend(ident.ati)     # not [*...]: MicroPython cannot compile that
+            self.dialect = match_dialect(" ".join(words))
         for banner in self.dialect.boot_banners:
             ch.engine.banners.add(banner)
         ch.subscribe("+CNEC_ESM:", self._on_cnec)
@@ -299,6 +307,8 @@ class Modem:
 
             state = Usim(FileAccess(CsimLink(self.channel, lock=self.dialect.csim_lock))
                          ).pin_status()
+        except ImportError:  # a board ships the +CRSM path only: the count stays unknown
+            return None
         except MeLibError:
             return None
         return state.retries
@@ -308,16 +318,21 @@ class Modem:
         other applications (the LwM2M PKCS#15 one) over AT+CCHO/+CGLA."""
         self.ready()
         if self._usim is None:
-            from me_lib.card.cgla import CglaOpener
             from me_lib.card.crsm import CrsmAccess
             from me_lib.card.usim import Usim
+
+            try:
+                from me_lib.card.cgla import CglaOpener
+                apps: CglaOpener | None = CglaOpener(self.channel)
+            except ImportError:  # a board without the LwM2M (+CGLA) path
+                apps = None
 
             modem_id = "%s/%s" % (self.ident.model if self.ident else "?",
                                   self.ident.revision if self.ident else "?")
             if self.dialect.crsm_seed and modem_id not in self.crsm_cache:
                 self.crsm_cache[modem_id] = dict(self.dialect.crsm_seed)
             self._usim = Usim(CrsmAccess(self.channel, modem_id, cache=self.crsm_cache),
-                              apps=CglaOpener(self.channel))
+                              apps=apps)
         return self._usim
 
     def forget_card(self) -> None:
@@ -498,8 +513,10 @@ class Modem:
         +CNACT?, #SGACT?), service contexts by theirs; one query per view.
         """
         views: dict[str, set[int]] = {}
-        for how in {self.dialect.activation, self.dialect.service_activation}:
-            views[how] = self._active_view(how)
+        # a tuple, not a set: the order of the queries on the wire is fixed
+        for how in (self.dialect.activation, self.dialect.service_activation):
+            if how not in views:
+                views[how] = self._active_view(how)
         cids = {self.default_cid} | views.get(self.dialect.service_activation, set())
         return {c for c in cids if c in views[self._method(c)]}
 
@@ -559,8 +576,8 @@ class Modem:
             value = to_int(token.lstrip("#"))
             if value is not None and value in ESM_CAUSES:
                 return value
-        for number, name in ESM_CAUSES.items():
-            if name.lower() in low:
+        for number in sorted(ESM_CAUSES):       # not dict order: the lowest matching cause
+            if ESM_CAUSES[number].lower() in low:
                 return number
         return None
 
@@ -708,6 +725,12 @@ class Modem:
             if clock() >= deadline:
                 return False
             self.channel.poll(min(poll, max(0.0, deadline - clock())))
+
+
+def _env(name: str) -> str | None:
+    """An environment variable, or None where it is unset or the port has no environment."""
+    getenv = getattr(os, "getenv", None)    # boards' os modules have none
+    return (getenv(name) if getenv is not None else None) or None
 
 
 def _cnact_up(urc: Urc, index: int) -> bool:

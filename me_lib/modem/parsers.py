@@ -84,7 +84,7 @@ def parse_ranges(text: str) -> list[int]:
         if not part:
             continue
         if "-" in part:
-            lo_text, _, hi_text = part.partition("-")
+            lo_text, hi_text = part.split("-", 1)   # not partition: optional on boards
             lo, hi = to_int(lo_text), to_int(hi_text)
             if lo is None or hi is None or hi < lo or hi - lo > 1000:
                 continue

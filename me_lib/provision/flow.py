@@ -12,11 +12,6 @@ reported by name and not retried; other failures back off exponentially
 (bounded); a modem reboot in the middle restarts the run from sync.
 """
 
-import logging
-import random
-from collections.abc import Callable
-from pathlib import Path
-
 from me_lib.at.cme import EMM_CAUSES
 from me_lib.errors import (
     AtError,
@@ -25,6 +20,7 @@ from me_lib.errors import (
     ModemRebooted,
     ProvisionError,
 )
+from me_lib.log import get_logger
 from me_lib.modem.modem import ActivationRejected, Modem
 from me_lib.modem.registration import Registration
 from me_lib.profile import Bearer, Profile
@@ -32,14 +28,27 @@ from me_lib.provision.ownership import Ownership
 from me_lib.provision.plan import ContextPlan, ModemState, Plan, auth_key, plan
 from me_lib.provision.result import ContextResult, DmResult, ProvisionResult, StepTiming
 
-log = logging.getLogger("me_lib.provision")
+try:  # names for the annotations only (MicroPython has no typing)
+    from collections.abc import Callable
+    from os import PathLike
+
+    from me_lib.provision.probe import Rng
+except ImportError:
+    pass
+
+log = get_logger("me_lib.provision")
 
 # ESM causes that mean the profile or subscription is wrong: retrying cannot help.
 CONFIGURATION_CAUSES = (8, 27, 28, 29, 32, 33, 50, 51, 55, 65, 66, 112)
 # EMM causes for which the network will keep refusing this device.
 PERMANENT_EMM_CAUSES = (2, 3, 6, 7, 8, 11, 12, 13, 14, 15)
 
-Progress = Callable[[str, str, str], None]
+try:
+    from typing import TypeAlias
+
+    Progress: TypeAlias = "Callable[[str, str, str], None]"
+except ImportError:
+    pass
 
 
 def _quiet(step: str, status: str, detail: str) -> None:
@@ -89,27 +98,35 @@ def modem_key(modem: Modem) -> str:
 
 
 def provision(modem: Modem, profile: Profile, pin: str | None = None,
-              state_dir: str | Path | None = None, ownership: Ownership | None = None,
+              state_dir: "str | PathLike[str] | None" = None,
+              ownership: Ownership | None = None,
               services: str = "eager", registration_timeout: float = 300.0,
               reach_dm: bool = True, recheck_dm: bool = False, probe_timeout: float = 10.0,
-              dm_path: str = "modem", probe_rng: "random.Random | None" = None,
-              progress: Progress | None = None, max_reboots: int = 3,
+              dm_path: str = "modem", probe_rng: "Rng | None" = None,
+              progress: "Progress | None" = None, max_reboots: int = 3,
               force_pin: bool = False) -> ProvisionResult:
     """Make the modem match `profile`; returns a ProvisionResult (see module docstring).
 
     services: "eager" activates every service context now, "on-demand" only
     defines them. dm_path: "modem" reaches the DM server through the module's
     socket commands, "host" through the host's IP stack (PPP / network
-    interface data paths). probe_rng: where the CoAP message id comes from (a
-    seeded generator makes a recorded session replay byte for byte). A second call
-    on a provisioned modem sends no write command.
+    interface data paths). probe_rng: where the CoAP message id comes from, a
+    `random.Random` (a seeded one makes a recorded session replay byte for
+    byte), any object with `getrandbits(n)` (MicroPython's `random` module) or
+    a callable returning the id. state_dir (str or path-like) keeps the
+    context record in `<state_dir>/contexts.json`; a board passes
+    `ownership=Ownership(FlashFile(...))` instead. A second call on a
+    provisioned modem sends no write command.
     """
     if dm_path not in ("modem", "host"):
         raise ProvisionError("arguments", "dm_path must be 'modem' or 'host'")
     if services not in ("eager", "on-demand"):
         raise ProvisionError("arguments", "services must be 'eager' or 'on-demand'")
     if ownership is None:
-        path = Path(state_dir) / "contexts.json" if state_dir is not None else None
+        path = None
+        if state_dir is not None:  # text, not pathlib: MicroPython has none
+            folder = str(state_dir)
+            path = folder + ("" if not folder or folder.endswith("/") else "/") + "contexts.json"
         ownership = Ownership(path)
     attempts = 0
     while True:
@@ -135,8 +152,7 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
 def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
                     ownership: Ownership, services: str, registration_timeout: float,
                     reach_dm: bool, recheck_dm: bool, probe_timeout: float,
-                    force_pin: bool, dm_path: str,
-                    probe_rng: "random.Random | None") -> None:
+                    force_pin: bool, dm_path: str, probe_rng: "Rng | None") -> None:
     result = run.result
     result.profile = profile.to_dict()
     if not modem.started:
@@ -273,7 +289,7 @@ def _registered_now(modem: Modem) -> Registration | None:
 
 
 def wait_registered(modem: Modem, timeout: float,
-                    status: Callable[[str], None] | None = None,
+                    status: "Callable[[str], None] | None" = None,
                     first_poll: float = 0.0) -> Registration:
     """Registered (home or roaming) in a packet domain, by URC and by polling all three
     (the first poll after `first_poll` seconds, then every 5 s)."""
@@ -291,7 +307,14 @@ def wait_registered(modem: Modem, timeout: float,
             reg = latest.get(domain)
             if reg is not None and reg.registered:
                 return reg
-        for reg in latest.values():
+        # in a fixed order (the dialect's, then any other domain): which report is
+        # "last" must not depend on dict order, which MicroPython does not keep
+        domains = list(modem.dialect.registration_domains)
+        domains += sorted(d for d in latest if d not in domains)
+        for domain in domains:
+            reg = latest.get(domain)
+            if reg is None:
+                continue
             if reg.stat == 3:
                 cause = reg.reject_cause
                 name = EMM_CAUSES.get(cause) if cause is not None else None
@@ -382,7 +405,7 @@ def _service(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership, k
 
 def reach(modem: Modem, profile: Profile, cid: int, timeout: float,
           recheck: bool = False, path: str = "modem",
-          rng: "random.Random | None" = None) -> DmResult:
+          rng: "Rng | None" = None) -> DmResult:
     """Resolve and probe the first DM server through the modem's IP stack, or
     (path="host") through the host's, when the modem carries IP for the host
     (PPP, a USB network interface)."""
@@ -419,7 +442,7 @@ def reach(modem: Modem, profile: Profile, cid: int, timeout: float,
         if server.transport == "udp":
             dm.rtt = probe.coap_ping(adapter, dm.ip, dm.port, cid, timeout,
                                      clock=adapter.clock,
-                                     mid=rng.randrange(0x10000) if rng is not None else None)
+                                     mid=probe.message_id(rng))
         else:
             dm.rtt = probe.tcp_reach(adapter, dm.ip, dm.port, cid, timeout,
                                      clock=adapter.clock)

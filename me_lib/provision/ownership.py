@@ -4,30 +4,47 @@ The plan may only rewrite or delete contexts it created itself (a user's own
 context on cid 7 stays intact), and a re-run must know that the
 authentication it applied earlier is still in place without reading back a
 password the modem will not show. Both need memory across reboots of the
-host, so it lives in a small JSON file written atomically.
+host, so they live in one small JSON document replaced atomically: a path
+(CPython: `me_lib.store.JsonFile`) or a board's document object with `load()`
+and `save(data)` (`firmware_shim.store.FlashFile`).
 """
 
-from pathlib import Path
-from typing import Any
+from me_lib.sources.cache import open_document
 
-from me_lib.store import atomic_write_json, read_json
+try:  # names for the annotations only (MicroPython has no typing, no me_lib.store)
+    from os import PathLike
+    from typing import Any
+
+    from me_lib.store import Document
+except ImportError:
+    pass
 
 
 class Ownership:
-    """cid -> {"apn", "pdp_type", "auth"} for each modem (keyed by IMEI or port)."""
+    """cid -> {"apn", "pdp_type", "auth"} for each modem (keyed by IMEI or port).
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
+    `document` None keeps the record in memory only (one run).
+    """
+
+    def __init__(self, document: "str | PathLike[str] | Document | None") -> None:
+        self.document = None if document is None else open_document(document,
+                                                                     "context record")
+        #: the file, when the document has one (JsonFile, FlashFile)
+        self.path: Any = getattr(self.document, "path", None)
         self._data: dict[str, dict[str, dict[str, Any]]] = {}
         self.notes: list[str] = []
-        if path is not None:
+        if self.document is not None:
             try:
-                loaded = read_json(path)
+                loaded = self.document.load()
             except (ValueError, OSError) as exc:
-                self.notes.append("ignored unreadable context record %s: %s" % (path, exc))
+                self.notes.append("ignored unreadable context record %s: %s"
+                                  % (self._where(), exc))
                 loaded = None
             if isinstance(loaded, dict):
                 self._data = {str(k): v for k, v in loaded.items() if isinstance(v, dict)}
+
+    def _where(self) -> str:
+        return str(self.path if self.path is not None else self.document)
 
     def owned(self, modem_key: str) -> dict[int, dict[str, Any]]:
         out = {}
@@ -45,9 +62,11 @@ class Ownership:
             self._save()
 
     def _save(self) -> None:
-        if self.path is None:
+        if self.document is None:
             return
         try:
-            atomic_write_json(self.path, self._data)
+            self.document.save(self._data)
         except OSError as exc:
-            self.notes.append("could not save the context record %s: %s" % (self.path, exc))
+            self.notes.append("could not save the context record %s: %s"
+                              % (self._where(), exc))
+

@@ -14,11 +14,15 @@ provisioned modem finds nothing to do. Rules (DESIGN §5, modems.md §0.5-6):
   default-bearer context is the one exception, because APN0 belongs there.
 """
 
-from typing import Any
-
 from me_lib.errors import ProvisionError
-from me_lib.modem.parsers import PdpContext
 from me_lib.profile import Bearer, Profile
+
+try:  # names for the annotations only (MicroPython has no typing)
+    from typing import Any
+
+    from me_lib.modem.parsers import PdpContext
+except ImportError:
+    pass
 
 
 class ModemState:
@@ -93,11 +97,13 @@ def auth_key(bearer: Bearer) -> str:
     """What identifies the applied authentication, without keeping the password."""
     if bearer.auth == "none":
         return "none"
+    import binascii
     import hashlib
 
+    # digest() and hexlify: MicroPython's sha256 has no hexdigest()
     digest = hashlib.sha256(("%s\0%s" % (bearer.username or "", bearer.password or ""))
-                            .encode()).hexdigest()[:16]
-    return "%s:%s" % (bearer.auth, digest)
+                            .encode()).digest()
+    return "%s:%s" % (bearer.auth, binascii.hexlify(digest).decode()[:16])
 
 
 def _matches(ctx: PdpContext | None, bearer: Bearer) -> bool:

@@ -15,14 +15,26 @@ exchanges for the socket, which is what reaching the server costs the device.
 """
 
 import random
-from collections.abc import Callable
 
 from me_lib.errors import NoAnswer, ProvisionError
-from me_lib.modem.sockets.base import (
-    STEP,
-    SocketAdapter,
-    target_of,
-)
+from me_lib.modem.sockets.base import STEP, target_of
+
+try:  # names for the annotations only (MicroPython has no typing)
+    from collections.abc import Callable
+    from typing import Protocol, TypeAlias
+
+    from me_lib.modem.sockets.base import SocketAdapter
+except ImportError:
+    Protocol = object  # type: ignore[assignment]
+
+
+class RandomBits(Protocol):
+    """A source of random bits: `random.Random`, or MicroPython's `random` module."""
+
+    def getrandbits(self, __k: int) -> int: ...
+
+
+Rng: TypeAlias = "RandomBits | Callable[[], int]"
 
 COAP_VERSION = 1
 TYPE_CON = 0
@@ -53,12 +65,39 @@ def is_ping_reply(data: bytes, mid: int) -> bool:
     return True
 
 
-def _clock_of(adapter: SocketAdapter, clock: Callable[[], float] | None) -> Callable[[], float]:
+def message_id(rng: "Rng | None" = None) -> int:
+    """A CoAP message id (0..65535) drawn from `rng`.
+
+    A `random.Random` is asked with `randrange(0x10000)`, which is what a
+    recorded session's seed replays on CPython; any other object with
+    `getrandbits(n)` gives 16 bits (MicroPython has no `Random` class, its
+    `random` module has `getrandbits`); a callable is called. None draws from
+    the interpreter's own generator. A value outside 0..65535 raises
+    ProvisionError (from `build_ping`).
+    """
+    if rng is None:
+        return random.getrandbits(16)
+    pick = getattr(rng, "randrange", None)
+    if pick is not None:
+        mid: int = pick(0x10000)
+    elif hasattr(rng, "getrandbits"):
+        mid = rng.getrandbits(16)
+    elif callable(rng):
+        mid = rng()
+    else:
+        raise ProvisionError(STEP, "probe_rng %r has neither getrandbits() nor a call"
+                             % (rng,), hint="pass random.Random(seed) or a callable")
+    build_ping(mid)  # check the range here, where the bad generator is named
+    return mid
+
+
+def _clock_of(adapter: "SocketAdapter", clock: "Callable[[], float] | None"
+              ) -> "Callable[[], float]":
     return clock if clock is not None else adapter.clock
 
 
-def coap_ping(adapter: SocketAdapter, ip: str, port: int, cid: int, timeout: float,
-              retries: int = 2, clock: Callable[[], float] | None = None,
+def coap_ping(adapter: "SocketAdapter", ip: str, port: int, cid: int, timeout: float,
+              retries: int = 2, clock: "Callable[[], float] | None" = None,
               mid: int | None = None) -> float:
     """CoAP ping the server; returns the round trip in seconds of `clock`.
 
@@ -72,7 +111,7 @@ def coap_ping(adapter: SocketAdapter, ip: str, port: int, cid: int, timeout: flo
         raise ProvisionError(STEP, "retries must be >= 0, got %d" % retries)
     now = _clock_of(adapter, clock)
     if mid is None:
-        mid = random.randrange(0x10000)
+        mid = message_id()
     message = build_ping(mid)
     target = target_of(ip, port)
     last = "no reply"
@@ -91,8 +130,8 @@ def coap_ping(adapter: SocketAdapter, ip: str, port: int, cid: int, timeout: flo
                    % (mid, retries + 1, last), timeout)
 
 
-def tcp_reach(adapter: SocketAdapter, ip: str, port: int, cid: int, timeout: float,
-              clock: Callable[[], float] | None = None) -> float:
+def tcp_reach(adapter: "SocketAdapter", ip: str, port: int, cid: int, timeout: float,
+              clock: "Callable[[], float] | None" = None) -> float:
     """Connect to the server over TCP and close; returns the seconds it took on `clock`."""
     now = _clock_of(adapter, clock)
     start = now()

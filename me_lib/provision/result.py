@@ -1,6 +1,9 @@
 """What `provision()` returns: the DM server it reached, each context, per-step costs."""
 
-from typing import Any
+try:  # names for the annotations only (MicroPython has no typing)
+    from typing import Any
+except ImportError:
+    pass
 
 
 class DmResult:

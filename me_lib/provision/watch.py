@@ -14,12 +14,9 @@ Errors are recorded on the event and watching goes on; only a closed port
 ends it.
 """
 
-import logging
-from collections.abc import Callable
-from typing import Any
-
 from me_lib.at import Rebooted, Urc
 from me_lib.errors import MeLibError, PortClosed
+from me_lib.log import get_logger
 from me_lib.modem.modem import Modem
 from me_lib.modem.parsers import parse_cgev
 from me_lib.modem.registration import parse_registration
@@ -28,7 +25,13 @@ from me_lib.provision.flow import provision, wait_registered
 from me_lib.provision.ownership import Ownership
 from me_lib.provision.result import ProvisionResult
 
-log = logging.getLogger("me_lib.provision")
+try:  # names for the annotations only (MicroPython has no typing)
+    from collections.abc import Callable
+    from typing import Any
+except ImportError:
+    pass
+
+log = get_logger("me_lib.provision")
 
 _DEACT_EVENTS = ("NW PDN DEACT", "ME PDN DEACT", "NW DEACT", "ME DEACT", "NW DETACH",
                  "ME DETACH")
@@ -94,7 +97,8 @@ def watch(modem: Modem, profile_reader: Callable[[], Profile],
     `max_events` handled; returns the events with what was done."""
     inbox = _Inbox(modem)
     ch = modem.channel
-    prefixes = (*tuple(modem.dialect.refresh_urcs), "+CGEV:", "+CEREG:", "+CGREG:", "+C5GREG:")
+    prefixes = list(modem.dialect.refresh_urcs)  # no (*a, b): MicroPython cannot compile it
+    prefixes.extend(("+CGEV:", "+CEREG:", "+CGREG:", "+C5GREG:"))
     for prefix in prefixes:
         ch.subscribe(prefix, inbox.urc)
     ch.on_reboot(inbox.reboot)

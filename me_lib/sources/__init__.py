@@ -7,15 +7,21 @@ noting every value it had to skip (docs/architecture.md "Sources").
 updates; `apply_service_apns` applies APNs the DM platform pushes later.
 """
 
-from me_lib.sources.acl import AclSource
-from me_lib.sources.base import ModemLike, Partial, ServerEntry, Source, SourceContext
-from me_lib.sources.cache import ProfileCache
-from me_lib.sources.chain import DEFAULT_CHAIN, make_source, read_profile
-from me_lib.sources.config_file import DeviceConfig, FileSource, load_config, parse_config
-from me_lib.sources.dm_platform import apply_service_apns
-from me_lib.sources.lwm2m import Lwm2mSource
-from me_lib.sources.network import NetworkSource, PcoSource
-from me_lib.sources.usim import UsimSource
+import sys
+
+# CPython: the whole public surface, as always. MicroPython: nothing eagerly,
+# a board imports the modules it runs (me_lib.sources.chain, .cache) and never
+# loads the CPython-only sources (config_file needs tomllib, lwm2m construct).
+if sys.implementation.name != "micropython":
+    from me_lib.sources.acl import AclSource
+    from me_lib.sources.base import ModemLike, Partial, ServerEntry, Source, SourceContext
+    from me_lib.sources.cache import ProfileCache
+    from me_lib.sources.chain import DEFAULT_CHAIN, make_source, read_profile
+    from me_lib.sources.config_file import DeviceConfig, FileSource, load_config, parse_config
+    from me_lib.sources.dm_platform import apply_service_apns
+    from me_lib.sources.lwm2m import Lwm2mSource
+    from me_lib.sources.network import NetworkSource, PcoSource
+    from me_lib.sources.usim import UsimSource
 
 __all__ = [
     "DEFAULT_CHAIN",

@@ -20,8 +20,13 @@ from me_lib.errors import DecodeError, InvalidApn, ProfileError
 from me_lib.profile import Bearer
 from me_lib.sources.base import Partial, SourceContext, invalid_note, reason
 
+try:  # names for the annotations only (MicroPython has no typing)
+    from typing import TypeAlias
+except ImportError:
+    pass
+
 ORIGIN = "usim:EF_ACL"
-Entry = tuple[str | None, object, ProfileError | None]  # (text, raw for notes, error)
+Entry: TypeAlias = "tuple[str | None, object, ProfileError | None]"  # text, raw, error
 
 
 def lenient_entries(data: bytes) -> list[Entry]:

@@ -13,13 +13,17 @@ docs/architecture.md "Modem layer") or a `Usim` (the PC/SC path, where
 there is no network and so no `pco`/`network` source).
 """
 
-from collections.abc import Callable
-from os import PathLike
-from typing import TYPE_CHECKING, Protocol, TypeAlias
-
 from me_lib.card.usim import Usim
 from me_lib.errors import CardRemoved, MeLibError, ModemRebooted, PortClosed
 from me_lib.profile import Bearer, DmServer
+
+try:  # names for the annotations only (MicroPython has no typing)
+    from collections.abc import Callable
+    from os import PathLike
+    from typing import TYPE_CHECKING, Protocol, TypeAlias
+except ImportError:
+    TYPE_CHECKING = False  # type: ignore[misc]
+    Protocol = object  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from me_lib.sources.cache import ProfileCache

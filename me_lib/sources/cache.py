@@ -4,10 +4,12 @@ Why: a torn OTA update of EF.DMCFG (DESIGN §4) must not strand the device;
 it keeps using the last profile it read whole from that same card (keyed by
 ICCID, so a profile switch never reuses another MNO's APNs).
 
-Durability: the file is replaced atomically (temporary file in the same
-directory, fsync, `os.replace`, fsync of the directory), so a power cut or a
-crash mid-write leaves the old file whole. An unchanged profile is not
-rewritten (flash wear: the read happens at every boot).
+Durability: the cache is one JSON document kept by a document object
+(`load()`/`save(data)`): a path becomes `me_lib.store.JsonFile` (CPython:
+temporary file, fsync, `os.replace`, fsync of the directory), a board passes
+`firmware_shim.store.FlashFile`; either way a power cut or a crash mid-write
+leaves the old document whole. An unchanged profile is not rewritten (flash
+wear: the read happens at every boot).
 
 Secrets: passwords stay out of the file unless the caller opts in
 (`store_passwords=True`); the entry then only records that the bearer had
@@ -24,19 +26,25 @@ File format (JSON)::
         "dm_servers": [{"address": "dm.example.net", "kind": "fqdn", "port": 5683,
                         "protocol": "coap", "bearer": 0}],
         "bearers": [{"apn": "dm.operator.example", "pdp_type": "IP", "auth": "none",
-                     "username": null, "has_password": false, "services": []}]}}}
+                     "username": null, "has_password": false, "services": []}]}},
+     "order": ["<ICCID>"]}
 
 At most `max_entries` ICCIDs are kept, the least recently stored dropped first.
+`order` lists the ICCIDs oldest first, because JSON objects have no order that
+survives a round trip (and MicroPython dicts none at all); a file without it
+(older versions) counts its ICCIDs in sorted order.
 """
-
-import json
-import os
-from pathlib import Path
-from typing import Any
 
 from me_lib.errors import ProfileError
 from me_lib.profile import FIELDS, Bearer, DmServer, Profile
-from me_lib.store import atomic_write_json
+
+try:  # names for the annotations only (MicroPython has no typing, no me_lib.store)
+    from os import PathLike
+    from typing import Any
+
+    from me_lib.store import Document
+except ImportError:
+    pass
 
 FORMAT = 1
 ORIGIN = "cache:EF.DMCFG"
@@ -97,43 +105,75 @@ def _restore(entry: Any, notes: list[str]) -> Profile:
     return Profile(servers, bearers, {f: ORIGIN for f in FIELDS}, sequence)
 
 
-class ProfileCache:
-    """Last good profile per ICCID in one JSON file (see the module docstring)."""
+def open_document(where: "str | PathLike[str] | Document", what: str) -> "Document":
+    """`where` if it is a document object, else the JSON file at that path.
 
-    def __init__(self, path: str | os.PathLike[str], store_passwords: bool = False,
-                 max_entries: int = 8) -> None:
-        self.path = Path(path)
+    The CPython store is imported only for a path, so a board (no tempfile,
+    no pathlib) that passes its own document never loads it. `what` names the
+    state for the error raised where there is no file store.
+    """
+    if hasattr(where, "load") and hasattr(where, "save"):
+        return where  # type: ignore[return-value]
+    try:
+        from me_lib.store import JsonFile
+    except ImportError:
+        raise ProfileError("cannot keep the %s in %r: this interpreter has no file store"
+                           % (what, where),
+                           "pass a document object with load() and save(), e.g. "
+                           "firmware_shim.store.FlashFile") from None
+    return JsonFile(where)
+
+
+class ProfileCache:
+    """Last good profile per ICCID in one JSON document (see the module docstring).
+
+    `document` is a path (str or os.PathLike: a `me_lib.store.JsonFile`) or
+    any object with `load()` and `save(data)`.
+    """
+
+    def __init__(self, document: "str | PathLike[str] | Document",
+                 store_passwords: bool = False, max_entries: int = 8) -> None:
+        self.document = open_document(document, "profile cache")
+        #: the file, when the document has one (JsonFile, FlashFile)
+        self.path: Any = getattr(self.document, "path", None)
         self.store_passwords = store_passwords
         self.max_entries = max(1, max_entries)
 
+    def _where(self) -> str:
+        return str(self.path if self.path is not None else self.document)
+
     # --- reading ---------------------------------------------------------------------
 
-    def _load(self, notes: list[str]) -> dict[str, Any]:
-        """The `profiles` table; empty (with a note) when the file is unusable."""
+    def _load(self, notes: list[str]) -> tuple[dict[str, Any], list[str]]:
+        """(the `profiles` table, ICCIDs oldest first); empty (with a note) when unusable."""
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return {}
-        except (OSError, UnicodeDecodeError) as exc:
-            notes.append("cache: %s is unreadable (%s); ignoring it" % (self.path, exc))
-            return {}
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            notes.append("cache: %s is corrupt (%s); ignoring it" % (self.path, exc))
-            return {}
+            data = self.document.load()
+        except ValueError as exc:  # not JSON, not UTF-8
+            notes.append("cache: %s is corrupt (%s); ignoring it" % (self._where(), exc))
+            return {}, []
+        except OSError as exc:
+            notes.append("cache: %s is unreadable (%s); ignoring it" % (self._where(), exc))
+            return {}, []
+        if data is None:
+            return {}, []
         if (not isinstance(data, dict) or data.get("format") != FORMAT
                 or not isinstance(data.get("profiles"), dict)):
             notes.append("cache: %s is not a format-%d profile cache; ignoring it"
-                         % (self.path, FORMAT))
-            return {}
+                         % (self._where(), FORMAT))
+            return {}, []
         profiles: dict[str, Any] = data["profiles"]
-        return profiles
+        order = data.get("order")
+        if not isinstance(order, list):
+            order = []
+        known = [i for i in order if isinstance(i, str) and i in profiles]
+        # ICCIDs the order does not list (older files) count as the oldest, sorted
+        older = sorted(i for i in profiles if i not in known)
+        return profiles, older + _unique(known)
 
     def get(self, iccid: str) -> tuple[Profile | None, list[str]]:
         """(the cached profile for `iccid` or None, notes about the cache)."""
         notes: list[str] = []
-        profiles = self._load(notes)
+        profiles, _ = self._load(notes)
         if iccid not in profiles:
             return None, notes
         try:
@@ -155,23 +195,31 @@ class ProfileCache:
     def put(self, iccid: str, profile: Profile) -> bool:
         """Remember `profile` for `iccid`; False when it was already stored as is.
 
-        Raises ProfileError when the file cannot be written (the old one is kept).
+        Raises ProfileError when the document cannot be written (the old one is kept).
         """
-        profiles = self._load([])
+        profiles, order = self._load([])
         entry = self.entry_for(profile)
         if profiles.get(iccid) == entry:
             return False
-        profiles.pop(iccid, None)
         profiles[iccid] = entry
-        while len(profiles) > self.max_entries:
-            profiles.pop(next(iter(profiles)))
-        self._write({"format": FORMAT, "profiles": profiles})
+        order = [i for i in order if i != iccid] + [iccid]
+        while len(order) > self.max_entries:
+            profiles.pop(order.pop(0), None)
+        self._write({"format": FORMAT, "profiles": profiles, "order": order})
         return True
 
     def _write(self, data: dict[str, Any]) -> None:
         try:
-            atomic_write_json(self.path, data)
+            self.document.save(data)
         except OSError as exc:
             raise ProfileError("cannot write the profile cache %s: %s"
-                               % (self.path, exc.strerror or exc),
+                               % (self._where(), getattr(exc, "strerror", None) or exc),
                                "check the directory exists and is writable") from None
+
+
+def _unique(items: list[str]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out

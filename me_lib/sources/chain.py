@@ -10,45 +10,70 @@ Sources are read lazily: once every field is answered, the remaining ones
 are not asked (no APDU or AT command spent on them).
 """
 
-import os
-from collections.abc import Iterable, Sequence
+import sys
 
 from me_lib.card.usim import Usim
 from me_lib.errors import MeLibError, ProfileError, ProfileMissing
 from me_lib.profile import FIELDS, Bearer, Profile
-from me_lib.sources.acl import AclSource
-from me_lib.sources.base import (
-    FATAL,
-    ConfigArg,
-    Partial,
-    Source,
-    SourceContext,
-    Target,
-    place_servers,
-    reason,
-)
+from me_lib.sources.base import FATAL, Partial, SourceContext, place_servers, reason
 from me_lib.sources.cache import ProfileCache
-from me_lib.sources.config_file import FileSource
-from me_lib.sources.lwm2m import Lwm2mSource
-from me_lib.sources.network import NetworkSource, PcoSource
-from me_lib.sources.usim import UsimSource
+
+try:  # names for the annotations only (MicroPython has no typing)
+    from collections.abc import Iterable, Sequence
+    from os import PathLike
+
+    from me_lib.sources.base import ConfigArg, Source, Target
+    from me_lib.store import Document
+except ImportError:
+    pass
 
 DEFAULT_CHAIN = ("usim", "lwm2m", "acl", "file", "pco", "network")
 MODEMLESS = ("pco", "network")  # dropped from the default chain for a bare Usim
 
+# name -> (module, class): imported when first asked for, so a board loads only the
+# sources it reads, and a source whose module this interpreter cannot import
+# (`file` needs tomllib, `lwm2m` the CPython PKCS#15 decoders) costs a note.
+_FACTORIES = {"usim": ("me_lib.sources.usim", "UsimSource"),
+              "lwm2m": ("me_lib.sources.lwm2m", "Lwm2mSource"),
+              "acl": ("me_lib.sources.acl", "AclSource"),
+              "file": ("me_lib.sources.config_file", "FileSource"),
+              "pco": ("me_lib.sources.network", "PcoSource"),
+              "network": ("me_lib.sources.network", "NetworkSource")}
 
-def make_source(name: str) -> Source:
-    """The built-in source called `name`."""
-    factories: dict[str, type[Source]] = {
-        "usim": UsimSource, "lwm2m": Lwm2mSource, "acl": AclSource, "file": FileSource,
-        "pco": PcoSource, "network": NetworkSource}
-    if name not in factories:
+#: Where a source module failing to import is a note rather than an error: on
+#: CPython every source imports, so a failure there is a bug and must be seen.
+SKIP_UNIMPORTABLE = sys.implementation.name != "cpython"
+
+
+class Unavailable:
+    """Stands in for a source this interpreter cannot run; answers with a note."""
+
+    def __init__(self, name: str, why: str) -> None:
+        self.name = name
+        self.why = why
+
+    def read(self, ctx: SourceContext) -> Partial:
+        return Partial(self.name, notes=["%s: not available here (%s); skipped"
+                                         % (self.name, self.why)])
+
+
+def make_source(name: str) -> "Source":
+    """The built-in source called `name` (an `Unavailable` one where it cannot import)."""
+    where = _FACTORIES.get(name)
+    if where is None:
         raise ProfileError("unknown profile source %r" % (name,),
                            "use one of " + ", ".join(DEFAULT_CHAIN) + " or a Source object")
-    return factories[name]()
+    try:
+        module = __import__(where[0], None, None, [where[1]])
+    except (ImportError, SyntaxError) as exc:  # CPython-only syntax or module
+        if not SKIP_UNIMPORTABLE:
+            raise
+        return Unavailable(name, "%s: %s: %s" % (where[0], type(exc).__name__, exc))
+    factory: type[Source] = getattr(module, where[1])
+    return factory()
 
 
-def _chain(target: Target, sources: Iterable[str | Source] | None) -> list[Source]:
+def _chain(target: "Target", sources: "Iterable[str | Source] | None") -> "list[Source]":
     if sources is None:
         names: Sequence[str] = DEFAULT_CHAIN
         if isinstance(target, Usim):
@@ -60,7 +85,7 @@ def _chain(target: Target, sources: Iterable[str | Source] | None) -> list[Sourc
     return chain
 
 
-def _read(source: Source, ctx: SourceContext) -> Partial | None:
+def _read(source: "Source", ctx: SourceContext) -> Partial | None:
     """One source's answer; a failure that is not session-wide becomes a note."""
     try:
         return source.read(ctx)
@@ -76,11 +101,14 @@ class _Merge:
 
     def __init__(self) -> None:
         self.by_field: dict[str, Partial] = {}
+        self.taken: list[Partial] = []  # in chain order (dicts have none on MicroPython)
 
     def take(self, part: Partial) -> None:
         for field in FIELDS:
             if field not in self.by_field and part.answers(field):
                 self.by_field[field] = part
+                if part not in self.taken:
+                    self.taken.append(part)
 
     @property
     def complete(self) -> bool:
@@ -92,15 +120,15 @@ class _Merge:
         services_part = self.by_field.get("service_bearers")
         services = list(services_part.service_bearers or []) if services_part else []
         apn0, services = _one_bearer_per_service(apn0_part, apn0_part.apn0, services, notes)
-        bearers = [apn0, *services]
+        bearers = [apn0]
+        bearers.extend(services)  # no [a, *b]: MicroPython does not compile it
         servers_part = self.by_field.get("dm_servers")
         servers = place_servers(servers_part.servers or [], bearers, notes) \
             if servers_part else []
         if not servers:
             notes.append("no source gave a DM server")
         origins = {f: p.origin for f, p in self.by_field.items()}
-        sequence = next((p.sequence for p in self.by_field.values()
-                         if p.sequence is not None), None)
+        sequence = next((p.sequence for p in self.taken if p.sequence is not None), None)
         return Profile(servers, bearers, origins, sequence, notes)
 
 
@@ -135,15 +163,17 @@ def _without(bearer: Bearer, services: list[str]) -> Bearer:
                   [s for s in bearer.services if s not in services])
 
 
-def read_profile(target: Target, sources: Iterable[str | Source] | None = None,
-                 config: ConfigArg = None, cache: "ProfileCache | str | os.PathLike[str] | None"
-                 = None) -> Profile:
+def read_profile(target: "Target", sources: "Iterable[str | Source] | None" = None,
+                 config: "ConfigArg" = None,
+                 cache: "ProfileCache | str | PathLike[str] | Document | None" = None
+                 ) -> Profile:
     """The device's profile from `target` (a Modem, or a Usim for the PC/SC path).
 
     `sources` reorders or restricts the chain (names of `DEFAULT_CHAIN` or
     Source objects); `config` is the device config file (path or
     `DeviceConfig`) for the `file` source; `cache` a `ProfileCache` (or its
-    path) for the last good EF.DMCFG profile per ICCID.
+    path, or the document object it keeps its JSON in) for the last good
+    EF.DMCFG profile per ICCID.
 
     Raises ProfileMissing (saying which sources were tried, with every note
     attached via `add_note`) when no source gives APN0.
@@ -168,8 +198,11 @@ def read_profile(target: Target, sources: Iterable[str | Source] | None = None,
                              % ", ".join(tried),
                              "provision EF.DMCFG or EF_ACL on the card, or give a device "
                              "config file with an apn0 for this PLMN")
-        for note in notes:
-            exc.add_note(note)
+        if hasattr(exc, "add_note"):
+            for note in notes:
+                exc.add_note(note)
+        else:  # MicroPython: no add_note, the same list under the same name
+            exc.__notes__ = list(notes)
         raise exc
     profile = merge.profile(notes)
     # the card this profile belongs to: a later ICCID change is a profile switch

@@ -29,13 +29,16 @@ Each pushed value goes through the same `profile.Bearer` validation as card
 values; an invalid instance is skipped with a note and changes nothing.
 """
 
-from collections.abc import Iterable, Mapping
-from typing import Any
-
 from me_lib.codec import dmcfg
 from me_lib.errors import ProfileError
 from me_lib.profile import Bearer, Profile
 from me_lib.sources.base import entries_of, invalid_note, place_servers
+
+try:
+    from collections.abc import Iterable, Mapping
+    from typing import Any
+except ImportError:  # MicroPython: no collections.abc; its JSON objects are dicts
+    Mapping = dict  # type: ignore[misc]
 
 ORIGIN = "dm-platform"
 RESOURCE_IDS = {0: "profile_name", 1: "apn", 2: "auto_select", 3: "enable_status",
@@ -57,9 +60,14 @@ def _key(key: object) -> str | None:
     if not isinstance(key, str):
         return None
     text = key.strip().lower().replace(" ", "_").replace("-", "_")
-    if text.isascii() and text.isdigit():
+    if _digits(text):
         return RESOURCE_IDS.get(int(text))
     return _ALIASES.get(text)
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only (str.isascii is not on MicroPython; isdigit takes any script)."""
+    return text != "" and all("0" <= c <= "9" for c in text)
 
 
 def _bool(value: object, what: str) -> bool:
@@ -73,7 +81,7 @@ def _bool(value: object, what: str) -> bool:
 
 
 def _number(value: object, table: dict[int, str], what: str) -> str:
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+    if isinstance(value, str) and _digits(value.strip()):
         value = int(value.strip())
     if isinstance(value, int) and not isinstance(value, bool) and value in table:
         return table[value]
@@ -91,7 +99,7 @@ def _text(values: Mapping[str, Any], key: str) -> str | None:
 def service_name(profile_name: str) -> str:
     """The service an object-11 profile name stands for ("Fleet Telemetry" -> fleet-telemetry)."""
     name = "-".join(profile_name.strip().lower().split())
-    if not dmcfg.SERVICE_NAME.fullmatch(name):
+    if not dmcfg.is_service_name(name):
         raise ProfileError("profile name %r does not give a service name" % profile_name,
                            "name object 11 profiles with 1-32 of a-z 0-9 . _ - (or spaces)")
     return name
@@ -106,8 +114,15 @@ class _Pushed:
         values: dict[str, Any] = {}
         for key, value in entry.items():
             name = _key(key)
-            if name is not None:
-                values[name] = value
+            if name is None:
+                continue
+            # two spellings of one resource must agree: which one came "last"
+            # depends on dict order, which MicroPython does not keep
+            if name in values and values[name] != value:
+                raise ProfileError("resource %s is given twice with different values"
+                                   % name.replace("_", " "),
+                                   "give each resource once (by id or by name)")
+            values[name] = value
         profile_name = _text(values, "profile_name")
         if not profile_name:
             raise ProfileError("Profile name (resource 0) is missing")
@@ -153,10 +168,12 @@ def _add_service(bearers: list[Bearer], new: Bearer, service: str) -> list[Beare
     """Put `service` on a bearer with the same settings, or on a new one."""
     for i, b in enumerate(bearers):
         if _same_settings(b, new):
-            bearers[i] = Bearer(b.apn, b.pdp_type, b.auth, b.username, b.password,
-                                [*b.services, service])
+            services = list(b.services)
+            services.append(service)
+            bearers[i] = Bearer(b.apn, b.pdp_type, b.auth, b.username, b.password, services)
             return bearers
-    return [*bearers, new]
+    bearers.append(new)
+    return bearers
 
 
 def apply_service_apns(profile: Profile, pushed: Iterable[Mapping[Any, Any]],

@@ -75,7 +75,8 @@ def profile_of(part: Partial) -> Profile | None:
     """The partial as a whole profile (what the cache keeps), None without APN0."""
     if part.apn0 is None:
         return None
-    bearers = [part.apn0, *(part.service_bearers or [])]
+    bearers = [part.apn0]
+    bearers.extend(part.service_bearers or [])
     notes: list[str] = []
     try:
         return Profile(place_servers(part.servers or [], bearers, notes), bearers,
@@ -138,7 +139,8 @@ class UsimSource:
             return Partial(ORIGIN, notes=notes)
         part = partial_from_profile(cached, CACHE_ORIGIN)
         seq = "none" if cached.sequence is None else str(cached.sequence)
-        part.notes = [*notes, "usim: EF.DMCFG torn/corrupt (%s); using the last good profile "
-                      "cached for ICCID %s (sequence %s)" % (why, iccid, seq),
-                      *part.notes]
+        notes.append("usim: EF.DMCFG torn/corrupt (%s); using the last good profile "
+                     "cached for ICCID %s (sequence %s)" % (why, iccid, seq))
+        notes.extend(part.notes)
+        part.notes = notes
         return part

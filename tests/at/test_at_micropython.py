@@ -1,17 +1,11 @@
 """The portable modules run unmodified on a real MicroPython (the unix port from the
 test extras) and give the same events as on CPython."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-MICROPYTHON = Path(sys.executable).parent / "micropython"
-PORTABLE = ["me_lib/errors.py", "me_lib/at/__init__.py", "me_lib/at/engine.py",
-            "me_lib/at/events.py", "me_lib/at/command.py", "me_lib/at/fields.py",
-            "me_lib/at/cme.py", "me_lib/at/timeouts.py", "me_lib/at/urc.py",
-            "me_lib/at/redact.py", "me_lib/modem/registration.py"]
+from tests.mp_support import MICROPYTHON, ROOT, stage
 
 SCRIPT = r'''
 import sys
@@ -63,9 +57,10 @@ for line in ('+CREG: 2,1,"8BE3","00002B5D",3', '+CEREG: 1, 1F00, 20 ,79D903 ,7')
 '''
 
 
-def run(interpreter, tmp):
-    script = tmp / "script.py"
-    script.write_text(SCRIPT.replace("ROOT", repr(str(tmp))))
+def run(interpreter, root, tmp):
+    """Run SCRIPT with `root` first on the import path (a staged board, or the checkout)."""
+    script = tmp / ("script_%s.py" % Path(str(interpreter)).name)
+    script.write_text(SCRIPT.replace("ROOT", repr(str(root))))
     out = subprocess.run([str(interpreter), str(script)], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0, out.stderr
@@ -74,13 +69,10 @@ def run(interpreter, tmp):
 
 def test_engine_gives_the_same_events_on_micropython(tmp_path):
     assert MICROPYTHON.exists(), "the test extras install the micropython unix port"
-    for rel in PORTABLE:
-        dest = tmp_path / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / rel, dest)
-    (tmp_path / "me_lib" / "__init__.py").write_text("")
-    (tmp_path / "me_lib" / "modem" / "__init__.py").write_text("")
-    cpython = run(sys.executable, tmp_path)
-    micropython = run(MICROPYTHON, tmp_path)
+    # MicroPython gets exactly what a board gets (firmware_shim/manifest.txt);
+    # CPython the library as installed
+    board = stage(tmp_path / "board")
+    cpython = run(sys.executable, ROOT, tmp_path)
+    micropython = run(MICROPYTHON, board, tmp_path)
     assert "Response AT+CGDCONT?" in cpython and "Rebooted" in cpython
     assert micropython == cpython

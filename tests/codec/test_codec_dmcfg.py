@@ -2,7 +2,7 @@ import zlib
 from collections.abc import Callable
 
 import pytest
-from codec_strategies import apn_texts
+from codec_strategies import dmcfg_configs as configs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -250,39 +250,6 @@ def test_encode_errors() -> None:
         dmcfg.encode(DmConfig((good_server,), (Bearer("-x"),)))
     with pytest.raises(ProfileError):
         dmcfg.encode(DmConfig((good_server,), (good_bearer,)), size=10)
-
-
-_fqdn = st.lists(st.from_regex(r"[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?", fullmatch=True),
-                 min_size=1, max_size=4).map(".".join)
-_addresses = st.one_of(
-    _fqdn.map(lambda a: (a, dmcfg.ADDR_FQDN)),
-    st.ip_addresses(v=4).map(lambda a: (str(a), dmcfg.ADDR_IPV4)),
-    st.ip_addresses(v=6).map(lambda a: (str(a), dmcfg.ADDR_IPV6)),
-    st.tuples(st.sampled_from(["coap", "coaps", "https", "mqtts"]), _fqdn,
-              st.integers(1, 65535)).map(lambda t: ("%s://%s:%d" % t, dmcfg.ADDR_URI)),
-)
-_secret = st.text(st.characters(min_codepoint=0x20, blacklist_characters="\x7f",
-                                blacklist_categories=["Cs"]), max_size=20)
-
-
-@st.composite
-def configs(draw: st.DrawFn) -> DmConfig:
-    bearers = tuple(draw(st.lists(st.builds(
-        Bearer, apn_texts(), st.none() | st.integers(0, 255), st.none() | st.integers(0, 255),
-        st.none() | _secret, st.none() | _secret,
-        st.lists(st.from_regex(r"[a-z0-9._-]{1,32}", fullmatch=True), max_size=3).map(tuple),
-        st.lists(st.tuples(st.sampled_from([0x85, 0x87, 0xC0]), st.binary(max_size=4)),
-                 max_size=2).map(tuple)), min_size=1, max_size=3)))
-    servers = []
-    for _ in range(draw(st.integers(1, 3))):
-        address, kind = draw(_addresses)
-        servers.append(DmServer(
-            address, kind, draw(st.none() | st.integers(1, 65535)),
-            draw(st.none() | st.integers(0, 255)), draw(st.integers(0, len(bearers) - 1))))
-    return DmConfig(tuple(servers), bearers, 1, draw(st.none() | st.integers(0, 2**32 - 1)),
-                    draw(st.booleans()),
-                    tuple(draw(st.lists(st.tuples(st.sampled_from([0x82, 0x9F70, 0xB5]),
-                                                  st.binary(max_size=8)), max_size=2))))
 
 
 @settings(max_examples=100, deadline=None)

@@ -13,7 +13,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from me_lib.codec import acl, apn, apn_rules, dmcfg, efdir, fcp, ids, lwm2m, pkcs15, services, tlv
+from me_lib.codec import (
+    acl,
+    apn,
+    apn_rules,
+    declared,
+    dmcfg,
+    efdir,
+    fcp,
+    ids,
+    lwm2m,
+    pkcs15,
+    services,
+    tlv,
+)
 from me_lib.errors import MeLibError
 
 
@@ -132,6 +145,11 @@ def _valid_lwm2m() -> bytes:
 
 
 DECODERS["lwm2m"] = (_lwm2m, _valid_lwm2m())
+# The construct declarations get the same seeds (their agreement with the portable
+# decoders is tests/codec/test_differential_micropython.py).
+DECODERS["declared_dmcfg"] = (declared.decode_dmcfg, DECODERS["dmcfg"][1])
+DECODERS["declared_acl"] = (declared.decode_acl, DECODERS["acl"][1])
+DECODERS["declared_apn"] = (declared.decode_apn, DECODERS["apn"][1])
 
 
 def _call(name: str, data: bytes) -> None:

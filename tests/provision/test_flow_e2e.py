@@ -1,5 +1,7 @@
 """The provisioning flow end to end, on the simulator, for every dialect."""
 
+import json
+
 import pytest
 
 from me_lib.errors import CmeError, PinBlocked, ProvisionError
@@ -50,6 +52,17 @@ def test_users_own_context_is_kept(world, ownership):
     contexts = {c.cid: c.apn for c in modem.contexts()}
     assert contexts[2] == "user.private"
     assert 2 not in [c.cid for c in result.contexts]
+
+
+def test_state_dir_as_text_keeps_the_context_record_there(world, tmp_path):
+    """A str state_dir (all a board has: no pathlib) works as a Path does on CPython."""
+    modem = world("quectel-bg96")
+    profile = start(modem)
+    first = provision(modem, profile, state_dir=str(tmp_path / "state") + "/", reach_dm=False)
+    record = json.loads((tmp_path / "state" / "contexts.json").read_text())
+    assert first.ok and sorted(next(iter(record.values()))) == ["1", "2", "3"]
+    again = provision(modem, profile, state_dir=tmp_path / "state", reach_dm=False)
+    assert again.ok and again.writes == 0
 
 
 def test_apn_rejected_with_27_is_named_and_not_retried(world, ownership):

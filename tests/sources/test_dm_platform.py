@@ -122,3 +122,14 @@ def test_any_push_gives_a_valid_profile(pushed: list[Any]) -> None:
     new = apply_service_apns(base, pushed)
     assert new.apn0 == base.apn0
     assert all(0 <= s.bearer_index < len(new.bearers) for s in new.servers)
+
+
+def test_one_resource_by_id_and_by_name_must_agree(profile: Profile) -> None:
+    """Which spelling came last would depend on dict order (none on MicroPython)."""
+    same = apply_service_apns(profile, [{0: "telemetry", "profile name": "telemetry",
+                                         1: "tele2.example"}])
+    assert same.bearer_for("telemetry").apn == "tele2.example"  # type: ignore[union-attr]
+    clash = apply_service_apns(profile, [{0: "telemetry", 1: "a.example",
+                                          "APN": "b.example"}])
+    assert clash.bearers == profile.bearers
+    assert any("resource apn is given twice" in n for n in clash.notes)

@@ -15,15 +15,14 @@ commands:
 - failures reach the caller as `ProvisionError`s of step "dm-reach" that say
   what to check (name, server, PDP context), and AT-level trouble stays an
   `AtError`.
-"""
 
-import ipaddress
-import logging
-from collections.abc import Callable
-from typing import Protocol
+Portable (MicroPython), as are the vendor adapters; only `host` (the PC's
+own sockets, for the CLI) is CPython-only and is imported by name when used.
+"""
 
 from me_lib.at import AtChannel, RawSpec, Urc
 from me_lib.at.fields import line_values
+from me_lib.codec import ipaddr
 from me_lib.errors import (
     AtError,
     AtTimeout,
@@ -31,8 +30,15 @@ from me_lib.errors import (
     MeLibError,
     NoAnswer,
 )
+from me_lib.log import get_logger
 
-log = logging.getLogger("me_lib.modem.sockets")
+try:
+    from collections.abc import Callable
+    from typing import Protocol
+except ImportError:  # MicroPython: the contract below is documentation there
+    Protocol = object  # type: ignore[assignment]
+
+log = get_logger("me_lib.modem.sockets")
 
 STEP = "dm-reach"
 
@@ -61,11 +67,9 @@ class SocketAdapter(Protocol):
 
 def check_ip(ip: str) -> str:
     """An IP literal (the adapters connect to addresses; `resolve` turns names into them)."""
-    try:
-        ipaddress.ip_address(ip)
-    except ValueError:
+    if not is_ip(ip):
         raise ConnectFailed(repr(ip), "not an IP address",
-                            hint="resolve the name first (adapter.resolve)") from None
+                            hint="resolve the name first (adapter.resolve)")
     return ip
 
 
@@ -81,11 +85,8 @@ def target_of(ip: str, port: int) -> str:
 
 
 def is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
+    """An IPv4 or IPv6 literal (what a DNS answer line holds, and what we connect to)."""
+    return isinstance(text, str) and ipaddr.version(text) != 0
 
 
 def urc_values(urc: Urc, prefix: str) -> list[str]:

@@ -17,27 +17,25 @@ Binary payloads (a CoAP ping holds 0x00) cannot travel in the string
 parameter; SLM 2.x takes them in data mode: `AT#XSENDTO="<ip>",<port>` with no
 data switches to data mode without an OK, the raw bytes follow, then the
 terminator (`+++` by default, CONFIG_SLM_DATAMODE_TERMINATOR) after a quiet
-time; SLM sends and answers `OK` (or `ERROR`). The AT channel has no "write
-after the command line" hook, so the command runs in a short-lived thread and
-this adapter writes the data once the line is on the wire and no final came.
-The NCS 3.1+ "Serial Modem" changed every socket command (handles, hex mode);
-it is a different dialect.
+time; SLM sends and answers `OK` (or `ERROR`). The channel does that itself
+(`command(payload_after=...)`): it writes the data a quiet time after the line
+only while no final has come, and the terminator a quiet time later, in the
+caller's thread, so this works without threads (MicroPython). The NCS 3.1+
+"Serial Modem" changed every socket command (handles, hex mode); it is a
+different dialect.
 
 `cid` selects the PDN (0 = default bearer); it is sent only when not 0 so that
 SLM builds without the parameter keep working.
 """
 
 import math
-import threading
-import time
 
-from me_lib.at import AtChannel, RawSpec, Response, build_command
+from me_lib.at import AtChannel, RawSpec, build_command
 from me_lib.at.fields import to_int
 from me_lib.errors import (
     AtCommandError,
     CmeError,
     ConnectFailed,
-    MeLibError,
     NameNotResolved,
     NoAnswer,
 )
@@ -50,7 +48,7 @@ from me_lib.modem.sockets.base import (
 )
 
 TERMINATOR = b"+++"
-_TEXT_UNSAFE = frozenset(b'",;\\')
+_TEXT_UNSAFE = b'",;\\'   # bytes: `in` tests a byte; frozenset is optional on boards
 
 
 def is_text_payload(payload: bytes) -> bool:
@@ -104,51 +102,24 @@ class Nrf91Sockets(AdapterBase):
     def _close(self, failing: bool) -> None:
         self.close_quietly(build_command("#XSOCKET", 0), failing)
 
-    def _quiet(self, seconds: float) -> None:
-        clock = self.channel.clock
-        until = clock() + seconds
-        while clock() < until:
-            time.sleep(0.001)
-
     def _send_datamode(self, line: str, payload: bytes, target: str,
                        deadline: float) -> None:
-        """One `#XSENDTO` in SLM data mode: command, raw bytes, terminator, final."""
-        ch = self.channel
+        """One `#XSENDTO` in SLM data mode: command, raw bytes, terminator, final.
+
+        A module that rejects the command answers at once, before the quiet
+        time is over; the channel then writes nothing, so the bytes are never
+        read as commands.
+        """
         # the exchange itself takes two guard silences (before and after the
         # terminator); a shorter budget would time out while the SLM waits out the
         # second one, and our next command would then be taken for payload
         timeout = max(self.budget(deadline, 30.0), 2 * self.datamode_silence + 2.0)
-        box: list[Response | MeLibError] = []
-
-        def run() -> None:
-            try:
-                box.append(ch.command(line, timeout=timeout, check=False))
-            except MeLibError as exc:
-                box.append(exc)
-
-        before = ch.bytes_out
-        worker = threading.Thread(target=run, name="me_lib-slm-datamode", daemon=True)
-        worker.start()
-        real_limit = time.monotonic() + 5.0
-        while (ch.bytes_out < before + len(line) + 1 and worker.is_alive()
-               and time.monotonic() < real_limit):
-            time.sleep(0.001)
-        # A module that rejects the command answers at once; only a pending
-        # command means the SLM is in data mode and waits for bytes.
-        self._quiet(self.datamode_silence)
-        if worker.is_alive() and ch.engine.pending_command == line:
-            ch.write_raw(payload)
-            self._quiet(self.datamode_silence)
-            ch.write_raw(self.terminator)
-        worker.join(timeout + 5.0)
-        if not box:
-            raise NoAnswer(target, "the SLM did not leave data mode", timeout)
-        result = box[0]
-        if isinstance(result, MeLibError):
-            raise result
-        if not result.final.ok:
+        rsp = self.channel.command(line, timeout=timeout, check=False, payload=payload,
+                                   payload_end=self.terminator,
+                                   payload_after=self.datamode_silence)
+        if not rsp.final.ok:
             raise ConnectFailed(target, "%s in data mode answered %s" % (
-                line, result.final.text or result.final.kind), result.final.code,
+                line, rsp.final.text or rsp.final.kind), rsp.final.code,
                 hint="this SLM build may lack data mode for #XSENDTO")
 
     def udp_request(self, ip: str, port: int, payload: bytes, cid: int,

