@@ -21,6 +21,7 @@ $(SYS_STAMP):
 	@missing=""; for p in $(APT_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -37,7 +38,7 @@ $(STAMP): pyproject.toml $(SYS_STAMP)
 	@touch $@
 
 mpdeps: $(MP_NODE_STAMP)
-$(MP_NODE_STAMP): $(MP_NODE)/package.json $(MP_NODE)/package-lock.json
+$(MP_NODE_STAMP): $(MP_NODE)/package.json $(MP_NODE)/package-lock.json $(SYS_STAMP)
 	cd $(MP_NODE) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -69,7 +70,7 @@ bench: $(STAMP) $(MP_NODE_STAMP)
 	$(PY) -m bench.run
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check me_lib tests bench hil
+	$(VENV)/bin/ruff check me_lib tests bench hil firmware_shim
 	$(VENV)/bin/mypy --strict me_lib hil firmware_shim
 
 clean:

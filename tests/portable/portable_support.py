@@ -7,7 +7,6 @@ modules from firmware_shim/manifest.txt.
 """
 
 import os
-import sys
 import time
 
 try:
@@ -17,15 +16,6 @@ except ImportError:
 
 # scratch_dir's counter starts from the clock, so earlier runs' names are skipped fast
 _made = [int(time.time()) % 1000000 * 100]
-
-if sys.implementation.name == "cpython":
-    # pytest puts tests/portable on sys.path, not the repository root, and only
-    # me_lib is installed; firmware_shim is imported from the checkout (the
-    # MicroPython runners stage it next to me_lib).
-    _root = __file__.rsplit("/", 3)[0]
-    if _root not in sys.path:
-        sys.path.insert(0, _root)
-
 
 def raises(exc_type: "type[BaseException]", fn: "Callable[..., object]", *args: object,
            **kwargs: object) -> BaseException:

@@ -6,7 +6,6 @@ is virtual and only moves when a read waits out its timeout, so timeouts are
 exact and cost no real time, on CPython and on MicroPython alike.
 """
 
-# portable_support first: under pytest it puts the checkout on sys.path
 from portable_support import raises
 
 from me_lib.at import AtChannel
@@ -192,7 +191,7 @@ def test_payload_without_prompt_is_not_written_after_a_refusal():
 
 def test_background_reader_only_where_there_are_threads():
     try:
-        import threading  # noqa: F401
+        import threading  # noqa: F401 - is there a threading module?
     except ImportError:   # MicroPython: a typed error that says to poll
         ch, _ = channel([])
         err = raises(MeLibError, ch.start_reader)

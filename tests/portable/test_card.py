@@ -7,7 +7,6 @@ small stand-in on MicroPython), ICCID/IMSI/EF_AD decode alike, and CrsmAccess
 learns the `<pathid>` form and reads in 255-byte chunks over a scripted port.
 """
 
-# portable_support first: under pytest it puts the checkout on sys.path
 from portable_support import raises
 
 from me_lib.card import path as P

@@ -5,13 +5,17 @@ uicc.md §1.1 ACL, the TS 23.003 APN); the rejections carry the offset of the
 bad byte, so a board reports the same byte a PC does.
 """
 
-# portable_support first: under pytest it puts the checkout on sys.path
-from portable_support import raises  # noqa: I001
+from portable_support import raises
 
 from me_lib.codec import acl, apn, dmcfg, ipaddr, tlv
 from me_lib.codec._common import uint_bytes, utf8_error
-from me_lib.errors import DecodeError, InvalidAddress, InvalidApn, ProfileError
-from me_lib.errors import ProfileIntegrityError
+from me_lib.errors import (
+    DecodeError,
+    InvalidAddress,
+    InvalidApn,
+    ProfileError,
+    ProfileIntegrityError,
+)
 
 WORKED = bytes.fromhex(
     "800101810107A018800F00646D2E6578616D706C652E636F6D81021634820102A11B801602646D066D6E"

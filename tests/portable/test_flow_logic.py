@@ -6,7 +6,6 @@ output: a board must plan the same cids, merge the same fields and persist
 the same documents as a PC for the same input.
 """
 
-# portable_support first: under pytest it puts the checkout on sys.path
 from portable_support import raises
 
 from me_lib.errors import InvalidAddress, ProfileError, ProfileMissing, ProvisionError

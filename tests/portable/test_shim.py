@@ -4,10 +4,9 @@ Fakes stand in for machine.UART and machine.Pin; the MicroPython unix-port
 tests (tests/micropython/) drive the same adapter over a real pty.
 """
 
-# portable_support first: under pytest it puts the checkout (firmware_shim) on sys.path
-from portable_support import exists, raises, scratch_dir  # noqa: I001
-
 import json
+
+from portable_support import exists, raises, scratch_dir
 
 from firmware_shim.power import ModemPower, PowerError
 from firmware_shim.store import FlashFile
