@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "micropython"))
 
-from mp_e2e import (
+from mp_e2e import (  # noqa: E402
     command_lines,
     cpython_flow,
     deploy,
@@ -33,7 +33,7 @@ from mp_e2e import (
     sim_pty,
 )
 
-from me_lib.sim.dm_server import DmServer
+from me_lib.sim.dm_server import DmServer  # noqa: E402
 
 DIALECT = "quectel-bg96"  # the scenario's modem: a board ships its own adapter only
 HEAP_GOAL = 32 * 1024

@@ -34,7 +34,7 @@ class UART(io.IOBase):
 
     def __init__(self, path: str, baudrate: int = 115200) -> None:
         self.path = path
-        self._file = open(path, "r+b", buffering=0)  # noqa: SIM115 - closed by close()
+        self._file = open(path, "r+b", buffering=0)  # noqa: SIM115 - closed in deinit
         self._fd = self._file.fileno()
         _setraw(self._fd)
         attrs = termios.tcgetattr(self._fd)

@@ -188,7 +188,7 @@ class AtChannel:
         """Open any pyserial URL or device path (`/dev/ttyUSB2`, `socket://h:p`, `sim://default`)."""
         import serial
 
-        import me_lib
+        import me_lib  # noqa: F401 - registers the sim:// and replay:// URL handlers
 
         try:
             port = serial.serial_for_url(url, baudrate=baudrate, timeout=_READ_SLICE,

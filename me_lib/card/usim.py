@@ -309,7 +309,7 @@ class Usim:
         CardError on MicroPython, where the PKCS#15/LwM2M decoders do not run.
         """
         try:
-            from me_lib.codec import lwm2m, pkcs15
+            from me_lib.codec import lwm2m, pkcs15  # noqa: F401 - CPython only (construct)
         except ImportError as exc:
             raise CardError("reading the LwM2M bootstrap file needs CPython: %s" % exc,
                             _HINT_CPYTHON) from exc

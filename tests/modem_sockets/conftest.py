@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.modem_sockets.servers import CoapServer
+from tests.modem_sockets.servers import CoapServer  # noqa: E402
 
 
 @pytest.fixture
