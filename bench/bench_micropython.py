@@ -14,9 +14,27 @@ tests/micropython/test_mp_e2e.py), scenario quectel-bg96:
 - the deployed .mpy bytes a board gets (manifest only: no main.py), for a
   BG96 board (`--dialect`: one socket adapter) and with all five adapters;
 - the AT round trips, and whether the command lines equal a CPython run of
-  the same scenario over the same kind of pty (they must).
+  the same scenario over the same kind of pty (they must);
+- the heap the imported code alone holds (`code_heap`): gc.mem_alloc() after
+  gc.collect() once every module of the BG96 board tree (.mpy only) is
+  imported, minus the same before the first import. Measured on the official
+  WebAssembly build under node (`mp32_code_heap_bytes`: a 32-bit interpreter,
+  4-byte pointers and 16-byte GC blocks like ESP32/RP2040/STM32) and on the
+  64-bit unix port (`mp64_code_heap_bytes`, 8-byte pointers, 32-byte blocks),
+  with the very same script. Modules are imported one at a time, dependencies
+  first (order from the sources' module-level imports), so an import's delta
+  is that module's own cost, or that of the few it loads with it where a
+  package's __init__ imports its submodules (`python -m
+  bench.bench_micropython --code-heap` prints the table). No smallest-heap
+  figure on the WebAssembly build: its GC heap grows on demand (split heap),
+  so the `heapsize` option is only the first chunk (all modules import with
+  heapsize=1024) and a bisection would find nothing.
 """
 
+import ast
+import json
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "micropython"))
 
 from mp_e2e import (  # noqa: E402
+    HERE,
+    MICROPYTHON,
     command_lines,
     cpython_flow,
     deploy,
@@ -63,6 +83,199 @@ def min_heapsize(tree: Path, work: Path, dm: DmServer, low: int = 8, high: int =
     return high
 
 
+WASM_EXEC = HERE / "wasm_exec.mjs"
+# Modules outside the tree that me_lib imports and a firmware may provide. They are
+# imported before the measurement starts (where they exist), so the figure is the
+# tree's own: the WebAssembly build has a frozen `logging` (about 12 KB of heap once
+# imported, with collections and os.path) that the unix port and stock ESP32
+# firmware lack, where me_lib.log falls back to print.
+PRELOAD = ("binascii", "collections", "errno", "io", "json", "logging", "micropython",
+           "os", "os.path", "select", "struct", "time")
+
+# Runs unchanged on both ports. Everything the loop touches exists before `base`,
+# so what stays allocated after an import (and a collection) is that import's own:
+# module objects, their globals, functions and classes, the bytecode and constants
+# loaded from the .mpy, the sys.modules entries.
+CODE_HEAP_SCRIPT = """\
+import gc
+import sys
+
+PRELOAD = %r
+NAMES = %r
+n = len(NAMES)
+deltas = [0] * n
+loaded = [0] * n
+i = before = count = 0
+gc.collect()
+start = gc.mem_alloc()
+preloaded = []
+for name in PRELOAD:
+    try:
+        __import__(name)
+        preloaded.append(name)
+    except ImportError:
+        pass
+present = list(sys.modules)
+gc.collect()
+base = gc.mem_alloc()
+while i < n:
+    gc.collect()
+    before = gc.mem_alloc()
+    count = len(sys.modules)
+    __import__(NAMES[i])
+    gc.collect()
+    deltas[i] = gc.mem_alloc() - before
+    loaded[i] = len(sys.modules) - count
+    i += 1
+gc.collect()
+total = gc.mem_alloc() - base
+
+import json
+
+print("CODEHEAP " + json.dumps({
+    "base": base, "total": total, "preloaded": preloaded, "preload_bytes": base - start,
+    "mpy": sys.implementation._mpy, "maxsize": sys.maxsize,
+    "machine": sys.implementation._machine,
+    "others": sorted(m for m in sys.modules if m not in present and m not in NAMES),
+    "modules": [[NAMES[k], deltas[k], loaded[k], getattr(sys.modules[NAMES[k]], "__file__", "")]
+                for k in range(n)]}))
+"""
+
+
+def module_name(rel: str) -> str:
+    """`me_lib/at/__init__.mpy` -> `me_lib.at`; `me_lib/at/engine.py` -> `me_lib.at.engine`."""
+    name = str(Path(rel).with_suffix("")).replace("/", ".")
+    return name[:-len(".__init__")] if name.endswith(".__init__") else name
+
+
+def _imports_at_load(source: Path, name: str) -> set[str]:
+    """Dotted names `source` imports when it is loaded (function bodies left out)."""
+    package = name if source.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    todo: list[ast.AST] = list(ast.parse(source.read_text()).body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package
+                for _ in range(node.level - 1):
+                    anchor = anchor.rpartition(".")[0]
+                base = anchor + ("." + base if base else "")
+            found.add(base)
+            found.update(base + "." + alias.name for alias in node.names)
+        todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def import_order(tree: Path) -> list[str]:
+    """The modules of a deployed tree, each after its parents and load-time imports.
+
+    Depth first over the sources' module-level imports. Where a package's __init__
+    imports its own submodules (a cycle: the submodule's import runs the __init__
+    first), one import loads several modules and its heap delta covers them all;
+    code_heap() reports how many each import loaded.
+    """
+    names = {module_name(str(p.relative_to(tree))): p.relative_to(tree).with_suffix(".py")
+             for p in tree.rglob("*.mpy")}
+    deps: dict[str, set[str]] = {}
+    for name, rel in names.items():
+        wanted = _imports_at_load(ROOT / rel, name)
+        parts = name.split(".")
+        wanted.update(".".join(parts[:k]) for k in range(1, len(parts)))
+        deps[name] = {d for d in wanted if d in names and d != name}
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in seen:
+            return  # done, or on the current path (an import cycle: broken here)
+        seen.add(name)
+        for dep in sorted(deps[name]):
+            visit(dep)
+        order.append(name)
+
+    for name in sorted(names):
+        visit(name)
+    return order
+
+
+def mpy_file_versions(tree: Path) -> list[str]:
+    """The .mpy formats in a tree's headers (b"M", version, arch << 2 | sub-version).
+
+    "6" for bytecode only (no arch: the sub-version is 0 and not checked on load, so
+    any MicroPython of .mpy version 6 imports it), "6.3/arch N" with native code.
+    """
+    found = set()
+    for p in tree.rglob("*.mpy"):
+        head = p.read_bytes()[:3]
+        if len(head) < 3 or head[:1] != b"M":
+            raise RuntimeError("%s is not a .mpy file" % p)
+        arch = head[2] >> 2
+        found.add("%d.%d/arch %d" % (head[1], head[2] & 3, arch) if arch else str(head[1]))
+    return sorted(found)
+
+
+def code_heap(tree: Path, interpreter: str) -> dict[str, Any]:
+    """Heap held by importing every module of `tree` (.mpy); `interpreter`: wasm32 or unix64.
+
+    Returns CODE_HEAP_SCRIPT's document: `total` (bytes), `base` (before any import of
+    the tree, after PRELOAD: `preloaded` those that exist, costing `preload_bytes`),
+    `modules` ([name, bytes, modules loaded by that import, __file__] in import order),
+    `others` (modules outside the tree and PRELOAD the imports loaded: none expected),
+    `mpy` (the interpreter's sys.implementation._mpy), `maxsize`, `machine`; plus
+    `interpreter_mpy` ("6.3") and `mpy_files` (the versions in the tree's headers).
+    """
+    names = import_order(tree)
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "code_heap.py"
+        script.write_text(CODE_HEAP_SCRIPT % (PRELOAD, names))
+        env = None
+        if interpreter == "wasm32":
+            node = shutil.which("node")
+            if node is None:
+                raise RuntimeError("node 20 is needed for the WebAssembly build (make mpdeps)")
+            cmd = [node, str(WASM_EXEC), str(tree), str(script)]
+        elif interpreter == "unix64":
+            cmd = [str(MICROPYTHON), str(script)]
+            env = {"MICROPYPATH": str(tree)}
+        else:
+            raise ValueError("interpreter: wasm32 or unix64, not %r" % interpreter)
+        done = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True,
+                              timeout=120)
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("CODEHEAP ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError("code heap on %s failed (exit %d): %s" % (
+            interpreter, done.returncode, (done.stdout + done.stderr)[-2000:]))
+    doc: dict[str, Any] = json.loads(lines[-1][len("CODEHEAP "):])
+    doc["interpreter_mpy"] = "%d.%d" % (doc["mpy"] & 0xFF, (doc["mpy"] >> 8) & 3)
+    doc["mpy_files"] = mpy_file_versions(tree)
+    return doc
+
+
+def code_heap_figures(c32: dict[str, Any], c64: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The bench figures of the two code_heap() documents (same tree)."""
+    what = "heap held by the imported --dialect %s .mpy tree (modules loaded from a file " \
+        "system; 0 if frozen into firmware)" % DIALECT
+    return {
+        "mp32_code_heap_bytes": {
+            "value": c32["total"], "goal": None,
+            "unit": "bytes, 32-bit MicroPython (WebAssembly build, 4-byte pointers as on "
+                    "ESP32/RP2040/STM32): " + what + "; counts against the %d-byte heap "
+                    "goal together with the flow's own heap" % HEAP_GOAL},
+        "mp64_code_heap_bytes": {
+            "value": c64["total"], "goal": None,
+            "unit": "bytes, 64-bit MicroPython (unix port, 8-byte pointers): " + what},
+        "mp_code_heap_32_vs_64_ratio": {
+            "value": round(c32["total"] / c64["total"], 3), "goal": None,
+            "unit": "mp32_code_heap_bytes / mp64_code_heap_bytes"},
+    }
+
+
 def run() -> dict[str, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp, DmServer(0, tcp=True) as dm:
         work = Path(tmp)
@@ -71,6 +284,7 @@ def run() -> dict[str, dict[str, Any]]:
         flash_all = sum(p.stat().st_size for p in board.rglob("*.mpy"))
         deploy(board, "--dialect", DIALECT)
         flash = sum(p.stat().st_size for p in board.rglob("*.mpy"))
+        code = code_heap_figures(code_heap(board, "wasm32"), code_heap(board, "unix64"))
         tree = work / "tree"
         deploy(tree, "--unix", "--main", "--dialect", DIALECT)
         doc = _flow_ok(tree, work, dm, None, heap=True)
@@ -95,10 +309,29 @@ def run() -> dict[str, dict[str, Any]]:
         "mp_at_round_trips": {"value": doc["round_trips"], "unit": "AT round trips",
                               "goal": "== %d (CPython, same scenario)" % ref["round_trips"]},
         "mp_at_commands_equal_cpython": {"value": same, "unit": "bool", "goal": True},
+        **code,
     }
 
 
-if __name__ == "__main__":
-    import json
+def print_code_heap(top: int = 10) -> None:
+    """The two code-heap documents side by side, the `top` costliest imports first."""
+    with tempfile.TemporaryDirectory() as tmp:
+        board = Path(tmp) / "board"
+        deploy(board, "--dialect", DIALECT)
+        c32, c64 = code_heap(board, "wasm32"), code_heap(board, "unix64")
+    print(json.dumps(code_heap_figures(c32, c64), indent=1, sort_keys=True))
+    print("mpy files %s; wasm32 loads %s, unix64 %s" % (
+        c32["mpy_files"], c32["interpreter_mpy"], c64["interpreter_mpy"]))
+    b64 = {row[0]: row[1] for row in c64["modules"]}
+    print("%8s %8s  module (+N: other modules of the tree its import loaded)" % (
+        "32-bit", "64-bit"))
+    for name, size, loaded, _file in sorted(c32["modules"], key=lambda r: -r[1])[:top]:
+        extra = " +%d" % (loaded - 1) if loaded != 1 else ""
+        print("%8d %8d  %s%s" % (size, b64[name], name, extra))
 
-    print(json.dumps(run(), indent=1, sort_keys=True))
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--code-heap"]:
+        print_code_heap()
+    else:
+        print(json.dumps(run(), indent=1, sort_keys=True))

@@ -231,6 +231,18 @@ class ProvisionError(MeLibError):
         self.cause_name = cause_name
 
 
+
+class SimNotReady(ProvisionError):
+    """The SIM cannot be used: it asks for a PIN we lack or refused ours, or stays busy.
+
+    Every source and every step needs a ready SIM, so the sources chain stops
+    at this error instead of asking the next source (which would wait for a
+    registration that cannot come).
+    """
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__("sim", message, hint=hint)
+
 # DM server reachability (step "dm-reach"), raised by the vendor socket adapters.
 
 

@@ -135,6 +135,19 @@ class PinState(Model):
         self.blocked = blocked
 
 
+def pin_state(key_ref: int, sw: int) -> PinState:
+    """The PIN state a VERIFY without data answered (63Cx: x tries left; 9000: verified
+    or disabled); other status words raise the typed card error."""
+    if sw == SW.SW_OK:
+        return PinState(key_ref, True, None)
+    if sw & 0xFFF0 == 0x63C0:
+        left = sw & 0x0F
+        return PinState(key_ref, False, left, blocked=left == 0)
+    if sw in SW.BLOCKED:
+        return PinState(key_ref, False, 0, blocked=True)
+    raise SW.error_for(sw, "VERIFY (retry counter) key %02X" % key_ref)
+
+
 class Usim:
     """High-level reads on a USIM through any `CardAccess`."""
 
@@ -370,14 +383,7 @@ class Usim:
         from me_lib.card import apdu as A
 
         _, sw = link.transmit(A.verify(key_ref, None))
-        if sw == SW.SW_OK:
-            return PinState(key_ref, True, None)
-        if sw & 0xFFF0 == 0x63C0:
-            left = sw & 0x0F
-            return PinState(key_ref, False, left, blocked=left == 0)
-        if sw in SW.BLOCKED:
-            return PinState(key_ref, False, 0, blocked=True)
-        raise SW.error_for(sw, "VERIFY (retry counter) key %02X" % key_ref)
+        return pin_state(key_ref, sw)
 
     def verify_pin(self, pin: str, key_ref: int = KEY_PIN1, min_tries: int = 2,
                    force: bool = False) -> PinState:

@@ -273,8 +273,9 @@ def _crc(data: bytes, items: list[_Object]) -> bool:
     stored = _parse(FILE_VALUES[dmcfg.TAG_CRC], item.value, what, item.offset, "the CRC")
     computed = zlib.crc32(data[:item.offset])
     if stored != computed:
-        raise ProfileIntegrityError("EF.DMCFG CRC mismatch: stored %08X, computed %08X"
-                                    % (stored, computed), item.value_offset)
+        raise ProfileIntegrityError("EF.DMCFG CRC mismatch: stored %08X, computed %08X over "
+                                    "bytes 0-%d" % (stored, computed, item.offset - 1),
+                                    item.value_offset)
     return True
 
 

@@ -21,7 +21,7 @@ from me_lib.errors import (
     CmeError,
     MeLibError,
     PinBlocked,
-    ProvisionError,
+    SimNotReady,
 )
 from me_lib.log import get_logger
 from me_lib.modem.dialects import GENERIC, Dialect, by_name, match_dialect
@@ -253,29 +253,39 @@ class Modem:
                 return
             if state in ("BUSY", "NOT READY"):
                 if clock() >= deadline:
-                    raise ProvisionError("sim", "the SIM stayed busy for %.0f s" % timeout,
-                                         hint="check the SIM is seated; power-cycle the modem")
+                    raise SimNotReady("the SIM stayed busy for %.0f s" % timeout,
+                                      hint="check the SIM is seated; power-cycle the modem")
                 self.channel.poll(delay)
                 delay = min(delay * 2, 8.0)
                 continue
             if state == "SIM PIN" and not pin_sent:
                 if pin is None:
-                    raise ProvisionError("sim", "the SIM asks for its PIN",
-                                         hint="set it in the environment (ME_LIB_PIN) or a "
-                                         "file (--pin-file); it is never taken from argv")
+                    raise SimNotReady("the SIM asks for its PIN",
+                                      hint="set it in the environment (ME_LIB_PIN) or a "
+                                      "file (--pin-file); it is never taken from argv")
+                if self.session.get("pin_refused") == hash(pin):
+                    raise SimNotReady("the SIM refused this PIN earlier in this session; it "
+                                      "is not sent again", hint="correct the PIN: every "
+                                      "wrong try brings the card closer to its PUK")
                 retries = self.pin_retries()
                 if not force_pin and (retries is None or retries < 2):
                     raise PinBlocked("only %s PIN tries left: the PIN is not sent" % (
                         "an unknown number of" if retries is None else retries), retries)
-                self.enter_pin(pin)
+                try:
+                    self.enter_pin(pin)
+                except CmeError as exc:
+                    self.session["pin_refused"] = hash(pin)  # not the PIN itself
+                    raise SimNotReady("the SIM refused the PIN (%s)" % exc.name,
+                                      hint="correct the PIN: every wrong try brings the "
+                                      "card closer to its PUK") from exc
                 pin_sent = True
                 continue
             if state == "SIM PIN":
-                raise ProvisionError("sim", "the PIN was accepted but the SIM still asks for it")
+                raise SimNotReady("the PIN was accepted but the SIM still asks for it")
             if state in ("SIM PUK", "SIM PUK2"):
                 raise PinBlocked("the SIM is blocked and asks for its PUK")
-            raise ProvisionError("sim", "the SIM is in state %r" % state,
-                                 hint="insert a working SIM; other locks need the operator")
+            raise SimNotReady("the SIM is in state %r" % state,
+                              hint="insert a working SIM; other locks need the operator")
 
     def ready(self) -> None:
         """Started, events on, SIM READY: what reading the card needs."""
@@ -300,18 +310,19 @@ class Modem:
                     return to_int(row[1])
         except (AtCommandError, CmeError):
             pass
-        try:
-            from me_lib.card.csim import CsimLink
-            from me_lib.card.files import FileAccess
-            from me_lib.card.usim import Usim
+        from me_lib.card import apdu
+        from me_lib.card.csim import CsimLink
+        from me_lib.card.usim import KEY_PIN1, pin_state
 
-            state = Usim(FileAccess(CsimLink(self.channel, lock=self.dialect.csim_lock))
-                         ).pin_status()
-        except ImportError:  # a board ships the +CRSM path only: the count stays unknown
-            return None
+        try:
+            link = CsimLink(self.channel, lock=self.dialect.csim_lock)
+            try:
+                _, sw = link.transmit(apdu.verify(KEY_PIN1, None))
+            finally:
+                link.close()
+            return pin_state(KEY_PIN1, sw).retries
         except MeLibError:
             return None
-        return state.retries
 
     def usim(self) -> "Usim":
         """The card through this modem: files over AT+CRSM (with the dialect's quirks),

@@ -14,7 +14,14 @@ there is no network and so no `pco`/`network` source).
 """
 
 from me_lib.card.usim import Usim
-from me_lib.errors import CardRemoved, MeLibError, ModemRebooted, PortClosed
+from me_lib.errors import (
+    CardRemoved,
+    MeLibError,
+    ModemRebooted,
+    PinBlocked,
+    PortClosed,
+    SimNotReady,
+)
 from me_lib.profile import Bearer, DmServer
 
 try:  # names for the annotations only (MicroPython has no typing)
@@ -29,8 +36,9 @@ if TYPE_CHECKING:
     from me_lib.sources.cache import ProfileCache
     from me_lib.sources.config_file import DeviceConfig
 
-#: Failures that end the whole read: the next source would meet them too.
-FATAL = (PortClosed, ModemRebooted, CardRemoved)
+#: Failures that end the whole read: the next source would meet them too (a SIM
+#: that is locked or refuses the PIN also keeps the network from registering).
+FATAL = (PortClosed, ModemRebooted, CardRemoved, PinBlocked, SimNotReady)
 
 
 class IdentityLike(Protocol):

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 MICROPYTHON = Path(sys.executable).parent / "micropython"
 SCENARIO = "quectel-bg96"
 SPEED = "200"
+SETTLE = 30.0  # virtual seconds a new simulator runs before the host opens it
 
 
 def deploy(out: Path, *flags: str) -> subprocess.CompletedProcess[str]:
@@ -31,11 +33,16 @@ def deploy(out: Path, *flags: str) -> subprocess.CompletedProcess[str]:
 
 
 @contextmanager
-def sim_pty(workdir: Path, dm_port: int, scenario: str = SCENARIO) -> Iterator[str]:
-    """A simulator process serving `scenario` on a new pty; yields the pty path."""
+def sim_pty(workdir: Path, dm_port: int, scenario: str = SCENARIO,
+            card: dict[str, Any] | None = None, **changes: Any) -> Iterator[str]:
+    """A simulator process serving `scenario` on a new pty; yields the pty path.
+
+    `card` and `changes`: what `scenario_files.derive` merges into the card
+    profile and the scenario (e.g. `card={"card": {"pin_retries": 1}}`).
+    """
     from me_lib.sim.scenario_files import derive
 
-    path = derive(workdir, scenario, dm_port=dm_port)
+    path = derive(workdir, scenario, card=card, dm_port=dm_port, **changes)
     proc = subprocess.Popen([sys.executable, "-m", "me_lib.cli", "sim", "--pty", "--scenario",
                              path, "--speed", SPEED], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -46,6 +53,10 @@ def sim_pty(workdir: Path, dm_port: int, scenario: str = SCENARIO) -> Iterator[s
             proc.kill()
             raise AssertionError("simulator did not start: %r %s" % (
                 line, proc.stderr.read() if proc.stderr else ""))
+        # Let the module boot, ready its SIM and register before the host opens the
+        # pty: CPython opens it within milliseconds and would meet the boot silence
+        # (one more AT) that MicroPython, slower to start, never sees.
+        time.sleep(SETTLE / float(SPEED))
         yield line
     finally:
         proc.terminate()
@@ -53,14 +64,22 @@ def sim_pty(workdir: Path, dm_port: int, scenario: str = SCENARIO) -> Iterator[s
 
 
 def micropython_flow(tree: Path, pty: str, state: Path, heap: bool = False,
-                     heapsize: str | None = None, timeout: float = 120
+                     heapsize: str | None = None, timeout: float = 120,
+                     config: dict[str, Any] | None = None, catch: bool = False
                      ) -> tuple[dict[str, Any] | None, subprocess.CompletedProcess[str]]:
-    """main.run() on the unix port from `tree`; (E2E document or None, the process)."""
+    """main.run() on the unix port from `tree`; (E2E document or None, the process).
+
+    `config`: merged into main.DEFAULTS (a board's /config.json); `catch`: a
+    MeLibError out of main.run() gives a document with "result": None and
+    "error" (see mp_provision.error_doc) instead of a traceback.
+    """
     state.mkdir(parents=True, exist_ok=True)
     cmd = [str(MICROPYTHON)]
     if heapsize:
         cmd += ["-X", "heapsize=" + heapsize]
     cmd += [str(HERE / "mp_provision.py"), pty, str(state)] + (["heap"] if heap else [])
+    cmd += (["catch"] if catch else []) + (
+        ["config=" + json.dumps(config)] if config else [])
     env = dict(os.environ, MICROPYPATH=str(tree))
     done = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True,
                           timeout=timeout)
@@ -70,9 +89,13 @@ def micropython_flow(tree: Path, pty: str, state: Path, heap: bool = False,
     return None, done
 
 
-def cpython_flow(pty: str, state: Path) -> dict[str, Any]:
-    """The same main.run() on CPython over pyserial; the same document shape."""
+def cpython_flow(pty: str, state: Path, config: dict[str, Any] | None = None,
+                 catch: bool = False) -> dict[str, Any]:
+    """The same main.run() on CPython over pyserial; the same document shape
+    (`config` and `catch` as for micropython_flow)."""
     import serial
+
+    from me_lib.errors import MeLibError
 
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -85,13 +108,31 @@ def cpython_flow(pty: str, state: Path) -> dict[str, Any]:
             writes.append(data.hex())
 
     state.mkdir(parents=True, exist_ok=True)
-    config = dict(main.DEFAULTS, state=str(state))
+    settings = dict(main.DEFAULTS)
+    settings.update(config or {})
+    settings["state"] = str(state)
     port = serial.Serial(pty, 115200, timeout=0.02)
     try:
-        result = main.run(port, config, trace=trace)
+        result = main.run(port, settings, trace=trace)
+    except MeLibError as exc:
+        if not catch:
+            raise
+        return {"result": None, "round_trips": None, "error": error_doc(exc),
+                "writes": writes}
     finally:
         port.close()
-    return {"result": result.to_dict(), "round_trips": result.round_trips, "writes": writes}
+    return {"result": result.to_dict(), "round_trips": result.round_trips, "error": None,
+            "writes": writes}
+
+
+def error_doc(exc: BaseException) -> dict[str, Any]:
+    """An error as plain data, the way mp_provision.error_doc writes it on MicroPython."""
+    doc: dict[str, Any] = {"type": type(exc).__name__,
+                           "message": getattr(exc, "message", str(exc))}
+    for name in ("step", "cause", "cause_name", "code", "retries", "command"):
+        if hasattr(exc, name):
+            doc[name] = getattr(exc, name)
+    return doc
 
 
 def command_lines(doc: dict[str, Any]) -> list[str]:

@@ -1,6 +1,7 @@
 """The board's flow on MicroPython's unix port, for the end-to-end test and the bench.
 
-    MICROPYPATH=<deployed tree> micropython mp_provision.py PTY STATE_DIR [heap]
+    MICROPYPATH=<deployed tree> micropython mp_provision.py PTY STATE_DIR [heap] [catch]
+        [config=<json object>]
 
 Runs the deployed `main.run()` (the same code a board's main.py runs) over
 `firmware_shim.uart.UartPort` wrapping the unix stand-in for machine.UART on
@@ -9,6 +10,12 @@ the simulator's pty, with FlashFile state in STATE_DIR. Prints one line
 with `heap`, every deployed module is imported first (the base is then all
 the code) and gc.mem_alloc() is sampled after gc.collect() at each write (the
 heap high-water mark of the flow, at every AT exchange).
+
+`config=<json>` merges into main.DEFAULTS (as a board's /config.json would,
+e.g. the SIM PIN). With `catch`, a MeLibError out of main.run() (what a
+board's main() catches and prints) still gives the `E2E` line, with
+"result": null and "error": its type, message and typed fields; anything
+else stays a crash (a traceback, no `E2E` line).
 """
 
 import gc
@@ -54,9 +61,22 @@ def _isdir(path: str) -> bool:
         return False
 
 
+def error_doc(exc: "Exception") -> "dict":
+    """A MeLibError as plain data: its class, message and typed fields."""
+    doc = {"type": type(exc).__name__, "message": getattr(exc, "message", str(exc))}
+    for name in ("step", "cause", "cause_name", "code", "retries", "command"):
+        if hasattr(exc, name):
+            doc[name] = getattr(exc, name)
+    return doc
+
+
 def _run() -> None:
+    from me_lib.errors import MeLibError
+
     pty, state = sys.argv[1], sys.argv[2]
-    sample = len(sys.argv) > 3 and sys.argv[3] == "heap"
+    options = sys.argv[3:]
+    sample = "heap" in options
+    catch = "catch" in options
     writes = []
     heap = [0]
 
@@ -71,17 +91,28 @@ def _run() -> None:
                 heap[0] = used
 
     config = dict(main.DEFAULTS)
+    for option in options:
+        if option.startswith("config="):
+            config.update(json.loads(option[len("config="):]))
     config["state"] = state
     preloaded = _preload() if sample else 0
     gc.collect()
     base = gc.mem_alloc()  # type: ignore[attr-defined]
     port = UartPort(UART(pty))
+    result = None
+    error = None
     try:
         result = main.run(port, config, trace=trace)
+    except MeLibError as exc:
+        if not catch:
+            raise
+        error = error_doc(exc)
     finally:
         port.close()
-    doc = {"result": result.to_dict(), "round_trips": result.round_trips,
-           "writes": writes, "heap_peak": heap[0], "heap_base": base, "preloaded": preloaded,
+    doc = {"result": result.to_dict() if result is not None else None,
+           "round_trips": result.round_trips if result is not None else None,
+           "error": error, "writes": writes, "heap_peak": heap[0], "heap_base": base,
+           "preloaded": preloaded,
            "modules": [getattr(sys.modules[name], "__file__", "")
                        for name in sorted(sys.modules)]}
     print("E2E " + json.dumps(doc))
