@@ -3,9 +3,9 @@
 #   make -C ports/esp32 BOARD=ESP32_GENERIC \
 #        FROZEN_MANIFEST=/path/to/me_lib/firmware_shim/freeze/manifest.py
 #
-# Frozen bytecode runs from flash: the heap then holds only the flow's data
-# (bench: mp_flow_heap_bytes) instead of every module's code as well
-# (mp_heap_high_water_bytes, .mpy files loaded from the file system).
+# Frozen bytecode and constants stay in flash instead of the heap (bench:
+# mp32_code_heap_bytes is what loading the .mpy files from a file system costs);
+# module-level objects (functions, classes, tables) are still built in RAM.
 # The build runs this file with its own directory as the working directory and
 # provides include() and module(); firmware_shim/manifest.txt stays the one
 # list of what a board gets.
