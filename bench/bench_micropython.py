@@ -300,7 +300,8 @@ def run() -> dict[str, dict[str, Any]]:
         "mp_heap_high_water_bytes": {"value": doc["heap_peak"], "unit": "bytes",
                                      "goal": "<= %d" % HEAP_GOAL},
         "mp_flow_heap_bytes": {"value": doc["heap_peak"] - doc["heap_base"], "unit": "bytes",
-                               "goal": "<= %d (the flow's data, above the loaded code; 64-bit)" % HEAP_GOAL},
+                               "goal": "<= %d (the flow's data, above the loaded code; "
+                                       "64-bit)" % HEAP_GOAL},
         "mp_min_heapsize_kib": {"value": smallest, "unit": "KiB (-X heapsize)",
                                 "goal": "<= %d" % (HEAP_GOAL // 1024)},
         "mp_deployed_mpy_bytes": {"value": flash, "unit": "bytes (--dialect %s)" % DIALECT,
