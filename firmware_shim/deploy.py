@@ -114,8 +114,17 @@ def report(out: Path, files: list[Path]) -> int:
 
 
 def mpremote_commands(port: str, out: Path, with_main: bool) -> list[list[str]]:
+    """Remove the board's earlier tree, copy the new one (and main.py).
+
+    The removal comes first because a module left from an earlier deploy is
+    not harmless: a `me_lib/x.py` source copied by hand shadows the new
+    `x.mpy` (MicroPython tries `.py` before `.mpy`), and another dialect's
+    adapter only costs flash. On a first deploy there is nothing to remove and
+    that command fails: `main()` does not treat that as an error.
+    """
     tops = sorted(p.name for p in out.iterdir() if p.is_dir())
-    cmds = [["mpremote", "connect", port, "fs", "cp", "-r"] + [str(out / t) for t in tops]
+    cmds = [["mpremote", "connect", port, "fs", "rm", "-r"] + [":" + t for t in tops],
+            ["mpremote", "connect", port, "fs", "cp", "-r"] + [str(out / t) for t in tops]
             + [":"]]
     if with_main:
         cmds.append(["mpremote", "connect", port, "fs", "cp", str(out / "main.py"),
@@ -149,10 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         report(out, compile_tree(out, sources, args.march))
         if args.port:
-            for cmd in mpremote_commands(args.port, out, args.main):
+            for n, cmd in enumerate(mpremote_commands(args.port, out, args.main)):
                 print("$ " + " ".join(cmd))
                 if not args.dry_run:
-                    subprocess.run(cmd, check=True)
+                    # the first command removes the earlier tree: absent on a new board
+                    subprocess.run(cmd, check=n > 0)
     return 0
 
 

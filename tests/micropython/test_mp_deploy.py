@@ -53,7 +53,10 @@ def test_deploy_dry_run_prints_the_mpremote_commands_and_copies_nothing() -> Non
     done = subprocess.run([sys.executable, "-m", "firmware_shim.deploy", "--dry-run",
                            "--port", "/dev/ttyNOPE", "--main"], cwd=ROOT,
                           capture_output=True, text=True, check=True)
-    assert "$ mpremote connect /dev/ttyNOPE fs cp -r " in done.stdout
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("$ ")]
+    # the earlier tree goes first: a stale x.py on the board would shadow the new x.mpy
+    assert lines[0] == "$ mpremote connect /dev/ttyNOPE fs rm -r :firmware_shim :me_lib"
+    assert lines[1].startswith("$ mpremote connect /dev/ttyNOPE fs cp -r ")
     assert done.stdout.rstrip().endswith(":main.py")
 
 
