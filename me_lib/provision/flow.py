@@ -452,6 +452,7 @@ def reach(modem: Modem, profile: Profile, cid: int, timeout: float,
         raise
     except MeLibError as exc:
         dm.detail = str(exc)
+        dm.error = type(exc).__name__  # NameNotResolved, ConnectFailed, NoAnswer, ...
     return dm
 
 

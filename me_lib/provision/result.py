@@ -19,12 +19,13 @@ class DmResult:
         self.reachable = False
         self.via = ""            # "modem:quectel", "host", or "" when not checked
         self.detail = ""
+        self.error: str | None = None  # the typed error's class when not reached
 
     def to_dict(self) -> dict[str, Any]:
         return {"host": self.host, "ip": self.ip, "port": self.port, "protocol": self.protocol,
                 "transport": self.transport, "reachable": self.reachable,
                 "rtt_ms": None if self.rtt is None else round(self.rtt * 1000, 2),
-                "via": self.via, "detail": self.detail}
+                "via": self.via, "detail": self.detail, "error": self.error}
 
 
 class ContextResult:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from me_lib.errors import MeLibError
-from me_lib.sim.replay_trace import Trace, deterministic, load, recorded_pin
+from me_lib.sim.replay_trace import Trace, deterministic, load, recorded_fields, recorded_pin
 
 STATE_FILES = ("contexts.json", "profile-cache.json")
 
@@ -109,4 +109,5 @@ def replay_trace(path: str | Path, workdir: Path) -> ReplayOutcome:
             replayed = {"error": error_dict(exc)}
         else:
             replayed = {"result": deterministic(json.loads(out.getvalue()))}
-    return ReplayOutcome(trace, outcome_of(end), replayed, err.getvalue())
+    recorded = outcome_of(end)
+    return ReplayOutcome(trace, recorded, recorded_fields(replayed, recorded), err.getvalue())

@@ -117,6 +117,23 @@ def deterministic(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def recorded_fields(replayed: Any, recorded: Any) -> Any:
+    """`replayed` with only the dict keys `recorded` has, at every level.
+
+    A trace keeps the result the library of its day returned; a later library
+    may add fields (as `dm.error` was), and an old field trace must still replay
+    to its outcome. A field the library no longer returns still counts as a
+    difference.
+    """
+    if isinstance(replayed, dict) and isinstance(recorded, dict):
+        return {k: recorded_fields(v, recorded[k]) if k in recorded else v
+                for k, v in replayed.items() if k in recorded}
+    if isinstance(replayed, list) and isinstance(recorded, list) and \
+            len(replayed) == len(recorded):
+        return [recorded_fields(a, b) for a, b in zip(replayed, recorded, strict=True)]
+    return replayed
+
+
 def append_end(path: str | Path, end: dict[str, Any]) -> None:
     """Append the end record (after the recorder has closed the file)."""
     with Path(path).open("a", encoding="utf-8") as fh:

@@ -176,8 +176,10 @@ def test_dm_server_not_reached(deployed: Path, tmp_path: Path, why: str) -> None
     if why == "refused":
         assert dm["detail"].startswith("dm-reach: cannot open a socket to 127.0.0.1:%d"
                                        % port), dm
+        assert dm["error"] == "ConnectFailed", dm
     else:
         assert dm["detail"].startswith("dm-reach: cannot resolve 'nowhere.example.net'"), dm
+        assert dm["error"] == "NameNotResolved", dm
         assert dm["ip"] is None
     assert [s["step"] for s in result["steps"]].count("dm") == 1
     assert [c["state"] for c in result["contexts"]] == ["active"] * 3, result["contexts"]

@@ -23,3 +23,15 @@ def test_the_shipped_traces_are_there() -> None:
 def test_trace_replays_to_the_recorded_outcome(trace: Path, tmp_path: Path) -> None:
     outcome = replay_trace(trace, tmp_path)
     assert outcome.replayed == outcome.recorded, outcome.stderr
+
+
+def test_a_field_added_since_the_recording_is_not_a_difference() -> None:
+    from me_lib.sim.replay_trace import recorded_fields
+
+    recorded = {"result": {"dm": {"detail": ""}, "contexts": [{"cid": 1}]}}
+    newer = {"result": {"dm": {"detail": "", "error": None}, "contexts": [{"cid": 1, "x": 2}]}}
+    assert recorded_fields(newer, recorded) == recorded
+    # a field the library no longer returns, or another value, still differs
+    assert recorded_fields({"result": {"dm": {}, "contexts": [{"cid": 1}]}}, recorded) \
+        != recorded
+    assert recorded_fields({"error": {"type": "AtTimeout"}}, recorded) != recorded
