@@ -85,8 +85,21 @@ class ModemPower:
         self.pulse(self.pwrkey, self.timing("pwrkey_off_s"), "PWRKEY")
 
     def reset(self, channel: "Any" = None) -> None:
-        """Hardware reset (a modem that stopped answering), then waits for AT."""
-        self.pulse(self.reset_pin, self.timing("reset_pulse_s"), "RESET")
+        """Hardware reset (a modem that stopped answering), then waits for AT.
+
+        The pulse is the one the module documents (`Dialect.reset_kind`): RESET_N
+        restarts a BG96; on SARA-R4 and ME910 that pin is an unconditional
+        shutdown, so the module is switched on again; SIM7080 has no reset pin
+        and restarts when PWRKEY is held for `reset_pulse_s`.
+        """
+        kind = getattr(self.dialect, "reset_kind", "reboot")
+        seconds = self.timing("reset_pulse_s")
+        if kind == "pwrkey":
+            self.pulse(self.pwrkey, seconds, "PWRKEY")
+        else:
+            self.pulse(self.reset_pin, seconds, "RESET")
+            if kind == "shutdown":
+                self.pulse(self.pwrkey, self.timing("pwrkey_on_s"), "PWRKEY")
         self.wait_ready(channel)
 
     def wait_ready(self, channel: "Any" = None) -> None:

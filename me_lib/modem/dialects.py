@@ -35,7 +35,8 @@ class Dialect:
                  socket_contexts: int = 1,
                  event_commands: "tuple[str, ...]" = (),
                  pwrkey_on_s: float | None = None, pwrkey_off_s: float | None = None,
-                 reset_pulse_s: float | None = None, boot_s: float | None = None) -> None:
+                 reset_pulse_s: float | None = None, boot_s: float | None = None,
+                 reset_kind: str = "reboot") -> None:
         self.name = name
         self.match = match
         #: socket/DNS adapter family (me_lib.modem.sockets.ADAPTERS); "" = none
@@ -76,6 +77,12 @@ class Dialect:
         self.pwrkey_off_s = pwrkey_off_s
         #: how long to hold the reset (or unconditional shutdown) pin low
         self.reset_pulse_s = reset_pulse_s
+        #: what that pulse does: "reboot" (RESET_N restarts the module), "shutdown"
+        #: (the pin switches it off: power it on again after), "pwrkey" (no reset
+        #: pin: PWRKEY held `reset_pulse_s` restarts it)
+        if reset_kind not in ("reboot", "shutdown", "pwrkey"):
+            raise ValueError("reset_kind must be reboot, shutdown or pwrkey")
+        self.reset_kind = reset_kind
         #: from the end of the "on" pulse until the AT port answers
         self.boot_s = boot_s
 
@@ -126,6 +133,7 @@ DIALECTS = (
         # >= 1.5 s switches off; RESET_N low >= 10 s is an abrupt shutdown (R410M/
         # R412M); AT ready about 5 s after the pulse [U: data sheet values].
         pwrkey_on_s=0.3, pwrkey_off_s=2.0, reset_pulse_s=10.0, boot_s=5.0,
+        reset_kind="shutdown",
     ),
     Dialect(
         "simcom-sim7080", match=("SIM7080", "SIM7070", "SIM7000"), family="simcom",
@@ -139,6 +147,7 @@ DIALECTS = (
         # table 9, same family); no RESET pin: PWRKEY held >= 12 s resets
         # [U: SIM7080G values]; UART ready about 1.8 s after power-on [U].
         pwrkey_on_s=1.0, pwrkey_off_s=1.3, reset_pulse_s=12.0, boot_s=1.8,
+        reset_kind="pwrkey",
     ),
     Dialect(
         "telit-me910", match=("ME910", "ME310", "LE910", "TELIT"), family="telit",
@@ -151,6 +160,7 @@ DIALECTS = (
         # 5.3.2); HW_SHUTDOWN* low >= 200 ms is the unconditional shutdown; AT
         # ready about 10 s after power-on [U: ME910C1 values].
         pwrkey_on_s=5.0, pwrkey_off_s=3.0, reset_pulse_s=0.2, boot_s=10.0,
+        reset_kind="shutdown",
     ),
     Dialect(
         "nordic-nrf91-slm", match=("NRF91", "NRF9160", "NRF9151", "NORDIC"), family="nrf91",

@@ -232,3 +232,29 @@ def test_power_takes_its_pulses_from_the_dialect_table() -> None:
     power.power_off()
     assert key.changes == [(0, 0.0), (1, 0.0), (0, row.pwrkey_off_s)]
     raises(PowerError, ModemPower(by_name("generic"), pwrkey=key, sleep=clock.sleep).power_off)
+
+
+def test_reset_follows_what_the_modules_reset_pin_does() -> None:
+    """BG96: RESET_N restarts it. SARA-R4 and ME910: the pin shuts the module down, so
+    PWRKEY switches it on again. SIM7080: no reset pin, PWRKEY held for the reset time."""
+    from me_lib.modem.dialects import by_name
+
+    for name in ("quectel-bg96", "ublox-sara-r4", "telit-me910", "simcom-sim7080"):
+        row = by_name(name)
+        clock = FakeClock()
+        key = FakePin(clock)
+        rst = FakePin(clock)
+        ModemPower(row, pwrkey=key, reset=rst, sleep=clock.sleep).reset()
+        pulse, on = row.reset_pulse_s, row.pwrkey_on_s
+        if row.reset_kind == "reboot":
+            assert rst.changes == [(0, 0.0), (1, 0.0), (0, pulse)], name
+            assert key.changes == [(0, 0.0)], name
+        elif row.reset_kind == "shutdown":
+            assert rst.changes == [(0, 0.0), (1, 0.0), (0, pulse)], name
+            assert key.changes == [(0, 0.0), (1, pulse), (0, pulse + on)], name
+        else:
+            assert rst.changes == [(0, 0.0)], name
+            assert key.changes == [(0, 0.0), (1, 0.0), (0, pulse)], name
+    kinds = [by_name(n).reset_kind for n in ("quectel-bg96", "ublox-sara-r4",
+                                             "telit-me910", "simcom-sim7080")]
+    assert kinds == ["reboot", "shutdown", "shutdown", "pwrkey"]
