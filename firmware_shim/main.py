@@ -2,7 +2,12 @@
 
 At boot: switch the modem on (PWRKEY), sync, read the provisioning profile
 from the USIM (last good profile per ICCID kept on flash), provision it (DM
-server reachable, service contexts up) and keep the result on flash.
+server reachable, service contexts up) and keep the result on flash. Then
+("activate and forget", `"watch": true`) keep watching the modem with
+`me_lib.provision.watch.watch()`: an EF.DMCFG updated over the air (REFRESH),
+a SIM profile switch (new ICCID), a context the network deactivated, coverage
+lost and back, a modem reboot: each is re-provisioned (only what differs), one
+line printed per event, the latest result kept on flash.
 
 Settings come from /config.json, not from this file, so the SIM PIN never
 sits in source control or in the deployed code (keys: see DEFAULTS). The log
@@ -22,10 +27,12 @@ from me_lib.errors import AtTimeout, MeLibError
 from me_lib.modem.modem import Modem
 from me_lib.provision.flow import provision
 from me_lib.provision.ownership import Ownership
+from me_lib.provision.watch import WatchEvent, watch
 from me_lib.sources.cache import ProfileCache
 from me_lib.sources.chain import read_profile
 
-try:
+try:  # names for the annotations only (MicroPython has no typing)
+    from collections.abc import Callable
     from typing import Any
 except ImportError:
     pass
@@ -37,6 +44,9 @@ DEFAULTS = {
     "dialect": "quectel-bg96",
     "pin": None,  # SIM PIN, only when the card has one enabled
     "state": "/",  # directory of profiles.json, contexts.json, last_result.json
+    "watch": True,  # after provisioning, keep the modem provisioned (watch())
+    "watch_seconds": None,  # bound on the watch (seconds); None: for ever
+    "watch_events": None,  # stop after this many events handled; None: no limit
 }
 
 
@@ -57,54 +67,126 @@ def _state(config: "dict[str, Any]", name: str) -> FlashFile:
 
 
 def run(port: "Any", config: "dict[str, Any]", power: "Any" = None,
-        trace: "Any" = None) -> "Any":
-    """Power on, read the profile, provision; returns the ProvisionResult (also on flash).
+        trace: "Any" = None, on_event: "Callable[[WatchEvent], None] | None" = None) -> "Any":
+    """Power on, read the profile, provision, then (config "watch") watch the modem;
+    returns the first ProvisionResult (also on flash).
 
     `trace`: the channel's trace hook `(direction, data, time)`, for recording
-    a session (the tests compare the commands with a CPython run).
+    a session (the tests compare the commands with a CPython run). `on_event`:
+    called with each `WatchEvent` once handled (after its line is printed).
+    The watch ends after config "watch_seconds" (channel clock) or
+    "watch_events" events, when given; on a board neither is, and it only
+    ends with the port (PortClosed, a MeLibError).
     """
     channel = AtChannel(port)
     channel.trace = trace
     modem = Modem(channel, dialect=config["dialect"], pin=config.get("pin"))
     if power is not None:
         power.power_on(channel)  # the modem's own start() syncs again
-    profile = read_profile(modem, cache=ProfileCache(_state(config, "profiles.json")))
+    cache = ProfileCache(_state(config, "profiles.json"))
+    ownership = Ownership(_state(config, "contexts.json"))
+    profile = read_profile(modem, cache=cache)
     dm = profile.dm
     print("profile: APN0 %s, DM %s, services %s" % (
         profile.apn0.apn, dm.host if dm else "-",
         ",".join(b.apn for b in profile.service_bearers)))
-    result = provision(modem, profile, ownership=Ownership(_state(config, "contexts.json")))
+    result = provision(modem, profile, ownership=ownership)
     _state(config, "last_result.json").save(result.to_dict())
     print("provisioned: ok=%s, %d AT round trips, DM %s" % (
         result.ok, result.round_trips,
         "reachable" if result.dm is not None and result.dm.reachable else "not reached"))
+    if config.get("watch"):
+        _watch(modem, profile, cache, ownership, config, on_event)
     return result
 
 
+def _watch(modem: Modem, profile: "Any", cache: ProfileCache, ownership: Ownership,
+           config: "dict[str, Any]", on_event: "Callable[[WatchEvent], None] | None") -> None:
+    """watch() with the same sources chain, profile cache and context record as the boot."""
+    last = _state(config, "last_result.json")
+
+    def reader() -> "Any":
+        return read_profile(modem, cache=cache)
+
+    def handled(event: "WatchEvent") -> None:
+        print("watch: " + _event_line(event))
+        if event.result is not None:
+            last.save(event.result.to_dict())
+        if on_event is not None:
+            on_event(event)
+
+    seconds = config.get("watch_seconds")
+    print("watching: REFRESH, ICCID, network, coverage, reboot")
+    watch(modem, reader, profile=profile, ownership=ownership, pin=config.get("pin"),
+          duration=None if seconds is None else float(seconds),
+          max_events=config.get("watch_events"), on_event=handled,
+          keep_events=False)  # events are printed, not kept: RAM stays flat for months
+
+
+def _event_line(event: "WatchEvent") -> str:
+    """One short line: what happened and what was done (APNs and DM host only, no secrets)."""
+    text = "%s (%s)" % (event.kind, event.detail)
+    if event.error:
+        return text + ": failed: " + event.error
+    result = event.result
+    if result is None:
+        return text
+    text += ": ok=%s, %d writes, %d AT round trips" % (result.ok, result.writes,
+                                                       result.round_trips)
+    if event.profile is not None:
+        text += ", services %s" % ",".join(b.apn for b in event.profile.service_bearers)
+        if event.profile.notes:  # e.g. a torn EF.DMCFG: the last good profile kept
+            text += "; " + "; ".join(event.profile.notes)
+    return text
+
+
+# After a failed boot: first retry after this long, doubling up to the cap.
+RETRY_FIRST_S = 60.0
+RETRY_MAX_S = 3600.0
+
+
 def main() -> None:
-    """The board entry point: machine.UART + machine.Pin from the config."""
+    """The board entry point: machine.UART + machine.Pin from the config, for ever.
+
+    A failed run is retried with a doubling back-off (a modem that stopped
+    answering is reset first), except a SIM that refuses or lacks the PIN:
+    every retry would spend one of its tries, so the board stops and says so.
+    """
     import machine  # type: ignore[import-not-found]
 
     from firmware_shim.power import ModemPower
+    from me_lib.clock import sleep
+    from me_lib.errors import PinBlocked, SimNotReady
     from me_lib.modem.dialects import by_name
 
     config = load_config()
-    uart = machine.UART(config["uart"], baudrate=config["baudrate"], tx=config["tx"],
-                        rx=config["rx"], timeout=0, rxbuf=1024)
     pins = [machine.Pin(config[k], machine.Pin.OUT) if config.get(k) is not None else None
             for k in ("pwrkey", "reset")]
     power = ModemPower(by_name(config["dialect"]), pins[0], pins[1], config["active"])
-    port = UartPort(uart)
-    try:
-        run(port, config, power)
-    except AtTimeout as exc:  # the modem stopped answering: reset it for the next boot
-        print("provisioning failed:", exc)
-        if power.reset_pin is not None:
-            power.reset()
-    except MeLibError as exc:  # keep the board up; the message says what to do
-        print("provisioning failed:", exc)
-    finally:
-        port.close()
+    delay = RETRY_FIRST_S
+    while True:
+        uart = machine.UART(config["uart"], baudrate=config["baudrate"], tx=config["tx"],
+                            rx=config["rx"], timeout=0, rxbuf=1024)
+        port = UartPort(uart)
+        try:
+            run(port, config, power)  # with "watch" (the default): returns only with the port
+            delay = RETRY_FIRST_S
+        except (PinBlocked, SimNotReady) as exc:
+            print("provisioning stopped, the SIM needs attention:", exc)
+            return
+        except AtTimeout as exc:  # the modem stopped answering: reset it, then retry
+            print("provisioning failed:", exc)
+            try:
+                power.reset()  # the pulse the module documents (Dialect.reset_kind)
+            except MeLibError as reset_exc:  # no pin wired for it, or no answer after
+                print("reset failed:", reset_exc)
+        except MeLibError as exc:  # keep the board up; the message says what to do
+            print("provisioning failed:", exc)
+        finally:
+            port.close()
+        print("retrying in %d s" % delay)
+        sleep(delay)
+        delay = min(delay * 2, RETRY_MAX_S)
 
 
 if __name__ == "__main__":

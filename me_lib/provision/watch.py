@@ -92,9 +92,14 @@ def watch(modem: Modem, profile_reader: Callable[[], Profile],
           profile: Profile | None = None, ownership: Ownership | None = None,
           pin: str | None = None, duration: float | None = None,
           max_events: int | None = None, on_event: Callable[[WatchEvent], None] | None = None,
-          registration_timeout: float = 600.0, **provision_args: Any) -> list[WatchEvent]:
+          registration_timeout: float = 600.0, keep_events: bool = True,
+          **provision_args: Any) -> list[WatchEvent]:
     """React to card, network and modem events until `duration` (modem clock) or
-    `max_events` handled; returns the events with what was done."""
+    `max_events` handled; returns the events with what was done.
+
+    `keep_events=False`: the events go to `on_event` only and the list returned
+    stays empty (a board watching for months keeps no result per event in RAM).
+    """
     inbox = _Inbox(modem)
     ch = modem.channel
     prefixes = list(modem.dialect.refresh_urcs)  # no (*a, b): MicroPython cannot compile it
@@ -104,6 +109,7 @@ def watch(modem: Modem, profile_reader: Callable[[], Profile],
     ch.on_reboot(inbox.reboot)
     ownership = ownership or Ownership(None)
     handled: list[WatchEvent] = []
+    count = 0
     deadline = None if duration is None else ch.clock() + duration
     current = profile
     # the card the profile in force belongs to; a different one after a REFRESH or
@@ -111,7 +117,7 @@ def watch(modem: Modem, profile_reader: Callable[[], Profile],
     iccid = profile.iccid if profile is not None and profile.iccid else _iccid(modem)
     try:
         while deadline is None or ch.clock() < deadline:
-            if max_events is not None and len(handled) >= max_events:
+            if max_events is not None and count >= max_events:
                 break
             wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - ch.clock()))
             ch.poll(wait)
@@ -131,7 +137,9 @@ def watch(modem: Modem, profile_reader: Callable[[], Profile],
                 event.error = str(exc)
                 log.warning("watch: %s", event.describe())
             inbox.items.clear()      # what our own repair caused is not a new event
-            handled.append(event)
+            count += 1
+            if keep_events:
+                handled.append(event)
             if on_event is not None:
                 on_event(event)
     finally:

@@ -63,6 +63,36 @@ def sim_pty(workdir: Path, dm_port: int, scenario: str = SCENARIO,
         proc.wait(10)
 
 
+@contextmanager
+def sim_in_thread(workdir: Path, dm_port: int, scenario: str = SCENARIO,
+                  card: dict[str, Any] | None = None, **changes: Any
+                  ) -> Iterator[tuple[str, Any]]:
+    """A simulator on a pty served by a thread of this process: (pty path, SimModem).
+
+    For what a `me-lib sim` process cannot be told mid-session (a card file
+    changed over the air while the board watches). `card`, `changes`: as for
+    sim_pty. Yields once the module is as settled as a `me-lib sim` process is
+    when its path reaches the host (SETTLE virtual seconds: booted, SIM ready,
+    registered).
+    """
+    from me_lib.sim.modem.clock import SimClock
+    from me_lib.sim.modem.core import SimModem
+    from me_lib.sim.modem.scenario import Scenario
+    from me_lib.sim.modem.server import PtyServer
+    from me_lib.sim.scenario_files import derive
+
+    path = derive(workdir, scenario, card=card, dm_port=dm_port, **changes)
+    modem = SimModem(Scenario.load(path), SimClock(float(SPEED)))
+    server = PtyServer(modem).start()
+    try:
+        deadline = time.monotonic() + 5.0
+        while modem.clock.now() < SETTLE and time.monotonic() < deadline:
+            time.sleep(0.01)
+        yield server.path, modem
+    finally:
+        server.stop()
+
+
 def micropython_flow(tree: Path, pty: str, state: Path, heap: bool = False,
                      heapsize: str | None = None, timeout: float = 120,
                      config: dict[str, Any] | None = None, catch: bool = False
@@ -92,7 +122,8 @@ def micropython_flow(tree: Path, pty: str, state: Path, heap: bool = False,
 def cpython_flow(pty: str, state: Path, config: dict[str, Any] | None = None,
                  catch: bool = False) -> dict[str, Any]:
     """The same main.run() on CPython over pyserial; the same document shape
-    (`config` and `catch` as for micropython_flow)."""
+    (`config` and `catch` as for micropython_flow; with the config's "watch",
+    also "events" and "reads", as mp_provision.py writes them)."""
     import serial
 
     from me_lib.errors import MeLibError
@@ -102,27 +133,49 @@ def cpython_flow(pty: str, state: Path, config: dict[str, Any] | None = None,
     from firmware_shim import main
 
     writes: list[str] = []
+    reads: list[list[Any]] = []
+    events: list[dict[str, Any]] = []
+    state.mkdir(parents=True, exist_ok=True)
+    settings = dict(main.DEFAULTS)
+    settings["watch"] = False  # one boot, unless the config asks for the watch
+    settings.update(config or {})
+    settings["state"] = str(state)
+    watching = bool(settings["watch"])
 
     def trace(direction: str, data: bytes, now: float) -> None:
         if direction == "tx":
             writes.append(data.hex())
+        elif watching:
+            reads.append([len(writes), data.hex()])
 
-    state.mkdir(parents=True, exist_ok=True)
-    settings = dict(main.DEFAULTS)
-    settings.update(config or {})
-    settings["state"] = str(state)
+    def on_event(event: Any) -> None:
+        events.append(event_doc(event, len(writes)))
+
     port = serial.Serial(pty, 115200, timeout=0.02)
+    doc: dict[str, Any]
     try:
-        result = main.run(port, settings, trace=trace)
+        result = main.run(port, settings, trace=trace, on_event=on_event)
+        doc = {"result": result.to_dict(), "round_trips": result.round_trips, "error": None,
+               "writes": writes}
     except MeLibError as exc:
         if not catch:
             raise
-        return {"result": None, "round_trips": None, "error": error_doc(exc),
-                "writes": writes}
+        doc = {"result": None, "round_trips": None, "error": error_doc(exc), "writes": writes}
     finally:
         port.close()
-    return {"result": result.to_dict(), "round_trips": result.round_trips, "error": None,
-            "writes": writes}
+    if watching:
+        doc["events"] = events
+        doc["reads"] = reads
+    return doc
+
+
+def event_doc(event: Any, writes: int) -> dict[str, Any]:
+    """A handled WatchEvent as plain data, the way mp_provision.event_doc writes it."""
+    result = event.result
+    profile = event.profile
+    return {"kind": event.kind, "detail": event.detail, "error": event.error,
+            "result": result.to_dict() if result is not None else None,
+            "notes": list(profile.notes) if profile is not None else None, "at": writes}
 
 
 def error_doc(exc: BaseException) -> dict[str, Any]:
@@ -143,3 +196,46 @@ def command_lines(doc: dict[str, Any]) -> list[str]:
         if data[:2].upper() == b"AT" and data.endswith(b"\r"):
             out.append(data[:-1].decode("ascii", "replace"))
     return out
+
+
+# -- comparing a MicroPython run with a CPython run ------------------------------------
+
+WRITE_PREFIXES = ("AT+CGDCONT=", "AT+CGAUTH=", "AT+QICSGP=", "AT+CFUN=", "AT+QIACT=",
+                  "AT+CGACT=", "AT+CPIN=")
+
+
+def outcome(doc: dict[str, Any]) -> dict[str, Any]:
+    """What a run decided, without what depends on wall time: seconds, rtt, and the
+    bytes read (whether a trailing newline or a late URC is read before the run ends is a
+    matter of timing: seen 1 byte apart)."""
+    result = doc["result"]
+    if result is None:
+        return {"error": doc["error"]}
+    out = {k: v for k, v in result.items() if k not in ("seconds", "bytes_in")}
+    if out["dm"] is not None:
+        out["dm"] = {k: v for k, v in out["dm"].items() if k != "rtt_ms"}
+    out["steps"] = [{k: v for k, v in s.items() if k != "seconds"} for s in out["steps"]]
+    return {"error": doc["error"], "result": out}
+
+
+def differences(a: Any, b: Any, where: str = "") -> list[str]:
+    """Where two documents differ (paths and both values), for a readable failure."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for key in sorted(set(a) | set(b), key=str):
+            out += differences(a.get(key, "<missing>"), b.get(key, "<missing>"),
+                               "%s.%s" % (where, key))
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        out = []
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            out += differences(x, y, "%s[%d]" % (where, i))
+        return out
+    return [] if a == b else ["%s: MicroPython %r != CPython %r" % (where or ".", a, b)]
+
+
+def assert_same_run(mp_doc: dict[str, Any], cp_doc: dict[str, Any]) -> None:
+    """The same outcome and the same AT command lines on both interpreters."""
+    diff = differences(outcome(mp_doc), outcome(cp_doc))
+    assert not diff, "\n".join(diff)
+    assert command_lines(mp_doc) == command_lines(cp_doc)

@@ -12,7 +12,13 @@ the code) and gc.mem_alloc() is sampled after gc.collect() at each write (the
 heap high-water mark of the flow, at every AT exchange).
 
 `config=<json>` merges into main.DEFAULTS (as a board's /config.json would,
-e.g. the SIM PIN). With `catch`, a MeLibError out of main.run() (what a
+e.g. the SIM PIN). One boot, then exit: the board's watch (main.DEFAULTS
+"watch") is off unless the config turns it on, bounded by "watch_seconds" /
+"watch_events"; then the document also has "events" (each handled
+WatchEvent: kind, detail, error, result document, profile notes, and "at":
+how many writes had been made when it was handled) and "reads" (every read
+as [writes made before it, hex]: where the URC that started an event
+arrived). With `catch`, a MeLibError out of main.run() (what a
 board's main() catches and prints) still gives the `E2E` line, with
 "result": null and "error": its type, message and typed fields; anything
 else stays a crash (a traceback, no `E2E` line).
@@ -26,6 +32,11 @@ import main  # type: ignore[import-not-found]
 
 from firmware_shim.uart import UartPort
 from firmware_shim.unix_uart import UART
+
+try:  # annotations only (MicroPython has no typing)
+    from typing import Any
+except ImportError:
+    pass
 
 
 def _preload() -> int:
@@ -70,6 +81,15 @@ def error_doc(exc: "Exception") -> "dict":
     return doc
 
 
+def event_doc(event: "Any", writes: int) -> "dict":
+    """A handled WatchEvent as plain data (the same shape as mp_e2e.event_doc)."""
+    result = event.result
+    profile = event.profile
+    return {"kind": event.kind, "detail": event.detail, "error": event.error,
+            "result": result.to_dict() if result is not None else None,
+            "notes": list(profile.notes) if profile is not None else None, "at": writes}
+
+
 def _run() -> None:
     from me_lib.errors import MeLibError
 
@@ -78,10 +98,21 @@ def _run() -> None:
     sample = "heap" in options
     catch = "catch" in options
     writes = []
+    reads = []
+    events = []
     heap = [0]
+    config = dict(main.DEFAULTS)
+    config["watch"] = False  # one boot, unless the config asks for the watch
+    for option in options:
+        if option.startswith("config="):
+            config.update(json.loads(option[len("config="):]))
+    config["state"] = state
+    watching = bool(config["watch"])
 
     def trace(direction: str, data: bytes, now: float) -> None:
         if direction != "tx":
+            if watching:
+                reads.append([len(writes), data.hex()])
             return
         writes.append(data.hex())
         if sample:
@@ -90,11 +121,9 @@ def _run() -> None:
             if used > heap[0]:
                 heap[0] = used
 
-    config = dict(main.DEFAULTS)
-    for option in options:
-        if option.startswith("config="):
-            config.update(json.loads(option[len("config="):]))
-    config["state"] = state
+    def on_event(event: "Any") -> None:
+        events.append(event_doc(event, len(writes)))
+
     preloaded = _preload() if sample else 0
     gc.collect()
     base = gc.mem_alloc()  # type: ignore[attr-defined]
@@ -102,7 +131,7 @@ def _run() -> None:
     result = None
     error = None
     try:
-        result = main.run(port, config, trace=trace)
+        result = main.run(port, config, trace=trace, on_event=on_event)
     except MeLibError as exc:
         if not catch:
             raise
@@ -115,6 +144,9 @@ def _run() -> None:
            "preloaded": preloaded,
            "modules": [getattr(sys.modules[name], "__file__", "")
                        for name in sorted(sys.modules)]}
+    if watching:
+        doc["events"] = events
+        doc["reads"] = reads
     print("E2E " + json.dumps(doc))
 
 

@@ -26,7 +26,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mp_e2e import SCENARIO, SETTLE, SPEED, command_lines, cpython_flow, micropython_flow, sim_pty
+from mp_e2e import (
+    SCENARIO,
+    SETTLE,
+    SPEED,
+    WRITE_PREFIXES,
+    assert_same_run,
+    command_lines,
+    cpython_flow,
+    micropython_flow,
+    sim_pty,
+)
 
 from me_lib.sim.dm_server import DmServer
 
@@ -35,50 +45,6 @@ pytestmark = pytest.mark.pty
 MP_TIMEOUT = 8.0        # real seconds; a healthy run takes about 1 s
 DMCFG_PATH = "3F007FFF5F4D4F01"
 # configuration commands: none of them may go out when the modem already matches
-WRITE_PREFIXES = ("AT+CGDCONT=", "AT+CGAUTH=", "AT+QICSGP=", "AT+CFUN=", "AT+QIACT=",
-                  "AT+CGACT=", "AT+CPIN=")
-
-
-# -- helpers -------------------------------------------------------------------------------
-
-
-def outcome(doc: dict[str, Any]) -> dict[str, Any]:
-    """What a run decided, without what depends on wall time: seconds, rtt, and the
-    bytes read (whether a trailing newline or a late URC is read before the run ends is a
-    matter of timing: seen 1 byte apart)."""
-    result = doc["result"]
-    if result is None:
-        return {"error": doc["error"]}
-    out = {k: v for k, v in result.items() if k not in ("seconds", "bytes_in")}
-    if out["dm"] is not None:
-        out["dm"] = {k: v for k, v in out["dm"].items() if k != "rtt_ms"}
-    out["steps"] = [{k: v for k, v in s.items() if k != "seconds"} for s in out["steps"]]
-    return {"error": doc["error"], "result": out}
-
-
-def differences(a: Any, b: Any, where: str = "") -> list[str]:
-    """Where two documents differ (paths and both values), for a readable failure."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = []
-        for key in sorted(set(a) | set(b), key=str):
-            out += differences(a.get(key, "<missing>"), b.get(key, "<missing>"),
-                               "%s.%s" % (where, key))
-        return out
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        out = []
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            out += differences(x, y, "%s[%d]" % (where, i))
-        return out
-    return [] if a == b else ["%s: MicroPython %r != CPython %r" % (where or ".", a, b)]
-
-
-def assert_same_run(mp_doc: dict[str, Any], cp_doc: dict[str, Any]) -> None:
-    """The same outcome and the same AT command lines on both interpreters."""
-    diff = differences(outcome(mp_doc), outcome(cp_doc))
-    assert not diff, "\n".join(diff)
-    assert command_lines(mp_doc) == command_lines(cp_doc)
-
-
 def free_tcp_port() -> int:
     """A loopback TCP port nothing listens on (bound, then closed)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
