@@ -19,22 +19,18 @@ import json
 import re
 import socket
 import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from mp_e2e import (
     SCENARIO,
-    SETTLE,
-    SPEED,
     WRITE_PREFIXES,
     assert_same_run,
     command_lines,
     cpython_flow,
     micropython_flow,
+    sim_in_thread,
     sim_pty,
 )
 
@@ -83,34 +79,6 @@ def on_both(tree: Path, tmp_path: Path, dm_port: int, scenario: str = SCENARIO,
         cp_doc = cpython_flow(pty, tmp_path / "cp", config=config, catch=True)
     assert_same_run(mp_doc, cp_doc)
     return mp_doc, cp_doc
-
-
-@contextmanager
-def sim_in_process(workdir: Path, dm_port: int, scenario: str = SCENARIO
-                   ) -> Iterator[tuple[str, Any]]:
-    """A simulator on a pty served by a thread of this process: (pty path, SimModem).
-
-    For what a separate `me-lib sim` process cannot be told mid-session (an
-    over-the-air change of a card file between two boots of the board).
-    """
-    from me_lib.sim.modem.clock import SimClock
-    from me_lib.sim.modem.core import SimModem
-    from me_lib.sim.modem.scenario import Scenario
-    from me_lib.sim.modem.server import PtyServer
-    from me_lib.sim.scenario_files import derive
-
-    path = derive(workdir, scenario, dm_port=dm_port)
-    modem = SimModem(Scenario.load(path), SimClock(float(SPEED)))
-    server = PtyServer(modem).start()
-    try:
-        # as settled as a `me-lib sim` process is when its path reaches the host: booted,
-        # SIM ready, registered (30 virtual s: 0.15 s real)
-        deadline = time.monotonic() + 5.0
-        while modem.clock.now() < SETTLE and time.monotonic() < deadline:
-            time.sleep(0.01)
-        yield server.path, modem
-    finally:
-        server.stop()
 
 
 def tear_dmcfg(modem: Any) -> None:
@@ -226,7 +194,7 @@ def _torn_after_good(side: str, tree: Path, dm_port: int, tmp_path: Path
         return mp_run(tree, pty, state) if side == "mp" else cpython_flow(pty, state,
                                                                           catch=True)
 
-    with sim_in_process(tmp_path / ("w-" + side), dm_port) as (pty, modem):
+    with sim_in_thread(tmp_path / ("w-" + side), dm_port) as (pty, modem):
         first = boot(pty)
         cached = json.loads((state / "profiles.json").read_text())
         tear_dmcfg(modem)

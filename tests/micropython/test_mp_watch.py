@@ -15,7 +15,6 @@ board's watch gives up after WATCH_SECONDS without an event, and every run is
 bounded by RUN_TIMEOUT (a healthy side takes about 2 s).
 """
 
-import copy
 import json
 import subprocess
 import threading
@@ -51,12 +50,10 @@ def changed_dmcfg(sim: Any) -> bytes:
     """EF.DMCFG with bearer 1 (telemetry) on a new APN and the sequence counter + 1."""
     raw = sim.sim.card.read_file(DMCFG_PATH)
     cfg = dmcfg.decode(raw)
-    bearer = copy.copy(cfg.bearers[1])
-    bearer.apn = "telemetry2.example"
-    changed = copy.copy(cfg)
-    changed.bearers = (cfg.bearers[0], bearer, *cfg.bearers[2:])
-    changed.sequence = (cfg.sequence or 0) + 1
-    return dmcfg.encode(changed, len(raw))
+    bearers = list(cfg.bearers)
+    bearers[1] = bearers[1].replace(apn="telemetry2.example")
+    return dmcfg.encode(cfg.replace(bearers=tuple(bearers), sequence=(cfg.sequence or 0) + 1),
+                        len(raw))
 
 
 def flow(side: str, tree: Path, pty: str, state: Path) -> dict[str, Any]:

@@ -1,7 +1,6 @@
 """watch(): REFRESH with a new EF.DMCFG, a torn one, a profile switch, a lost
 context, coverage loss and return — each re-provisions only what changed."""
 
-import copy
 import threading
 import time
 
@@ -34,13 +33,10 @@ def provisioned(world, tmp_path, ownership, scenario="quectel-bg96"):
 def changed_dmcfg(modem):
     raw = sim_of(modem).sim.card.read_file(DMCFG_PATH)
     cfg = dmcfg.decode(raw)
-    # the decoded models are plain classes (portable codec): change copies of them
-    bearer = copy.copy(cfg.bearers[1])
-    bearer.apn = "telemetry2.example"
-    changed = copy.copy(cfg)
-    changed.bearers = (cfg.bearers[0], bearer, *cfg.bearers[2:])
-    changed.sequence = (cfg.sequence or 0) + 1
-    return dmcfg.encode(changed, len(raw))
+    bearers = list(cfg.bearers)
+    bearers[1] = bearers[1].replace(apn="telemetry2.example")
+    return dmcfg.encode(cfg.replace(bearers=tuple(bearers), sequence=(cfg.sequence or 0) + 1),
+                        len(raw))
 
 
 def test_refresh_with_a_new_dmcfg_changes_only_that_service(world, tmp_path, ownership):
