@@ -66,7 +66,8 @@ def for_dialect(sources: list[str], dialect: str) -> list[str]:
     return [rel for rel in sources if not rel.startswith(SOCKETS) or rel in keep]
 
 
-def compile_tree(out: Path, sources: list[str], march: str | None = None) -> list[Path]:
+def compile_tree(out: Path, sources: list[str], march: str | None = None,
+                 lines: bool = True) -> list[Path]:
     """`sources` (repo-relative .py) -> `out`/same path as .mpy; main.py stays main.py."""
     made = []
     for rel in sources:
@@ -80,6 +81,8 @@ def compile_tree(out: Path, sources: list[str], march: str | None = None) -> lis
         cmd = mpy_cross() + ["-o", str(target), "-s", rel]
         if march:
             cmd.append("-march=" + march)
+        if not lines:
+            cmd += ["-X", "no-source-lines"]
         done = subprocess.run(cmd + [str(ROOT / rel)], capture_output=True,
                               text=True)
         if done.returncode != 0:
@@ -143,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--unix", action="store_true",
                     help="also ship the unix port's UART stand-in (tests)")
     ap.add_argument("--march", help="mpy-cross -march (only for native code)")
+    ap.add_argument("--no-lines", action="store_true",
+                    help="leave line numbers out of the bytecode: about 6%% less flash and "
+                    "heap, tracebacks without line numbers")
     ap.add_argument("--dialect", help="ship only this modem's socket adapter "
                     "(e.g. quectel-bg96; default: all five)")
     args = ap.parse_args(argv)
@@ -156,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.out is not None and out.exists():
             clear_tree(out)  # exactly the manifest: no stale module from an earlier run
         out.mkdir(parents=True, exist_ok=True)
-        report(out, compile_tree(out, sources, args.march))
+        report(out, compile_tree(out, sources, args.march, lines=not args.no_lines))
         if args.port:
             for n, cmd in enumerate(mpremote_commands(args.port, out, args.main)):
                 print("$ " + " ".join(cmd))

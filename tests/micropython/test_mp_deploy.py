@@ -110,3 +110,18 @@ def test_freeze_manifest_freezes_exactly_the_manifest(tmp_path: Path) -> None:
     assert included == ["$(PORT_DIR)/boards/manifest.py"]
     assert [path for path, _ in frozen] == manifest()
     assert all((base / path).is_file() for path, base in frozen)
+
+
+def test_deploy_without_line_numbers_is_smaller_and_still_imports(tmp_path: Path) -> None:
+    sizes = {}
+    for name, flags in (("lines", ()), ("nolines", ("--no-lines",))):
+        out = tmp_path / name
+        deploy(out, "--dialect", "quectel-bg96", *flags)
+        sizes[name] = sum(p.stat().st_size for p in out.rglob("*.mpy"))
+    assert sizes["nolines"] < sizes["lines"]
+    out = tmp_path / "nolines"
+    done = subprocess.run([str(MICROPYTHON), "-c", "import me_lib.provision.flow, "
+                           "me_lib.sources.chain, firmware_shim.uart; print('ok')"],
+                          cwd=out, capture_output=True, text=True,
+                          env={"MICROPYPATH": str(out)}, timeout=60)
+    assert done.stdout.strip() == "ok", done.stderr
