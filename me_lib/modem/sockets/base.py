@@ -109,6 +109,13 @@ class AdapterBase:
 
     # -- time ---------------------------------------------------------------
 
+    def begin(self, ip: str, port: int, timeout: float) -> tuple[str, float]:
+        """(target text, deadline) of one exchange with `ip:port`, the arguments checked
+        before any AT command is spent on them."""
+        check_ip(ip)
+        check_port(port)
+        return target_of(ip, port), self.deadline(timeout)
+
     def deadline(self, timeout: float) -> float:
         if timeout <= 0:
             raise NoAnswer("the modem", "timeout must be positive", timeout)

@@ -41,10 +41,7 @@ from me_lib.errors import (
 )
 from me_lib.modem.sockets.base import (
     AdapterBase,
-    check_ip,
-    check_port,
     is_ip,
-    target_of,
 )
 
 TERMINATOR = b"+++"
@@ -124,10 +121,7 @@ class Nrf91Sockets(AdapterBase):
 
     def udp_request(self, ip: str, port: int, payload: bytes, cid: int,
                     timeout: float) -> bytes:
-        check_ip(ip)
-        check_port(port)
-        target = target_of(ip, port)
-        deadline = self.deadline(timeout)
+        target, deadline = self.begin(ip, port, timeout)
         self._socket(2, cid, deadline)
         failing = True
         try:
@@ -155,10 +149,7 @@ class Nrf91Sockets(AdapterBase):
             self._close(failing)
 
     def tcp_probe(self, ip: str, port: int, cid: int, timeout: float) -> None:
-        check_ip(ip)
-        check_port(port)
-        target = target_of(ip, port)
-        deadline = self.deadline(timeout)
+        target, deadline = self.begin(ip, port, timeout)
         self._socket(1, cid, deadline)
         failing = True
         try:

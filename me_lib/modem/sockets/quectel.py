@@ -25,8 +25,6 @@ from me_lib.errors import (
 )
 from me_lib.modem.sockets.base import (
     AdapterBase,
-    check_ip,
-    check_port,
     is_ip,
     target_of,
     urc_values,
@@ -161,10 +159,7 @@ class QuectelSockets(AdapterBase):
 
     def udp_request(self, ip: str, port: int, payload: bytes, cid: int,
                     timeout: float) -> bytes:
-        check_ip(ip)
-        check_port(port)
-        target = target_of(ip, port)
-        deadline = self.deadline(timeout)
+        target, deadline = self.begin(ip, port, timeout)
         self._drain_socket()
         self._open("UDP", ip, port, cid, deadline)
         failing = True
@@ -190,14 +185,12 @@ class QuectelSockets(AdapterBase):
             self._close(failing)
 
     def tcp_probe(self, ip: str, port: int, cid: int, timeout: float) -> None:
-        check_ip(ip)
-        check_port(port)
-        deadline = self.deadline(timeout)
+        target, deadline = self.begin(ip, port, timeout)
         self._drain_socket()
         self._open("TCP", ip, port, cid, deadline)
         failing = True
         try:
-            self._opened(target_of(ip, port), deadline, timeout)
+            self._opened(target, deadline, timeout)
             failing = False
         finally:
             self._close(failing)

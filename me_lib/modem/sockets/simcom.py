@@ -27,8 +27,6 @@ from me_lib.errors import (
 )
 from me_lib.modem.sockets.base import (
     AdapterBase,
-    check_ip,
-    check_port,
     is_ip,
     target_of,
     urc_values,
@@ -128,10 +126,7 @@ class SimcomSockets(AdapterBase):
 
     def udp_request(self, ip: str, port: int, payload: bytes, cid: int,
                     timeout: float) -> bytes:
-        check_ip(ip)
-        check_port(port)
-        target = target_of(ip, port)
-        deadline = self.deadline(timeout)
+        target, deadline = self.begin(ip, port, timeout)
         self.drain("+CADATAIND:", self._is_mine)
         self._open("UDP", ip, port, cid, deadline)
         failing = True
@@ -153,8 +148,6 @@ class SimcomSockets(AdapterBase):
             self._close(failing)
 
     def tcp_probe(self, ip: str, port: int, cid: int, timeout: float) -> None:
-        check_ip(ip)
-        check_port(port)
-        deadline = self.deadline(timeout)
+        _, deadline = self.begin(ip, port, timeout)
         self._open("TCP", ip, port, cid, deadline)
         self._close(False)

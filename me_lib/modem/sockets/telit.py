@@ -26,8 +26,6 @@ from me_lib.errors import (
 )
 from me_lib.modem.sockets.base import (
     AdapterBase,
-    check_ip,
-    check_port,
     is_ip,
     target_of,
     urc_values,
@@ -90,10 +88,7 @@ class TelitSockets(AdapterBase):
 
     def udp_request(self, ip: str, port: int, payload: bytes, cid: int,
                     timeout: float) -> bytes:
-        check_ip(ip)
-        check_port(port)
-        target = target_of(ip, port)
-        deadline = self.deadline(timeout)
+        target, deadline = self.begin(ip, port, timeout)
         self._bind(cid, deadline)
         self.drain("SRING:", self._is_mine)
         self._dial(1, ip, port, deadline)
@@ -115,9 +110,7 @@ class TelitSockets(AdapterBase):
             self._close(failing)
 
     def tcp_probe(self, ip: str, port: int, cid: int, timeout: float) -> None:
-        check_ip(ip)
-        check_port(port)
-        deadline = self.deadline(timeout)
+        _, deadline = self.begin(ip, port, timeout)
         self._bind(cid, deadline)
         self._dial(0, ip, port, deadline)
         self._close(False)

@@ -34,10 +34,7 @@ from me_lib.errors import (
 )
 from me_lib.modem.sockets.base import (
     AdapterBase,
-    check_ip,
-    check_port,
     is_ip,
-    target_of,
     urc_values,
 )
 
@@ -146,10 +143,7 @@ class UbloxSockets(AdapterBase):
 
     def udp_request(self, ip: str, port: int, payload: bytes, cid: int,
                     timeout: float) -> bytes:
-        check_ip(ip)
-        check_port(port)
-        target = target_of(ip, port)
-        deadline = self.deadline(timeout)
+        target, deadline = self.begin(ip, port, timeout)
         try:
             if not self._hex_mode:
                 self.channel.command(build_command("+UDCONF", 1, 1),
@@ -190,10 +184,7 @@ class UbloxSockets(AdapterBase):
             self.close_quietly(build_command("+USOCL", sock), failing)
 
     def tcp_probe(self, ip: str, port: int, cid: int, timeout: float) -> None:
-        check_ip(ip)
-        check_port(port)
-        target = target_of(ip, port)
-        deadline = self.deadline(timeout)
+        target, deadline = self.begin(ip, port, timeout)
         sock = self._create(6, deadline)
         failing = True
         try:
