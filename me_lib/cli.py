@@ -45,15 +45,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.verbose >= 2:
         level = logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from me_lib.commands import exit_codes
     from me_lib.errors import MeLibError
 
     try:
         rc: int = args.func(args)
     except MeLibError as exc:
         print("me-lib: error: %s" % exc, file=sys.stderr)
-        return 2
+        return exit_codes.for_error(exc)
     except KeyboardInterrupt:
-        return 130
+        return exit_codes.INTERRUPTED
     return rc
 
 

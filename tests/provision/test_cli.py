@@ -6,6 +6,7 @@ import re
 import pytest
 
 from me_lib.cli import main
+from me_lib.commands import exit_codes
 from me_lib.sim.scenario_files import derive
 
 
@@ -36,7 +37,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path, capsys):
 def test_pin_comes_from_the_environment_never_argv(tmp_path, capsys, monkeypatch):
     url = url_for(tmp_path, "pin", 5683)
     state = ["--state-dir", str(tmp_path / "state")]
-    assert main(["read", "--modem", url, *state]) == 2
+    assert main(["read", "--modem", url, *state]) == exit_codes.CARD
     assert "PIN" in capsys.readouterr().err
     monkeypatch.setenv("ME_LIB_PIN", "1234")
     assert main(["read", "--modem", url, "--json", *state]) == 0
