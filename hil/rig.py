@@ -222,7 +222,8 @@ def modem_from_url(url: str, reader: str | None = None, index: int = 0) -> Modem
     if url.startswith("sim://"):
         from me_lib.sim.protocol_sim import parse_url
 
-        scenario, speed, _baud = parse_url(url)
+        scenario, clock, _baud = parse_url(url)
+        speed = clock.speed
         name = Path(scenario).stem if scenario.endswith(".toml") else scenario
         data: dict[str, Any] = {"name": name, "simulate": {"scenario": scenario,
                                                            "speed": speed}}

@@ -462,6 +462,21 @@ class AtChannel:
                 self._queue.remove(item)
         return len(stale)
 
+    def forget_before_reboot(self) -> int:
+        """Drop queued URCs the module sent before its last reboot, and the reboot reports.
+
+        They describe a module that no longer exists (a "+CEREG: 1" from before a
+        reset would pass for a registration the new boot has not made yet).
+        """
+        with self._io:
+            last = -1
+            for i, item in enumerate(self._queue):
+                if isinstance(item, Rebooted):
+                    last = i
+            stale = last + 1
+            del self._queue[:stale]
+        return stale
+
     def pending_urcs(self) -> list[Urc]:
         with self._io:
             return [x for x in self._queue if isinstance(x, Urc)]

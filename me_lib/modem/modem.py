@@ -154,6 +154,7 @@ class Modem:
         """The modem rebooted: echo, CMEE, the card's state and our memo are gone."""
         self._started = False
         self.session.clear()
+        self.channel.forget_before_reboot()
         self._latest_reg.clear()
         self._sockets = None
         self.forget_card()

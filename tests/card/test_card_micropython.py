@@ -27,6 +27,7 @@ from me_lib.card.crsm import CrsmAccess
 from me_lib.card.usim import Usim
 from me_lib.codec import fcp, ids
 from me_lib.errors import AtCommandError, CmeError
+from me_lib.modem.modem import Modem
 from me_lib.sim.card import VirtualCard
 from me_lib.sim.card_profile import PROFILES_DIR
 from tests.mp_support import MICROPYTHON, run_micropython, stage
@@ -343,7 +344,7 @@ def test_usim_over_crsm_replays_identically_on_micropython(tmp_path: Path) -> No
         with AtChannel.open("sim://%s?speed=1000" % dialect) as ch:
             ch.sync()
             ch.command("AT+CMEE=1")
-            ch.command("AT+CPIN?", prefix="+CPIN:")
+            Modem(ch, dialect).wait_sim_ready()   # backs off while the SIM is busy
             log, lines = _record(dialect, ch, reads)
         runs.append([dialect, log])
         expected += lines

@@ -206,16 +206,22 @@ class SimModem:
         if self._pending is not None:
             self._check_pending()
 
-    def next_wakeup(self) -> float | None:
-        """Earliest virtual time at which something new may happen (None: idle)."""
+    def next_wakeup(self, whole_chunks: bool = False) -> float | None:
+        """Earliest virtual time at which something new may happen (None: idle).
+
+        whole_chunks: for output being paced out, when the chunk being printed
+        (a line, a response) is complete rather than its next byte. A lock-step
+        host wakes once per chunk instead of once per byte, as a UART driver
+        whose FIFO fills while the host sleeps.
+        """
         times: list[float] = []
         while self._timers and self._timers[0].cancelled:
             heapq.heappop(self._timers)
         if self._timers:
             times.append(self._timers[0].at)
         if self._tx:
-            start, _data, sent = self._tx[0]
-            times.append(start + self._byte_time() * sent)
+            start, data, sent = self._tx[0]
+            times.append(start + self._byte_time() * (len(data) - 1 if whole_chunks else sent))
         if self._pending is not None:
             times.append(self._pending.deadline)
         return min(times) if times else None
@@ -674,6 +680,17 @@ class SimModem:
         with self.lock:
             self.tick()
             return self.faults.add(kind, command, at, times, **params)
+
+    def after(self, delay: float, action: Callable[[], None]) -> None:
+        """Run `action` (e.g. `self.restore_coverage`) `delay` virtual seconds from now.
+
+        The way a test makes the world change mid-run without a real-time timer,
+        whose effect would depend on how fast the host runs (and never comes on a
+        lock-step clock, where virtual time outruns the wall).
+        """
+        with self.lock:
+            self.tick()
+            self.schedule(delay, action, persistent=True)
 
     def ota_update(self, path_hex: str, data: bytes, record: int | None = None,
                    refresh: bool = True, qualifier: int = 1) -> None:

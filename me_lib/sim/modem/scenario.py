@@ -16,7 +16,8 @@ key is optional; `Scenario.from_dict({})` is a generic modem on a home network.
                 registration_delay = 5.0, roaming = false, deny_cause = 0 (EMM cause),
                 default_apn = "internet.sim", apn_suffix = true, ims = false, sos = false,
                 dns_servers = ["10.0.0.53", "10.0.0.54"], tac = "1F00", ci = "01A2B3C4",
-                unknown_apn_cause = 27, allow_duplicate_apn = false
+                unknown_apn_cause = 27, allow_duplicate_apn = false,
+                data_rtt = 0.1 (virtual seconds a loopback peer's reply takes)
     [network.apns]    "<apn>" = {} | {auth = 1, user = "u", password = "p"}
     [network.reject]  "<apn>" = <ESM cause>
     [dns]             "<name>" = "<IPv4 address>"
@@ -45,7 +46,8 @@ TOP_KEYS = {"name", "dialect", "card", "pin", "puk", "imei", "baud", "boot", "ne
 NETWORK_KEYS = {"mcc", "mnc", "operator", "operator_short", "rat", "registration_delay",
                 "search_delay", "roaming", "deny_cause", "coverage", "default_apn", "apn_suffix",
                 "ims", "ims_apn", "sos", "dns_servers", "tac", "ci", "active_time", "periodic_tau",
-                "unknown_apn_cause", "allow_duplicate_apn", "activation_delay", "apns", "reject"}
+                "unknown_apn_cause", "allow_duplicate_apn", "activation_delay", "apns", "reject",
+                "data_rtt"}
 
 
 def _check_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
@@ -89,6 +91,11 @@ class NetworkConfig:
         self.unknown_apn_cause = int(raw.get("unknown_apn_cause", 27))
         self.allow_duplicate_apn = bool(raw.get("allow_duplicate_apn", False))
         self.activation_delay = float(raw.get("activation_delay", 0.0))
+        # virtual seconds from a packet leaving the module to the peer's reply arriving
+        # (an LTE-M round trip); replies from loopback peers are delivered on this schedule
+        self.data_rtt = float(raw.get("data_rtt", 0.1))
+        if not 0 <= self.data_rtt <= 60:
+            raise ScenarioError("network.data_rtt must be 0..60 virtual seconds")
         apns = raw.get("apns", {})
         if not isinstance(apns, dict):
             raise ScenarioError("network.apns must be a table of APN -> {auth, user, password}")

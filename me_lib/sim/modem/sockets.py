@@ -14,7 +14,9 @@ on a shared bridge; which one a modem gets is the dialect's `sockets` field.
 
 import ipaddress
 import socket
+import time
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from me_lib.sim.modem.commands import (
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from me_lib.sim.modem.network import Context
 
 MAX_PAYLOAD = 1460
+REPLY_WAIT = 2.0      # real seconds a loopback peer gets to answer before it counts as silent
 
 
 class SimSocket:
@@ -51,6 +54,8 @@ class SimSocket:
         self.notified = False
         self.push = False             # Quectel push mode: data inside the URC
         self.peer_closed = False
+        self.sent_at: float | None = None   # virtual time of the last send not yet answered
+        self.await_until = 0.0              # real time until which a reply is worth waiting
 
     def pending_bytes(self) -> int:
         return sum(len(d) for d, _ in self.rx)
@@ -150,7 +155,19 @@ class SocketStack:
                 sim.sock.sendall(data)
         except OSError:
             return False
+        sim.sent_at = self.m.t
+        sim.await_until = time.monotonic() + REPLY_WAIT
         return True
+
+    def awaiting(self) -> list[socket.socket]:
+        """Real sockets whose loopback peer owes a reply worth waiting for in real time.
+
+        A lock-step host holds virtual time still while these are pending, so the
+        reply lands at the same virtual moment however busy the machine is.
+        """
+        now = time.monotonic()
+        return [sim.sock for sim in self.sockets.values()
+                if sim.sent_at is not None and now < sim.await_until]
 
     def poll(self) -> None:
         """Collect what the real sockets received; raise the module's URCs."""
@@ -166,16 +183,29 @@ class SocketStack:
                     break
                 except OSError:
                     data, addr = b"", ("0.0.0.0", 0)
+                sent_at, sim.sent_at = sim.sent_at, None
                 if not data:
                     if sim.proto == "TCP" and not sim.peer_closed:
                         sim.peer_closed = True
                         self.on_closed(sim)
                     break
-                if not self.m.net.registered:
-                    continue          # out of coverage: the datagram is lost
-                was_empty = not sim.rx
-                sim.rx.append((data, (str(addr[0]), int(addr[1]))))
-                self.on_data(sim, len(data), was_empty)
+                due = self.m.t if sent_at is None else sent_at + self.m.scenario.network.data_rtt
+                source = (str(addr[0]), int(addr[1]))
+                if due > self.m.t:
+                    self.m.schedule_at(due, self._arrive(sim, data, source))
+                else:
+                    self._arrive(sim, data, source)()
+
+    def _arrive(self, sim: SimSocket, data: bytes,
+                source: tuple[str, int]) -> Callable[[], None]:
+        """The datagram reaches the module one network round trip after it was sent."""
+        def arrive() -> None:
+            if self.sockets.get(sim.ident) is not sim or not self.m.net.registered:
+                return        # socket closed meanwhile, or out of coverage: the data is lost
+            was_empty = not sim.rx
+            sim.rx.append((data, source))
+            self.on_data(sim, len(data), was_empty)
+        return arrive
 
     def close(self, ident: int) -> None:
         sim = self.sockets.pop(ident, None)
