@@ -207,7 +207,7 @@ class AtEngine:
                  urc_raw: "Iterable[RawSpec]" = (),
                  max_line: int = MAX_LINE, echo: bool | None = None,
                  max_line_bytes: int = 8192, max_raw: int = 8192,
-                 max_response: int = 16384) -> None:
+                 max_response: int = 16384, raw_stall: float = 2.0) -> None:
         self.banners = set(banners)
         self.urc_prefixes = set([p.upper() for p in urc_prefixes])
         self.urc_lines = set(URC_LINES)
@@ -219,6 +219,10 @@ class AtEngine:
         self.max_raw = max_raw
         #: the most bytes of lines and payloads one command's answer may gather
         self.max_response = max_response
+        #: seconds without a byte after which a raw payload is given up: a module
+        #: sends a payload in one go, and one announced by a URC has no command
+        #: whose timeout would end the wait
+        self.raw_stall = raw_stall
         self.protocol_errors = 0
         #: True: echo known on; False: known off; None: unknown (after a reboot)
         self.echo = echo
@@ -311,6 +315,8 @@ class AtEngine:
                 times.append(pend.grace_since + pend.no_final_grace)
         if self._settling is not None:
             times.append(self._last_rx + self._settle_for)
+        if self._raw_left:
+            times.append(self._last_rx + self.raw_stall)
         return min(times) if times else None
 
     def leave_data_mode(self) -> None:
@@ -542,6 +548,17 @@ class AtEngine:
         if self._settling is not None and now - self._last_rx >= self._settle_for:
             events.append(self._settling)
             self._settling = None
+        if self._raw_left and now - self._last_rx >= self.raw_stall:
+            left = self._raw_left
+            owner = self._pending if self._raw_urc is None else None
+            command = None
+            if owner is not None:
+                command = owner.command
+                owner.error = "the payload stopped %d bytes short" % left
+            self._drop_payload()
+            self.protocol_errors += 1
+            events.append(ProtocolError("", "a payload stopped %d bytes short of its "
+                                        "announced length" % left, command))
 
     def _take_echo(self, data: bytes, i: int) -> int:
         """With echo known on, drop everything up to the first CR LF after a send.
