@@ -11,8 +11,8 @@ from me_lib.at.engine import AtEngine, RawSpec
 from me_lib.at.events import (
     DataReceived,
     Final,
-    ProtocolError,
     Prompt,
+    ProtocolError,
     Rebooted,
     Response,
     Timeout,

@@ -28,8 +28,8 @@ from me_lib.at.command import MAX_LINE, check_line
 from me_lib.at.events import (
     DataReceived,
     Final,
-    ProtocolError,
     Prompt,
+    ProtocolError,
     Rebooted,
     Response,
     Timeout,
