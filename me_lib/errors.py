@@ -114,6 +114,17 @@ class InvalidAtParameter(AtError):
         self.value = value
 
 
+class AtProtocolError(AtError):
+    """The modem's answer broke the protocol (an absurd announced length, an endless
+    answer, a value outside 27.007): garbled bytes, never taken as a value."""
+
+    def __init__(self, command: str | None, detail: str) -> None:
+        super().__init__("%s: unreadable answer: %s" % (command, detail), command,
+                         "line noise or a wrong baud rate; retry, and check the port "
+                         "settings if it persists")
+        self.detail = detail
+
+
 # --- codecs -----------------------------------------------------------------
 
 

@@ -8,7 +8,16 @@ byte port it drives).
 from me_lib.at.channel import AtChannel, raise_for_final
 from me_lib.at.command import Raw, build_command
 from me_lib.at.engine import AtEngine, RawSpec
-from me_lib.at.events import DataReceived, Final, Prompt, Rebooted, Response, Timeout, Urc
+from me_lib.at.events import (
+    DataReceived,
+    Final,
+    Prompt,
+    ProtocolError,
+    Rebooted,
+    Response,
+    Timeout,
+    Urc,
+)
 
 __all__ = [
     "AtChannel",
@@ -16,6 +25,7 @@ __all__ = [
     "DataReceived",
     "Final",
     "Prompt",
+    "ProtocolError",
     "Raw",
     "RawSpec",
     "Rebooted",

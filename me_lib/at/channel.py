@@ -32,12 +32,21 @@ refuses with a typed error.
 """
 
 from me_lib.at.engine import AtEngine, RawSpec
-from me_lib.at.events import DataReceived, Prompt, Rebooted, Response, Timeout, Urc
+from me_lib.at.events import (
+    DataReceived,
+    Prompt,
+    ProtocolError,
+    Rebooted,
+    Response,
+    Timeout,
+    Urc,
+)
 from me_lib.at.redact import redact
 from me_lib.clock import monotonic
 from me_lib.errors import (
     AtCommandError,
     AtError,
+    AtProtocolError,
     AtTimeout,
     CmeError,
     CmsError,
@@ -284,6 +293,8 @@ class AtChannel:
         # After a timeout the late answer may still come and would be taken for
         # the next command's; an AT with a quiet settle time absorbs it.
         self._resync_needed = False
+        with self._io:
+            self.engine.resync()
         try:
             self._exchange("AT", None, 2.0, None, None, b"", (), None, False, 0.25)
         except AtTimeout:
@@ -617,6 +628,8 @@ class AtChannel:
                 self._result = ev
             elif isinstance(ev, DataReceived):
                 self._data_rx.append(ev.data)
+            elif isinstance(ev, ProtocolError):
+                log.warning("%s: %s (%s)", self.name, ev.reason, redact(ev.line))
         if events:
             self._io.notify_all()
 
@@ -640,6 +653,8 @@ def raise_for_final(response: Response) -> None:
                        _cme_hint(final.code))
     if final.kind == "CMS":
         raise CmsError(response.command, final.code, final.name or "unknown")
+    if final.kind == "PROTOCOL":
+        raise AtProtocolError(response.command, final.name or "garbled answer")
     if final.kind in ("ERROR", "NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE",
                       "COMMAND NOT SUPPORT", "MODEM ERROR", "ABORTED", "EXTRA"):
         raise AtCommandError(response.command, final.text or final.kind)

@@ -25,7 +25,16 @@ Portable (MicroPython): no regex, no dataclasses, bytearray slice assignment onl
 
 from me_lib.at.cme import cme_code, cme_name, cms_name
 from me_lib.at.command import MAX_LINE, check_line
-from me_lib.at.events import DataReceived, Final, Prompt, Rebooted, Response, Timeout, Urc
+from me_lib.at.events import (
+    DataReceived,
+    Final,
+    Prompt,
+    ProtocolError,
+    Rebooted,
+    Response,
+    Timeout,
+    Urc,
+)
 from me_lib.at.fields import prefix_of, split_fields, to_int
 from me_lib.at.timeouts import timeout_for
 from me_lib.at.urc import (
@@ -46,7 +55,7 @@ except ImportError:  # MicroPython
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    Event = Response | Urc | Prompt | Rebooted | Timeout | DataReceived
+    Event = Response | Urc | Prompt | Rebooted | Timeout | DataReceived | ProtocolError
 
 # Finals that are whole lines: text -> (kind, ok).
 _SIMPLE_FINALS = {
@@ -66,6 +75,16 @@ _FINAL_HEADS = ("+CME ", "+CMS ", "MODEM")
 # Bytes that are never part of a line: NUL, 0xFF and C0 controls other than TAB
 # (CR and LF are line ends and never reach the line buffer).
 _NOISE = bytes([c for c in range(32) if c not in (9, 10, 13)] + [0x7F, 0xFF])
+
+# The longest announcing header of an inline payload (`+CARECV: <len>,`) worth
+# waiting for: a longer start of line is not one, whatever follows.
+_INLINE_HEAD = 96
+
+# Longest partial line that can still be a prompt (`> ` with some noise around it).
+_PROMPT_MAX = 8
+
+# What an over-long line keeps of its tail, so a final at its end is still seen.
+_KEEP_TAIL = 256
 
 try:
     b"a\x00".translate(None, b"\x00")
@@ -142,10 +161,29 @@ class _Pending:
         self.lines: list[str] = []
         self.payloads: list[bytes] = []
         self.echo_after = _echo_effect(command)
+        #: bytes of lines and payloads gathered (bounded by the engine's max_response)
+        self.size = 0
+        #: why the answer cannot be trusted (an absurd announced length, an endless
+        #: answer): the command then ends with a PROTOCOL final, whatever came
+        self.error: str | None = None
+
+    def add_line(self, line: str, limit: int) -> bool:
+        """Keep an information line unless the answer has outgrown `limit` bytes."""
+        if self.size + len(line) > limit:
+            if self.error is None:
+                self.error = "the answer grew past %d bytes" % limit
+            return False
+        self.size += len(line)
+        self.lines.append(line)
+        return True
 
 
 def _echo_effect(command: str) -> bool | None:
-    """Whether a successful command turns echo off (False), on (True) or leaves it."""
+    """Whether a successful command turns echo off (False), on (True) or leaves it.
+
+    V.250 6.2.4: `E` without a value is `E0`, so only `E` followed by a digit
+    other than 0 turns echo on (`ATE`, `ATEV1` turn it off).
+    """
     up = command.upper()
     if not up.startswith("AT"):
         return None
@@ -158,7 +196,7 @@ def _echo_effect(command: str) -> bool | None:
     if k < 0:
         return None
     arg = basic[k + 1:k + 2]
-    return arg != "0"
+    return arg.isdigit() and arg != "0"
 
 
 class AtEngine:
@@ -168,13 +206,24 @@ class AtEngine:
                  urc_prefixes: "Iterable[str]" = DEFAULT_URC_PREFIXES,
                  urc_raw: "Iterable[RawSpec]" = (),
                  max_line: int = MAX_LINE, echo: bool | None = None,
-                 max_line_bytes: int = 8192) -> None:
+                 max_line_bytes: int = 8192, max_raw: int = 8192,
+                 max_response: int = 16384, raw_stall: float = 2.0) -> None:
         self.banners = set(banners)
         self.urc_prefixes = set([p.upper() for p in urc_prefixes])
         self.urc_lines = set(URC_LINES)
         self.urc_raw = tuple(urc_raw)
         self.max_line = max_line
         self.max_line_bytes = max_line_bytes
+        #: the largest announced payload believed: no module sends more in one answer
+        #: (1500 is the usual socket read); a larger count is a garbled line
+        self.max_raw = max_raw
+        #: the most bytes of lines and payloads one command's answer may gather
+        self.max_response = max_response
+        #: seconds without a byte after which a raw payload is given up: a module
+        #: sends a payload in one go, and one announced by a URC has no command
+        #: whose timeout would end the wait
+        self.raw_stall = raw_stall
+        self.protocol_errors = 0
         #: True: echo known on; False: known off; None: unknown (after a reboot)
         self.echo = echo
         self.consecutive_timeouts = 0
@@ -210,6 +259,51 @@ class AtEngine:
     def data_mode(self) -> bool:
         return self._data_mode
 
+    def buffered(self) -> int:
+        """Bytes the engine holds for input not yet reported (never above `buffer_limit`).
+
+        The partial line, a raw payload being gathered and the lines and payloads
+        of the answer in flight: what a stream of garbage could make grow.
+        """
+        size = len(self._partial) + len(self._raw_buf)
+        pend = self._pending
+        if pend is not None:
+            size += pend.size
+        if self._settling is not None:
+            for line in self._settling.lines:
+                size += len(line)
+            for data in self._settling.payloads:
+                size += len(data)
+        return size
+
+    @property
+    def buffer_limit(self) -> int:
+        """The most `buffered()` can reach: a line, a payload and one answer."""
+        return self.max_line_bytes + self.max_raw + self.max_response
+
+    def resync(self) -> None:
+        """Forget any half-received input: partial line, raw payload, prompt echo.
+
+        The channel calls it before its resynchronising `AT` after a timeout:
+        whatever the engine was in the middle of belongs to a command that is
+        over, and must not swallow the next command's answer or a boot banner.
+        """
+        self._partial[0:len(self._partial)] = b""
+        self._drop_payload()
+
+    def _drop_payload(self) -> None:
+        """Leave raw payload and prompt states (a timeout, a reboot).
+
+        The partial line stays: once its line end comes it is an ordinary line,
+        which the line rules already route; a payload count would not be.
+        """
+        self._raw_left = 0
+        self._raw_buf = bytearray()
+        self._raw_urc = None
+        self._skip_lf = False
+        self._skip_space = False
+        self._payload_echo = b""
+
     def next_timer(self) -> float | None:
         """The earliest time at which `tick()` could report something (None: no timer)."""
         times = []
@@ -221,6 +315,8 @@ class AtEngine:
                 times.append(pend.grace_since + pend.no_final_grace)
         if self._settling is not None:
             times.append(self._last_rx + self._settle_for)
+        if self._raw_left:
+            times.append(self._last_rx + self.raw_stall)
         return min(times) if times else None
 
     def leave_data_mode(self) -> None:
@@ -366,7 +462,7 @@ class AtEngine:
                 if len(partial) > self.max_line_bytes:
                     # a line this long is garbage (wrong baud rate, binary data):
                     # keep the tail so a final at its end is still seen
-                    partial[0:len(partial) - 256] = b""
+                    partial[0:len(partial) - _KEEP_TAIL] = b""
                 self._check_partial_prompt(events)
                 break
             self._last_term = data[j]
@@ -444,12 +540,25 @@ class AtEngine:
             elif now >= pend.deadline:
                 self._pending = None
                 self.consecutive_timeouts += 1
-                self._payload_echo = b""
+                # a raw payload or prompt echo in progress belongs to the command
+                # that just died: the next answer must not be taken as its bytes
+                self._drop_payload()
                 events.append(Timeout(pend.command, pend.timeout, pend.lines,
                                       self.consecutive_timeouts))
         if self._settling is not None and now - self._last_rx >= self._settle_for:
             events.append(self._settling)
             self._settling = None
+        if self._raw_left and now - self._last_rx >= self.raw_stall:
+            left = self._raw_left
+            owner = self._pending if self._raw_urc is None else None
+            command = None
+            if owner is not None:
+                command = owner.command
+                owner.error = "the payload stopped %d bytes short" % left
+            self._drop_payload()
+            self.protocol_errors += 1
+            events.append(ProtocolError("", "a payload stopped %d bytes short of its "
+                                        "announced length" % left, command))
 
     def _take_echo(self, data: bytes, i: int) -> int:
         """With echo known on, drop everything up to the first CR LF after a send.
@@ -457,25 +566,37 @@ class AtEngine:
         V.250 answers start with CR LF, so the bytes our command produced before
         it are its echo, whatever they look like (ModemManager's rule). Returns
         the index to continue from, or -1 when the CR LF has not arrived yet.
+        Only the new bytes are searched (constant cost per byte), and an "echo"
+        longer than a line is garbage: the engine stops waiting for its end.
         """
         pend = self._pending
-        cur = bytes(self._partial) + data[i:]
-        if cur[:1] == b"\r" or cur[:1] == b"\n":
+        partial = self._partial
+        held = len(partial)
+        first = partial[0] if held else data[i]
+        if first == 13 or first == 10:
             if pend is not None:
                 pend.fresh = False
             return i
-        k = cur.find(b"\r\n")
-        if k < 0:
-            self._partial += data[i:]
-            return -1
+        if held and partial[held - 1] == 13 and data[i] == 10:
+            k = held - 1
+        else:
+            found = data.find(b"\r\n", i)
+            if found < 0:
+                partial += data[i:]
+                if len(partial) > self.max_line_bytes:
+                    # no CR LF in sight: this is no echo; read lines again
+                    if pend is not None:
+                        pend.fresh = False
+                    partial[0:len(partial) - _KEEP_TAIL] = b""
+                return -1
+            k = held + found - i
         if pend is not None:
             pend.fresh = False
-        held = len(self._partial)
         if k >= held:
-            self._partial[0:held] = b""
+            partial[0:held] = b""
             return i + (k - held)
         # the CR of the CR LF was already buffered: keep it, drop the echo before it
-        self._partial[0:k] = b""
+        partial[0:k] = b""
         return i
 
     def _skip_payload_echo(self, data: bytes, i: int) -> int:
@@ -494,7 +615,7 @@ class AtEngine:
 
     def _check_partial_prompt(self, events: "list[Event]") -> None:
         pend = self._pending
-        if pend is None or not pend.awaiting_prompt:
+        if pend is None or not pend.awaiting_prompt or len(self._partial) > _PROMPT_MAX:
             return
         p = bytes(self._partial).strip()
         if len(p) == 1 and chr(p[0]) in pend.prompt_chars:
@@ -515,9 +636,11 @@ class AtEngine:
     def _try_inline(self, data: bytes, i: int, events: "list[Event]") -> int:
         """Start an inline payload if the current line announces one; -1 if not."""
         pend = self._pending
-        if pend is None:
+        if pend is None or len(self._partial) > _INLINE_HEAD:
             return -1
-        cur = bytes(self._partial) + data[i:]
+        # a header is short: look at a bounded window, never the whole buffer
+        cur = bytes(self._partial) + data[i:i + _INLINE_HEAD]
+        complete = i + _INLINE_HEAD >= len(data)    # the window holds the rest of data
         for spec in pend.inline_raw:
             pb = spec.prefix_bytes
             if not cur.startswith(pb[:len(cur)]):
@@ -537,6 +660,8 @@ class AtEngine:
                     if k >= 0 and (t < 0 or k < t):
                         t = k
                 if c < 0 and t < 0:
+                    if len(cur) >= _INLINE_HEAD or not complete:
+                        return -1       # too long for a header: an ordinary line
                     self._partial += data[i:]
                     return len(data)
                 if c < 0 or (0 <= t < c):
@@ -549,15 +674,35 @@ class AtEngine:
             if count is None or count <= 0:
                 return -1
             header = latin1(cur[:pos - 1]).strip()
-            pend.lines.append(header)
+            pend.add_line(header, self.max_response)
             pend.fresh = False
             consumed_from_data = pos - len(self._partial)
             self._partial[0:len(self._partial)] = b""
+            if not self._raw_allowed(count, header, pend, events):
+                return i + consumed_from_data     # the rest of the line: ordinary lines
             self._raw_left = count
             self._raw_buf = bytearray()
             self._raw_urc = None
             return i + consumed_from_data
         return -1
+
+    def _raw_allowed(self, count: int, line: str, pend: _Pending | None,
+                     events: "list[Event]") -> bool:
+        """Whether an announced length can be believed; reports it when not.
+
+        A garbled line (`+QIRD: 99999999999999`) would otherwise swallow the
+        next OK, the next command's answer and any boot banner as "payload".
+        """
+        if count <= self.max_raw:
+            return True
+        reason = "announced %d payload bytes, more than the %d a module sends" % (
+            count, self.max_raw)
+        self.protocol_errors += 1
+        if pend is not None and pend.error is None:
+            pend.error = reason
+        events.append(ProtocolError(line[:80], reason,
+                                    pend.command if pend is not None else None))
+        return False
 
     def _finish_raw(self, events: "list[Event]") -> None:
         payload = bytes(self._raw_buf)
@@ -570,10 +715,12 @@ class AtEngine:
             return
         pend = self._pending
         if pend is not None:
+            # the count was checked against max_raw: bounded by max_response + max_raw
+            pend.size += len(payload)
             pend.payloads.append(payload)
 
     def _start_raw(self, specs: "tuple[RawSpec, ...]", text: str, prefix: str,
-                   urc: Urc | None) -> bool:
+                   urc: Urc | None, events: "list[Event]") -> bool:
         up = prefix.upper()
         for spec in specs:
             if spec.prefix.upper() == up:
@@ -581,6 +728,10 @@ class AtEngine:
                 if spec.length_field < len(fields):
                     count = to_int(fields[spec.length_field])
                     if count is not None and count > 0:
+                        if not self._raw_allowed(count, text,
+                                                 self._pending if urc is None else None,
+                                                 events):
+                            return False
                         self._raw_left = count
                         self._raw_buf = bytearray()
                         self._raw_urc = urc
@@ -637,14 +788,16 @@ class AtEngine:
             return
         prefix = prefix_of(stripped)
         if pend is not None and self._is_response(pend, prefix, stripped):
-            pend.lines.append(stripped)
+            if not pend.add_line(stripped, self.max_response):
+                return
             if pend.no_final_grace is not None:
                 pend.grace_since = self._now
             if prefix and pend.raw:
-                self._start_raw(pend.raw, stripped, prefix, None)
+                self._start_raw(pend.raw, stripped, prefix, None, events)
             return
         urc = Urc(stripped, prefix or stripped)
-        if prefix and self.urc_raw and self._start_raw(self.urc_raw, stripped, prefix, urc):
+        if (prefix and self.urc_raw
+                and self._start_raw(self.urc_raw, stripped, prefix, urc, events)):
             return
         events.append(urc)
 
@@ -708,6 +861,9 @@ class AtEngine:
         self._pending = None
         self._payload_echo = b""
         self.consecutive_timeouts = 0
+        if pend.error is not None:
+            # the answer was garbled: its lines cannot be trusted, whatever the final
+            final = Final("PROTOCOL", False, final.text, None, pend.error)
         if final.ok and pend.echo_after is not None:
             self.echo = pend.echo_after
         if final.kind == "CONNECT":
@@ -727,7 +883,6 @@ class AtEngine:
             self._settling = None
         self._pending = None
         self.echo = None
-        self._raw_left = 0
-        self._payload_echo = b""
+        self._drop_payload()
         self._data_mode = False
         events.append(Rebooted(banner, pend.command if pend is not None else None))

@@ -10,7 +10,9 @@ class Final:
     kind: "OK", "ERROR", "CME", "CMS", "CONNECT", "NO CARRIER", "BUSY",
     "NO ANSWER", "NO DIALTONE", "COMMAND NOT SUPPORT", "MODEM ERROR",
     "EXTRA" (a per-command final such as SEND OK), "NONE" (the module never
-    sends one for this command; completed after a quiet time), "ABORTED".
+    sends one for this command; completed after a quiet time), "ABORTED",
+    "PROTOCOL" (the answer was garbled: an absurd announced payload length or
+    an endless answer; `name` says which, `text` is the final that came).
     """
 
     def __init__(self, kind: str, ok: bool, text: str, code: int | None = None,
@@ -115,3 +117,19 @@ class DataReceived:
 
     def __repr__(self) -> str:
         return "DataReceived(%d bytes)" % len(self.data)
+
+
+class ProtocolError:
+    """Input the engine refused to believe (an absurd announced payload length).
+
+    Reported instead of acting on it; `command` was in flight (or None for a
+    URC), and that command then ends with a `PROTOCOL` final.
+    """
+
+    def __init__(self, line: str, reason: str, command: str | None) -> None:
+        self.line = line
+        self.reason = reason
+        self.command = command
+
+    def __repr__(self) -> str:
+        return "ProtocolError(%r, %r)" % (self.line, self.reason)

@@ -18,6 +18,7 @@ from me_lib.codec import apn_rules
 from me_lib.errors import (
     AtCommandError,
     AtError,
+    AtProtocolError,
     CmeError,
     MeLibError,
     PinBlocked,
@@ -232,6 +233,10 @@ class Modem:
             raise
         state = parse_cpin(rsp.lines)
         if state is None:
+            if any(line.strip().upper().startswith("+CPIN:") for line in rsp.lines):
+                # a +CPIN: line whose value is outside 27.007: garbled, not a state
+                raise AtProtocolError("AT+CPIN?", "no 27.007 SIM state in %r" % (
+                    [line[:40] for line in rsp.lines[:4]],))
             raise AtError("AT+CPIN? gave no state", "AT+CPIN?",
                           "the module answered OK without +CPIN:; check the SIM slot")
         return state

@@ -218,14 +218,46 @@ def parse_cgpaddr(lines: list[str]) -> dict[int, list[str]]:
     return out
 
 
+# 27.007 §8.3 +CPIN <code>: the SIM states a read answer may name.
+CPIN_STATES = (
+    "READY", "SIM PIN", "SIM PUK", "PH-SIM PIN", "PH-FSIM PIN", "PH-FSIM PUK",
+    "SIM PIN2", "SIM PUK2", "PH-NET PIN", "PH-NET PUK", "PH-NETSUB PIN", "PH-NETSUB PUK",
+    "PH-SP PIN", "PH-SP PUK", "PH-CORP PIN", "PH-CORP PUK",
+)
+# Outside 27.007 but printed by real modules (SIMCom, Quectel) while the SIM starts
+# or when the slot is empty; Modem.wait_sim_ready knows what to do with them.
+CPIN_VENDOR_STATES = ("NOT READY", "NOT INSERTED")
+
+
+def cpin_value(line: str) -> str | None:
+    """The state one line names, upper-case; None when it names none we know.
+
+    A line with the `+CPIN:` prefix gives its value; a bare line (modules that
+    drop the prefix) counts only when it is itself a known state, so noise
+    (garbage bytes, a stray line before the answer) is never taken as a state.
+    """
+    text = line.strip()
+    if text.upper().startswith("+CPIN:"):
+        text = text[6:]
+    value = unquote(text.strip()).strip().upper()
+    if value in CPIN_STATES or value in CPIN_VENDOR_STATES:
+        return value
+    return None
+
+
 def parse_cpin(lines: list[str]) -> str | None:
-    for line in lines:
-        text = line.strip()
-        if text.upper().startswith("+CPIN:"):
-            text = text[6:]
-        text = unquote(text.strip()).strip()
-        if text:
-            return text.upper()
+    """The SIM state of a `+CPIN?` answer; None when no line names a known one.
+
+    `+CPIN:` lines are read first, then bare lines; lines naming no 27.007 (or
+    known vendor) state are noise and skipped, never taken as a value.
+    """
+    for prefixed in (True, False):
+        for line in lines:
+            if line.strip().upper().startswith("+CPIN:") != prefixed:
+                continue
+            value = cpin_value(line)
+            if value is not None:
+                return value
     return None
 
 

@@ -49,6 +49,14 @@ ACT_NAMES = {
 
 REGISTERED = (1, 5)
 
+# Where <cause_type>,<reject_cause> sit after <stat> (27.007 §7.2, §10.1.20, §10.1.22,
+# §10.1.49): +CREG and +CEREG after <AcT>, +CGREG after <AcT>,<rac>, +C5GREG after
+# <AcT>,<Allowed_NSSAI_length>,<Allowed_NSSAI>.
+CAUSE_FIELD = {"CREG": 3, "CGREG": 4, "CEREG": 3, "C5GREG": 5}
+
+# 27.007 <n> of the read answers: 0..5 (+CEREG), fewer in the other domains.
+_MAX_N = 5
+
 
 class Registration:
     """One registration report (read answer or URC) in a single domain."""
@@ -104,7 +112,8 @@ def parse_registration(line: str, solicited: bool | None = None) -> Registration
     """
     prefix = prefix_of(line.strip())
     domain = prefix[1:-1].upper()
-    if domain not in ("CREG", "CGREG", "CEREG", "C5GREG"):
+    cause_at = CAUSE_FIELD.get(domain)
+    if cause_at is None:
         return None
     fields = split_fields(line.strip()[len(prefix):])
     if solicited is None:
@@ -112,12 +121,14 @@ def parse_registration(line: str, solicited: bool | None = None) -> Registration
     n = None
     if solicited:
         n = to_int(fields[0]) if fields else None
+        if n is None or n < 0 or n > _MAX_N:
+            return None         # noise, not a 27.007 <n>
         fields = fields[1:]
     if not fields:
         return None
     stat = to_int(fields[0])
-    if stat is None:
-        return None
+    if stat is None or stat not in STAT_NAMES:
+        return None             # outside 27.007 (+ Nordic 90): noise, never a state
     rest = fields[1:]
     if (domain == "CEREG" and len(rest) >= 4 and len(rest[1].strip()) <= 2
             and len(unquote(rest[2]).strip()) >= 4):
@@ -128,10 +139,7 @@ def parse_registration(line: str, solicited: bool | None = None) -> Registration
     act = to_int(rest[2]) if len(rest) > 2 else None
     cause_type = None
     reject = None
-    if domain in ("CREG", "CEREG") and len(rest) > 4:
-        cause_type = to_int(rest[3])
-        reject = to_int(rest[4])
-    elif domain == "CGREG" and len(rest) > 5:
-        cause_type = to_int(rest[4])
-        reject = to_int(rest[5])
+    if len(rest) > cause_at + 1:
+        cause_type = to_int(rest[cause_at])
+        reject = to_int(rest[cause_at + 1])
     return Registration(domain, stat, n, lac, ci, act, cause_type, reject, solicited)
