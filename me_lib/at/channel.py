@@ -187,6 +187,9 @@ class AtChannel:
         self._closed_reason: str | None = None
         self._resync_needed = False
         self._data_rx: list[bytes] = []
+        # asked once, while the port is healthy: on a dead one the property itself may
+        # raise AttributeError (pyserial's socket:// once its socket is gone)
+        self._has_waiting = hasattr(port, "in_waiting")
         if hasattr(port, "timeout"):
             try:
                 port.timeout = _READ_SLICE
@@ -563,8 +566,10 @@ class AtChannel:
 
     def _waiting(self) -> int:
         """`port.in_waiting` (0 for ports without it); its failure is a lost port."""
+        if not self._has_waiting:
+            return 0
         try:
-            return int(getattr(self.port, "in_waiting", 0) or 0)
+            return int(self.port.in_waiting or 0)
         except MeLibError:
             raise
         except Exception as exc:  # an ioctl on a vanished fd, see the module docstring
