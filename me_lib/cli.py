@@ -81,8 +81,10 @@ def _report(exc: BaseException, verbose: int) -> int:
         if verbose >= 2:
             _traceback(exc)
         return exit_codes.for_error(exc)
-    if isinstance(exc, BrokenPipeError) and _stdout_closed():
-        # `me-lib read ... | head -c1`: the reader left; not our failure to report at length
+    if isinstance(exc, BrokenPipeError):
+        # `me-lib read ... | head -c1`: the reader left. A port or a socket that breaks
+        # comes out typed (PortClosed, ConnectFailed), so a bare one is our output.
+        _silence_stdout()
         _error("output closed before everything was written (broken pipe)")
         return exit_codes.BROKEN_PIPE
     if isinstance(exc, UnicodeDecodeError):
@@ -97,24 +99,16 @@ def _report(exc: BaseException, verbose: int) -> int:
     return exit_codes.ERROR
 
 
-def _stdout_closed() -> bool:
-    """Is stdout a broken pipe? If so, point it at /dev/null so exit does not complain."""
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush does not complain."""
     import os
 
-    try:
-        sys.stdout.flush()
-        return False
-    except BrokenPipeError:
-        pass
-    except (OSError, ValueError):
-        return False
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
     except (OSError, ValueError):
         pass
-    return True
 
 
 def _error(text: str) -> None:
