@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return exit_codes.INTERRUPTED
-    except BaseException as exc:  # noqa: BLE001 - the one place that ends a command
+    except BaseException as exc:  # the one place that ends a command
         if isinstance(exc, SystemExit):
             raise               # argparse's --help and usage errors
         return _report(exc, verbose)

@@ -136,13 +136,13 @@ def test_closing_a_dead_port_does_not_raise(loss):
 def test_port_lost_while_writing_a_payload_at_the_prompt(loss):
     """The payload is written with the channel's I/O lock held: the loss must still be
     typed (not a deadlock on that lock)."""
-    ch, port = armed_channel("write", loss, after=1)     # the command line goes out
+    ch, _port = armed_channel("write", loss, after=1)     # the command line goes out
     done = {}
 
     def target():
         try:
             ch.command("AT+SEND=4", payload=b"ping", finals={"SEND OK": True}, timeout=2)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             done["error"] = exc
 
     thread = threading.Thread(target=target, daemon=True)
