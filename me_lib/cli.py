@@ -35,27 +35,96 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; every way it can end is one stderr line and an exit code.
+
+    Tracebacks are for developers: an unexpected exception prints its type
+    and message and asks for `-v`, which shows the traceback.
+    """
+    from me_lib.commands import exit_codes
+
+    verbose = 0
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        verbose = args.verbose
+        _setup_logging(verbose)
+        rc: int = args.func(args)
+        sys.stdout.flush()      # a closed pipe shows here, not at interpreter exit
+        return rc
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return exit_codes.INTERRUPTED
+    except BaseException as exc:  # the one place that ends a command
+        if isinstance(exc, SystemExit):
+            raise               # argparse's --help and usage errors
+        return _report(exc, verbose)
+
+
+def _setup_logging(verbose: int) -> None:
     import logging
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
     level = logging.WARNING
-    if args.verbose == 1:
+    if verbose == 1:
         level = logging.INFO
-    elif args.verbose >= 2:
+    elif verbose >= 2:
         level = logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
+def _report(exc: BaseException, verbose: int) -> int:
+    """One line for `exc` on stderr; its exit code (see me_lib.commands.exit_codes)."""
     from me_lib.commands import exit_codes
     from me_lib.errors import MeLibError
 
-    try:
-        rc: int = args.func(args)
-    except MeLibError as exc:
-        print("me-lib: error: %s" % exc, file=sys.stderr)
+    if isinstance(exc, MeLibError):
+        _error(str(exc))
+        if verbose >= 2:
+            _traceback(exc)
         return exit_codes.for_error(exc)
-    except KeyboardInterrupt:
-        return exit_codes.INTERRUPTED
-    return rc
+    if isinstance(exc, BrokenPipeError):
+        # `me-lib read ... | head -c1`: the reader left. A port or a socket that breaks
+        # comes out typed (PortClosed, ConnectFailed), so a bare one is our output.
+        _silence_stdout()
+        _error("output closed before everything was written (broken pipe)")
+        return exit_codes.BROKEN_PIPE
+    if isinstance(exc, UnicodeDecodeError):
+        # the position and byte value only: the input may hold a secret
+        _error("input is not UTF-8 text (byte %d of the input cannot be decoded); "
+               "save the file as UTF-8" % exc.start)
+        return exit_codes.USAGE
+    _error("unexpected %s: %s (re-run with -v for the traceback)"
+           % (type(exc).__name__, exc))
+    if verbose:
+        _traceback(exc)
+    return exit_codes.ERROR
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush does not complain."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _error(text: str) -> None:
+    try:
+        print("me-lib: error: %s" % text, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass                    # stderr gone too: the exit code is all that is left
+
+
+def _traceback(exc: BaseException) -> None:
+    import traceback
+
+    try:
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from me_lib.sources import read_profile
 
     out = sys.stdout
+    _check_scenario(args.scenario)
     with tempfile.TemporaryDirectory(prefix="me-lib-demo-") as tmp:
         workdir = Path(tmp)
         scenario = args.scenario
@@ -75,6 +76,18 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         out.write("\ndemo %s\n" % ("OK" if ok else "FAILED"))
     return 0 if ok else 1
+
+
+def _check_scenario(scenario: str) -> None:
+    """An unknown scenario fails as opening `sim://<it>` would, before any server starts
+    (the fallback that derives a scenario for a free DM port would fail untyped)."""
+    from me_lib.at.port_open import open_error
+    from me_lib.sim.modem.scenario import Scenario, ScenarioError
+
+    try:
+        Scenario.load(scenario)
+    except ScenarioError as exc:
+        raise open_error("sim://%s" % scenario, exc) from None
 
 
 def provision_from_card(modem: Any, workdir: Path, printer: Any, out: Any,

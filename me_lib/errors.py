@@ -92,12 +92,33 @@ class ModemRebooted(AtError):
         self.banner = banner
 
 
-class PortClosed(AtError):
-    """The byte port went away (USB unplugged, pty closed, TCP peer gone)."""
+PORT_LOST_HINT = ("check the cable and that the device is powered, then reopen the port; "
+                  "for socket:// or rfc2217:// check that the server is still up")
 
-    def __init__(self, detail: str, command: str | None = None) -> None:
-        super().__init__("port closed: " + detail, command,
-                         "reopen the port once the device is back")
+
+class PortClosed(AtError):
+    """The byte port went away (USB unplugged, pty closed, TCP peer gone).
+
+    `AtChannel` raises it for every failure of the port itself, whatever type
+    the back end used (pyserial, OSError, termios.error ...), so a caller that
+    catches this one type handles every way a device can vanish.
+    """
+
+    def __init__(self, detail: str, command: str | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__("port closed: " + detail, command, hint or PORT_LOST_HINT)
+
+
+class PortUnavailable(PortClosed):
+    """The port could not be opened at all (no such device, refused, unknown sim:// scenario).
+
+    A PortClosed, so code that reopens a lost port handles a device that is
+    not back yet the same way; `hint` names what to check for this cause.
+    """
+
+    def __init__(self, url: str, detail: str, hint: str) -> None:
+        AtError.__init__(self, "cannot open %s: %s" % (url, detail), None, hint)
+        self.url = url
 
 
 class InvalidAtParameter(AtError):

@@ -25,6 +25,17 @@ pyserial's `Serial` (the byte port; `firmware_shim` wraps `machine.UART` in it):
   (or `now()`/`time()`) the channel adopts, with `to_real(seconds)` telling it
   how long a clock second really takes (the `sim://` virtual clock).
 
+Port loss: every failure of the port object (read, write, flush, `in_waiting`,
+setting `timeout`) becomes `PortClosed`, here and nowhere else. The back ends
+report a vanished device in many types (pyserial's `SerialException`, `OSError`
+such as EIO, `BrokenPipeError`, `ConnectionResetError`, `termios.error`, and
+`TypeError`/`AttributeError` once pyserial has dropped the fd or socket), and
+none of them is caught by name: pyserial is not importable on MicroPython, and
+a type missed in a list would escape as a traceback. Once lost, the channel
+stays closed (every later call raises `PortClosed` at once), so a caller that
+swallowed one error still cannot go on talking to a dead port. `close()` never
+raises.
+
 pyserial is imported only by `AtChannel.open()`. Threads are optional: where
 `threading` is missing (MicroPython) the locks are no-ops, URCs are delivered
 by `poll()` and `wait_urc()` in the caller's thread, and `start_reader()`
@@ -160,7 +171,9 @@ class AtChannel:
         self._stop: Any
         if threading is not None:
             self._cmd_lock = threading.RLock()
-            self._io = threading.Condition(threading.Lock())
+            # reentrant: a write that fails while the lock is held (a payload at a
+            # prompt) marks the port closed under the same lock
+            self._io = threading.Condition(threading.RLock())
             self._write_lock = threading.Lock()
             self._stop = threading.Event()
         else:
@@ -183,6 +196,9 @@ class AtChannel:
         self._closed_reason: str | None = None
         self._resync_needed = False
         self._data_rx: list[bytes] = []
+        # asked once, while the port is healthy: on a dead one the property itself may
+        # raise AttributeError (pyserial's socket:// once its socket is gone)
+        self._has_waiting = hasattr(port, "in_waiting")
         if hasattr(port, "timeout"):
             try:
                 port.timeout = _READ_SLICE
@@ -202,8 +218,12 @@ class AtChannel:
         try:
             port = serial.serial_for_url(url, baudrate=baudrate, timeout=_READ_SLICE,
                                          **serial_kwargs)
-        except (serial.SerialException, OSError, ValueError) as exc:
-            raise PortClosed("cannot open %s: %s" % (url, exc)) from exc
+        except MeLibError:
+            raise
+        except Exception as exc:  # SerialException, OSError, ValueError (bad URL or baud)
+            from me_lib.at.port_open import open_error
+
+            raise open_error(url, exc) from None
         return cls(port, engine=engine, name=url)
 
     def record(self, path: str, redact_secrets: bool = False) -> Any:
@@ -234,8 +254,8 @@ class AtChannel:
         self._reader = None
         try:
             self.port.close()
-        except Exception:  # closing a dead port must not raise
-            pass
+        except Exception as exc:  # closing a dead port must not raise, whatever the type
+            log.debug("%s: close failed (port already gone): %s", self.name, exc)
 
     def __enter__(self) -> "AtChannel":
         return self
@@ -266,6 +286,7 @@ class AtChannel:
         at once would read the bytes as commands.
         """
         with self._cmd_lock:
+            self._check_open()
             if self._resync_needed:
                 self._resync()
             return self._exchange(command, prefix, timeout, finals, payload, payload_end,
@@ -275,6 +296,7 @@ class AtChannel:
         """`AT` until `OK`: tolerates garbage, boot banners and a modem still booting."""
         last: Exception | None = None
         with self._cmd_lock:
+            self._check_open()
             for _ in range(attempts):
                 try:
                     self._exchange("AT", None, timeout, None, None, b"", (), None, False, settle)
@@ -287,6 +309,7 @@ class AtChannel:
 
     def write_raw(self, data: bytes) -> None:
         """Bytes outside the command protocol (wake-up ESC, `+++`)."""
+        self._check_open()
         self._write(data)
 
     def _resync(self) -> None:
@@ -313,7 +336,7 @@ class AtChannel:
         if self._reader is None:
             # what arrived while we were idle (a boot banner, URCs) is not this
             # command's answer: take it in first
-            while (getattr(self.port, "in_waiting", 0) or 0) > 0:
+            while self._waiting() > 0:
                 self._pump(0.0)
         with self._io:
             self._result = None
@@ -409,6 +432,8 @@ class AtChannel:
         """Read for up to `timeout` seconds and deliver queued URCs here; returns how many."""
         deadline = self.clock() + timeout
         while True:
+            # with a reader thread, it is the one that met the loss: say so here
+            self._check_open()
             if self._reader is None and self._cmd_lock.acquire(blocking=False):
                 try:
                     self._pump(max(0.0, deadline - self.clock()))
@@ -533,15 +558,48 @@ class AtChannel:
         thread.start()
 
     def _reader_loop(self) -> None:
+        # Nothing may end this thread silently: callers waiting on it would wait
+        # for a timeout instead of learning that the port is gone.
         while not self._stop.is_set():
             try:
                 self._pump(self._until_timer())
             except PortClosed:
+                return          # _mark_closed already woke the waiters
+            except Exception as exc:
+                self._mark_closed("the reader thread stopped: %s: %s"
+                                  % (type(exc).__name__, exc))
                 return
             if self._reader_dispatch:
-                self._dispatch_queue()
+                try:
+                    self._dispatch_queue()
+                except Exception as exc:  # a subscriber's bug must not stop the reading
+                    log.warning("%s: URC callback failed: %s: %s", self.name,
+                                type(exc).__name__, exc)
 
     # -- I/O ---------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        """PortClosed at once when the port was lost earlier (the loss is sticky)."""
+        if self._closed_reason is not None:
+            raise PortClosed(self._closed_reason, self.engine.pending_command)
+
+    def _lost(self, what: str, exc: BaseException) -> PortClosed:
+        """The one translation of a port failure: remember it, wake waiters, type it."""
+        reason = "%s failed: %s: %s" % (what, type(exc).__name__, exc)
+        if self._closed_reason is None:
+            self._mark_closed(reason)
+        return PortClosed(reason, self.engine.pending_command)
+
+    def _waiting(self) -> int:
+        """`port.in_waiting` (0 for ports without it); its failure is a lost port."""
+        if not self._has_waiting:
+            return 0
+        try:
+            return int(self.port.in_waiting or 0)
+        except MeLibError:
+            raise
+        except Exception as exc:  # an ioctl on a vanished fd, see the module docstring
+            raise self._lost("in_waiting", exc) from exc
 
     def _write(self, data: bytes) -> None:
         if not data:
@@ -554,9 +612,8 @@ class AtChannel:
                     flush()
             except MeLibError:  # already says what went wrong (replay:// mismatch)
                 raise
-            except Exception as exc:  # serial.SerialException, OSError
-                self._mark_closed("write failed: %s" % exc)
-                raise PortClosed("write failed: %s" % exc, self.engine.pending_command) from exc
+            except Exception as exc:  # any type: see the module docstring
+                raise self._lost("write", exc) from exc
         self.bytes_out += len(data)
         if self.trace is not None:
             self.trace("tx", data, self.clock())
@@ -564,8 +621,8 @@ class AtChannel:
     def _read(self, wait: float) -> bytes:
         """Whatever the port has, waiting at most `wait` clock seconds for a first byte."""
         port = self.port
+        waiting = self._waiting()
         try:
-            waiting = getattr(port, "in_waiting", 0) or 0
             if waiting:
                 return bytes(port.read(waiting))
             real = min(_READ_SLICE, self._to_real(wait))
@@ -582,9 +639,10 @@ class AtChannel:
                 except Exception:
                     pass
             return bytes(port.read(1) or b"")
-        except Exception as exc:
-            self._mark_closed("read failed: %s" % exc)
-            raise PortClosed("read failed: %s" % exc, self.engine.pending_command) from exc
+        except MeLibError:
+            raise
+        except Exception as exc:  # any type: see the module docstring
+            raise self._lost("read", exc) from exc
 
     def _mark_closed(self, reason: str) -> None:
         with self._io:
@@ -592,8 +650,7 @@ class AtChannel:
             self._io.notify_all()
 
     def _pump(self, wait: float) -> None:
-        if self._closed_reason is not None:
-            raise PortClosed(self._closed_reason, self.engine.pending_command)
+        self._check_open()
         data = self._read(wait)
         with self._io:
             now = self.clock()

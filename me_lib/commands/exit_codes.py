@@ -3,7 +3,8 @@
 Scripts branch on these (retry on a device that went away, call a human for a
 card problem), so they are part of the CLI's contract and documented in the
 README. Codes 1 and 2 keep their usual meaning (a failed result, a usage error,
-as argparse already exits with 2); 130 is the shell's code for Ctrl-C.
+as argparse already exits with 2); 130 is the shell's code for Ctrl-C and 141
+the one for a writer whose reader went away (SIGPIPE).
 """
 
 from me_lib.errors import (
@@ -23,6 +24,7 @@ PROFILE = 5         # no usable profile: missing, invalid or corrupt
 STATE = 6           # the run succeeded but its state could not be saved
 ERROR = 7           # any other me_lib error (a provisioning step the network refused ...)
 INTERRUPTED = 130   # Ctrl-C
+BROKEN_PIPE = 141   # stdout closed before the output was written (`| head`): 128 + SIGPIPE
 
 # (error class, code), first match wins: subclasses before their bases.
 _BY_ERROR: tuple[tuple[type[MeLibError], int], ...] = (

@@ -28,6 +28,11 @@ def pin_from(args: argparse.Namespace) -> str | None:
         except OSError as exc:
             raise MeLibError("cannot read the PIN file %s: %s" % (args.pin_file, exc.strerror),
                              "check the path and its permissions") from None
+        except UnicodeDecodeError as exc:
+            # never the bytes themselves: they may be the PIN
+            raise MeLibError("the PIN file %s is not UTF-8 text (byte %d cannot be decoded)"
+                             % (args.pin_file, exc.start),
+                             "write the PIN digits alone on the first line") from None
         pin = text.splitlines()[0].strip() if text.strip() else ""
         if not pin:
             raise MeLibError("the PIN file %s is empty" % args.pin_file)

@@ -18,6 +18,7 @@ from me_lib.errors import (
     AtTimeout,
     MeLibError,
     ModemRebooted,
+    PortClosed,
     ProvisionError,
 )
 from me_lib.log import get_logger
@@ -353,8 +354,8 @@ def _bring_up(run: _Run, modem: Modem, item: ContextPlan, mode: str | None,
         ctx.state = "failed"
         ctx.cause = exc.cause
         ctx.error = "ESM cause #%d %s" % (exc.cause, exc.cause_name)
-    except ModemRebooted:
-        raise
+    except (ModemRebooted, PortClosed):
+        raise               # the session is over, not this context
     except AtError as exc:
         ctx.state = "failed"
         ctx.error = str(exc)
@@ -448,8 +449,8 @@ def reach(modem: Modem, profile: Profile, cid: int, timeout: float,
                                      clock=adapter.clock)
         dm.reachable = True
         modem.session["dm"] = dm
-    except ModemRebooted:
-        raise
+    except (ModemRebooted, PortClosed):
+        raise               # not "DM server unreachable": the device itself went away
     except MeLibError as exc:
         dm.detail = str(exc)
         dm.error = type(exc).__name__  # NameNotResolved, ConnectFailed, NoAnswer, ...

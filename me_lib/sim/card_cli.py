@@ -41,6 +41,11 @@ def run_encode(args: argparse.Namespace) -> int:
         raise ProfileError("cannot read %s: %s" % (path, exc.strerror)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError("%s is not valid TOML: %s" % (path, exc)) from None
+    except UnicodeDecodeError as exc:
+        # the position only: a card profile holds PINs and keys
+        raise ProfileError("%s is not UTF-8 text (byte %d cannot be decoded)"
+                           % (path, exc.start), "give a card profile TOML saved as UTF-8"
+                           ) from None
     section = data.get("dmcfg")
     if not isinstance(section, dict):
         raise ProfileError("%s has no [dmcfg] section" % path,

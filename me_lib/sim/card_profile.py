@@ -139,6 +139,10 @@ def load_parts(path: str | Path) -> CardParts:
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError("card profile %s is not valid TOML: %s" % (path, exc),
                            "fix the TOML syntax at the reported line") from None
+    except UnicodeDecodeError as exc:
+        # the position only: the file holds the PIN and PUK
+        raise ProfileError("card profile %s is not UTF-8 text (byte %d cannot be decoded)"
+                           % (path, exc.start), "save it as UTF-8") from None
     return build_parts(data, str(path))
 
 

@@ -42,14 +42,17 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from me_lib.commands.exit_codes import USAGE
+
     if not 0 < args.speed <= 1e6:
-        print("me-lib sim: --speed must be in (0, 1e6]", file=sys.stderr)
-        return 2
+        print("me-lib: error: sim: --speed must be in (0, 1e6]", file=sys.stderr)
+        return USAGE
     try:
         modem = SimModem(Scenario.load(args.scenario), SimClock(args.speed), args.baud)
     except ScenarioError as exc:
-        print("me-lib sim: %s" % exc, file=sys.stderr)
-        return 2
+        print("me-lib: error: sim: %s (scenario names: %s, or a .toml path)"
+              % (exc, ", ".join(available())), file=sys.stderr)
+        return USAGE
     server: PtyServer | TcpServer
     if args.pty:
         server = PtyServer(modem)
@@ -59,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
             host, port = parse_loopback(args.tcp)
             server = TcpServer(modem, host, port)
         except (ValueError, OSError) as exc:
-            print("me-lib sim: %s" % exc, file=sys.stderr)
-            return 2
+            print("me-lib: error: sim: %s (give a free loopback port, e.g. 127.0.0.1:7000)"
+                  % exc, file=sys.stderr)
+            return USAGE
         print("%s:%d" % (server.address[0], server.address[1]), flush=True)
 
     def stop(signum: int, frame: FrameType | None) -> None:

@@ -29,6 +29,7 @@ from me_lib.errors import (
     ConnectFailed,
     MeLibError,
     NoAnswer,
+    PortClosed,
 )
 from me_lib.log import get_logger
 
@@ -167,10 +168,16 @@ class AdapterBase:
 
         A close that fails after a successful exchange does not change the
         answer we got, so it is logged rather than raised; one that fails while
-        another error propagates must not replace that error.
+        another error propagates must not replace that error. A lost port is
+        raised even after a good answer: the session cannot go on.
         """
         try:
             self.channel.command(command, timeout=CLOSE_TIMEOUT)
+        except PortClosed as exc:
+            if not failing:
+                raise
+            log.debug("%s: %s failed while handling another error: %s",
+                      self.family, command, exc)
         except MeLibError as exc:
             if failing:
                 log.debug("%s: %s failed while handling another error: %s",

@@ -5,6 +5,12 @@ network interface in router mode), the DM server is reached with ordinary
 sockets; the modem's socket AT commands are neither needed nor usable. This
 adapter gives that path the same contract as the vendor adapters so the flow
 treats both alike. The `cid` is ignored: routing is the host's business.
+
+Its socket errors are not a lost modem port: they are the DM server's
+(refused, unreachable, silent) and come out as the same typed errors the
+vendor adapters raise (`ConnectFailed`, `NoAnswer`, `NameNotResolved`). Bad
+addresses or ports (`ValueError`, `OverflowError` from the socket module)
+are typed too.
 """
 
 import socket
@@ -43,24 +49,29 @@ class HostSockets:
     def udp_request(self, ip: str, port: int, payload: bytes, cid: int,
                     timeout: float) -> bytes:
         family = socket.AF_INET6 if ":" in ip else socket.AF_INET
-        target = "%s:%d" % (ip, port)
-        with socket.socket(family, socket.SOCK_DGRAM) as sock:
-            sock.settimeout(timeout)
-            try:
+        target = "%s:%s" % (ip, port)
+        try:
+            with socket.socket(family, socket.SOCK_DGRAM) as sock:
+                sock.settimeout(timeout)
                 sock.sendto(payload, (ip, port))
                 data, _ = sock.recvfrom(2048)
-            except TimeoutError:
-                raise NoAnswer(target, "no datagram came back", timeout) from None
-            except OSError as exc:
-                raise ConnectFailed(target, str(exc)) from None
+        except TimeoutError:
+            raise NoAnswer(target, "no datagram came back", timeout) from None
+        except (OSError, ValueError, OverflowError, TypeError) as exc:
+            raise ConnectFailed(target, _reason(exc)) from None
         return data
 
     def tcp_probe(self, ip: str, port: int, cid: int, timeout: float) -> None:
-        target = "%s:%d" % (ip, port)
+        target = "%s:%s" % (ip, port)
         try:
             with socket.create_connection((ip, port), timeout=timeout):
                 pass
         except TimeoutError:
             raise NoAnswer(target, "no TCP answer", timeout) from None
-        except OSError as exc:
-            raise ConnectFailed(target, str(exc)) from None
+        except (OSError, ValueError, OverflowError, TypeError) as exc:
+            raise ConnectFailed(target, _reason(exc)) from None
+
+
+def _reason(exc: BaseException) -> str:
+    """The socket error in words, with its type (ECONNRESET and a bad port read alike)."""
+    return "%s: %s" % (type(exc).__name__, exc)

@@ -173,6 +173,9 @@ class Scenario:
             raise ScenarioError("cannot read scenario %s: %s" % (path, exc)) from None
         except tomllib.TOMLDecodeError as exc:
             raise ScenarioError("scenario %s is not valid TOML: %s" % (path, exc)) from None
+        except UnicodeDecodeError as exc:
+            raise ScenarioError("scenario %s is not UTF-8 text (byte %d); save it as UTF-8"
+                                % (path, exc.start)) from None
         return cls.from_dict(raw, str(path))
 
     def card_path(self, name: str | None = None) -> Path:
