@@ -14,7 +14,7 @@ APT_PKGS := pcscd vsmartcard-vpcd libpcsclite-dev socat ser2net
 MP_NODE := tests/micropython
 MP_NODE_STAMP := $(MP_NODE)/node_modules/.package-lock.json
 
-.PHONY: test demo bench lint sysdeps venv clean mpdeps deploy
+.PHONY: test demo bench lint sysdeps venv clean mpdeps deploy fuzz mutation
 
 sysdeps: $(SYS_STAMP)
 $(SYS_STAMP):
@@ -68,6 +68,20 @@ demo: $(STAMP)
 
 bench: $(STAMP) $(MP_NODE_STAMP)
 	$(PY) -m bench.run
+
+# FUZZ_INPUTS inputs (default 10^6) into each target of bench/fuzz_targets.py (or only
+# FUZZ_TARGETS="codec_tlv card_crsm"); escapes counted into bench/results.json.
+FUZZ_INPUTS ?= 1000000
+fuzz: $(STAMP)
+	@$(PY) -c "import atheris" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check -e '.[fuzz]' || echo "atheris unavailable: pure-Python mutation loop"
+	$(PY) -m bench.fuzz --inputs $(FUZZ_INPUTS) $(FUZZ_TARGETS)
+
+# mutmut over at/, card/, codec/, provision/ (hours on 2 cores); scope it with
+# MUTATE="me_lib/at/redact.py" and optionally MUTATION_TESTS="tests/at/test_redact.py"
+# (default: the TESTS_FOR table in bench/mutation.py). Kill rate -> bench/results.json.
+mutation: $(STAMP)
+	@$(PY) -c "import mutmut" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check -e '.[mutation]'
+	$(PY) -m bench.mutation
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check me_lib tests bench hil firmware_shim

@@ -1,113 +1,366 @@
-"""Fuzz entry points: one function per target, each taking the fuzzer's bytes.
+"""Fuzz targets: every decoder of card bytes and every parser of modem answers.
 
-Every target is atheris-compatible (`atheris.Setup(sys.argv, fuzz_one_input)`
-with `fuzz_one_input = TARGETS[name]`) and is also what the hypothesis tests
-call, so a crash found by either is replayed by the other. A target raises
-only when it found a bug: a non-`MeLibError` exception, memory beyond the
-documented cap, or an engine that no longer completes a clean command.
+Each target takes arbitrary `data: bytes`, feeds it to one decoder (and to the
+derived views and encoder of whatever the decoder accepted, since a product
+uses those next) and lets only `MeLibError` subclasses escape. Anything else
+(IndexError, ValueError, UnicodeDecodeError, RecursionError ...) is an
+*escape*: a crash a hostile card or a confused modem could trigger.
 
-Run one under atheris:
+Line parsers get the bytes as Latin-1 text (every byte maps to one character,
+so nothing is lost) split into lines the way the AT engine hands them over.
 
-    python -c "import sys, atheris; from bench.fuzz_targets import TARGETS; \
-atheris.Setup(sys.argv, TARGETS['at_engine']); atheris.Fuzz()"
+Users: tests/codec/test_decoder_fuzz.py (hypothesis, bounded) and
+bench/fuzz.py (`make fuzz`, atheris or a mutation loop, counts escapes).
+`SEEDS` holds one valid input per target, the starting corpus of both.
 """
 
 from collections.abc import Callable
 
-from me_lib.at import AtEngine, RawSpec, Response
+from bench.fuzz_engine import fuzz_at_engine
+from me_lib.card import atport, cgla, crsm, fileinfo
+from me_lib.codec import (
+    acl,
+    apn,
+    apn_rules,
+    declared,
+    dmcfg,
+    efdir,
+    fcp,
+    ids,
+    ipaddr,
+    lwm2m,
+    pkcs15,
+    services,
+    tlv,
+)
 from me_lib.errors import MeLibError
-
-# Small caps so a short input reaches them; the engine's defaults are larger.
-_CAPS = {"max_line_bytes": 512, "max_raw": 256, "max_response": 1024}
-
-# The engine's modes, each entered the way a real session enters it.
-AT_ENGINE_MODES = ("lines", "echo", "inline", "raw", "prompt", "data", "settle", "urc_raw")
+from me_lib.modem import parsers, registration
 
 
-def at_engine_in_mode(mode: str) -> AtEngine:
-    """A fresh engine with a command in flight (or none) that puts it in `mode`."""
-    if mode == "urc_raw":
-        return AtEngine(urc_raw=[RawSpec("+QIURC:", 2), RawSpec("#XRECV:", 0)], **_CAPS)
-    engine = AtEngine(echo=True if mode == "echo" else None, **_CAPS)
-    if mode == "lines":
-        engine.send("AT+CIMI", now=0.0)
-    elif mode == "echo":
-        engine.send("AT+CGDCONT?", prefix="+CGDCONT:", now=0.0)
-    elif mode == "inline":
-        engine.send("AT+CARECV=0,100", prefix="+CARECV:",
-                    raw=[RawSpec("+CARECV:", 0, inline=True)], now=0.0)
-    elif mode == "raw":
-        engine.send("AT+QIRD=0,1500", prefix="+QIRD:", raw=[RawSpec("+QIRD:", 0)], now=0.0)
-        engine.feed(b"\r\n+QIRD: 200\r\n", 0.0)
-    elif mode == "prompt":
-        engine.send("AT+QISEND=0,4", payload=b"ping", finals={"SEND OK": True}, now=0.0)
-    elif mode == "data":
-        engine.send("ATD*99#", now=0.0)
-        engine.feed(b"\r\nCONNECT 150000000\r\n", 0.0)
-    elif mode == "settle":
-        engine.send("AT", settle=0.5, now=0.0)
-        engine.feed(b"\r\nOK\r\n", 0.0)
-    return engine
+def _text(data: bytes) -> str:
+    return data.decode("latin-1")
 
 
-def _check_bounded(engine: AtEngine) -> None:
-    if engine.buffered() > engine.buffer_limit:
-        raise AssertionError("engine holds %d bytes, over its cap of %d" % (
-            engine.buffered(), engine.buffer_limit))
+def _lines(data: bytes) -> list[str]:
+    """Information lines as the engine gives them: split on CR/LF, empty ones dropped."""
+    return [x for x in _text(data).replace("\r", "\n").split("\n") if x]
 
 
-def run_at_engine(mode: str, chunks: "list[bytes]", resync: bool = False) -> None:
-    """Feed `chunks` to an engine in `mode`, then check it still completes a clean `AT`.
+# --- codec/ -----------------------------------------------------------------
 
-    Between chunks the clock advances a little (so timers can fire mid-stream).
-    At the end a long pause times the command in flight out and gives up any
-    stalled payload; then either `resync()` (what the channel does after a
-    timeout) or a bare line end ends the partial line, and `AT` answered `OK`
-    must complete with no lines.
-    """
-    engine = at_engine_in_mode(mode)
-    now = 0.0
-    for chunk in chunks:
-        now += 0.01
-        try:
-            engine.feed(chunk, now)
-        except MeLibError:
-            pass
-        _check_bounded(engine)
-    now += 1e6
-    engine.tick(now)
-    _check_bounded(engine)
-    if engine.busy:
-        raise AssertionError("engine still busy after a timeout")
-    engine.leave_data_mode()
-    if resync:
-        engine.resync()
+
+def codec_tlv(data: bytes) -> None:
+    for item in tlv.decode(data, strict_padding=False):
+        if tlv.is_constructed(item.tag):
+            tlv.children(item)
+    tlv.encode(tlv.decode(data))
+
+
+def codec_apn(data: bytes) -> None:
+    text = apn.decode(data)
+    apn.encode(text)
+
+
+def codec_apn_lenient(data: bytes) -> None:
+    apn.decode_lenient(data)
+
+
+def codec_apn_rules(data: bytes) -> None:
+    text = _text(data)
+    apn_rules.is_valid(text)
+    apn_rules.strip_operator_id(text)
+    apn_rules.validate(text)
+
+
+def codec_acl(data: bytes) -> None:
+    acl.encode(acl.decode(data))
+
+
+def codec_dmcfg(data: bytes) -> None:
+    cfg = dmcfg.decode(data)
+    if cfg is not None:
+        dmcfg.encode(cfg)
+
+
+def codec_dmcfg_address(data: bytes) -> None:
+    dmcfg.validate_address(_text(data))
+
+
+def codec_efdir(data: bytes) -> None:
+    app = efdir.decode(data)
+    efdir.encode(app)
+
+
+def codec_fcp(data: bytes) -> None:
+    f = fcp.decode(data)
+    _ = (f.arr, f.life_cycle, f.activated, f.effective_sfi, f.is_df)
+    if f.descriptor is not None:
+        _ = (f.descriptor.file_type, f.descriptor.structure, f.descriptor.shareable)
+    if f.pin_status is not None:
+        _ = f.pin_status.pins
+    fcp.encode(f)
+
+
+def codec_ids_iccid(data: bytes) -> None:
+    ids.encode_iccid(ids.decode_iccid(data))
+
+
+def codec_ids_iccid_at(data: bytes) -> None:
+    ids.iccid_from_at(_text(data))
+
+
+def codec_ids_imsi(data: bytes) -> None:
+    imsi = ids.decode_imsi(data)
+    ids.encode_imsi(imsi)
+    ids.split_imsi(imsi, 2 + (data[0] & 1 if data else 0))
+
+
+def codec_ids_ad(data: bytes) -> None:
+    ids.encode_ad(ids.decode_ad(data))
+
+
+def codec_ipaddr_unpack(data: bytes) -> None:
+    ipaddr.pack(ipaddr.unpack(data))
+
+
+def codec_ipaddr_pack(data: bytes) -> None:
+    text = _text(data)
+    ipaddr.version(text)
+    ipaddr.unpack(ipaddr.pack(text))
+
+
+def codec_lwm2m(data: bytes) -> None:
+    bf = lwm2m.decode(data)
+    if bf is not None:
+        for inst in lwm2m.security_instances(bf):
+            inst.to_tlv()
+        lwm2m.encode(bf)
+
+
+def codec_lwm2m_tlv(data: bytes) -> None:
+    lwm2m.encode_tlv(lwm2m.decode_tlv(data))
+
+
+def codec_pkcs15_odf(data: bytes) -> None:
+    entries = pkcs15.decode_odf(data)
+    pkcs15.dodf_path(entries)
+    pkcs15.encode_odf(entries)
+
+
+def codec_pkcs15_dodf(data: bytes) -> None:
+    entries = pkcs15.decode_dodf(data)
+    pkcs15.lwm2m_bootstrap_path(entries)
+    pkcs15.encode_dodf(entries)
+
+
+def codec_pkcs15_oid(data: bytes) -> None:
+    pkcs15.encode_oid(pkcs15.decode_oid(data))
+
+
+def codec_services(data: bytes) -> None:
+    found = services.decode(data)
+    services.encode(found, len(data))
+
+
+def codec_declared_dmcfg(data: bytes) -> None:
+    declared.decode_dmcfg(data)
+
+
+def codec_declared_acl(data: bytes) -> None:
+    declared.decode_acl(data)
+
+
+def codec_declared_apn(data: bytes) -> None:
+    declared.decode_apn(data)
+
+
+# --- card/: the modem's answers to +CRSM, +CSIM, +CGLA, +CCHO ----------------
+
+
+def card_crsm(data: bytes) -> None:
+    crsm.parse_crsm(_lines(data))
+
+
+def card_fileinfo(data: bytes) -> None:
+    """What +CRSM GET RESPONSE bytes become (FCP or a 2G response), as crsm.py decides."""
+    if data[:1] == b"\x62":
+        fileinfo.from_fcp(data)
     else:
-        engine.feed(b"\r\n", now)
-    if engine.buffered():
-        raise AssertionError("engine idle but holds %d bytes" % engine.buffered())
-    engine.send("AT", now=now)
-    events = engine.feed(b"\r\nOK\r\n", now)
-    done = [ev for ev in events if isinstance(ev, Response)]
-    if len(done) != 1 or not done[0].final.ok or done[0].lines:
-        raise AssertionError("a clean OK after garbage gave %r" % (events,))
+        fileinfo.from_gsm_response(data)
 
 
-def fuzz_at_engine(data: bytes) -> None:
-    """atheris entry: byte 0 picks the mode, byte 1 seeds the chunking, the rest is fed."""
-    if len(data) < 2:
-        return
-    mode = AT_ENGINE_MODES[data[0] % len(AT_ENGINE_MODES)]
-    seed = data[1]
-    stream = data[2:]
-    chunks = []
-    pos = 0
-    while pos < len(stream):
-        size = 1 + seed % 23
-        chunks.append(stream[pos:pos + size])
-        pos += size
-        seed = (seed * 73 + 41 + (stream[pos - 1] if pos <= len(stream) else 0)) & 0xFF
-    run_at_engine(mode, chunks, resync=bool(data[0] & 0x80))
+def card_csim(data: bytes) -> None:
+    atport.parse_csim(_lines(data), "+CSIM:")
 
 
-TARGETS: "dict[str, Callable[[bytes], None]]" = {"at_engine": fuzz_at_engine}
+def card_cgla(data: bytes) -> None:
+    atport.parse_csim(_lines(data), "+CGLA:")
+
+
+def card_ccho(data: bytes) -> None:
+    cgla.parse_ccho(_lines(data))
+
+
+def card_hex(data: bytes) -> None:
+    atport.parse_hex(_text(data), "fuzz")
+
+
+# --- modem/: 27.007 packet-data and registration answers ---------------------
+
+
+def modem_cgdcont(data: bytes) -> None:
+    parsers.parse_cgdcont(_lines(data))
+
+
+def modem_cgdcont_test(data: bytes) -> None:
+    parsers.parse_cgdcont_test(_lines(data))
+
+
+def modem_cgact(data: bytes) -> None:
+    parsers.parse_cgact(_lines(data))
+
+
+def modem_cgcontrdp(data: bytes) -> None:
+    parsers.parse_cgcontrdp(_lines(data))
+
+
+def modem_cgpaddr(data: bytes) -> None:
+    parsers.parse_cgpaddr(_lines(data))
+
+
+def modem_cpin(data: bytes) -> None:
+    parsers.parse_cpin(_lines(data))
+
+
+def modem_cgev(data: bytes) -> None:
+    parsers.parse_cgev(_text(data))
+
+
+def modem_ranges(data: bytes) -> None:
+    parsers.parse_ranges(_text(data))
+
+
+def modem_registration(data: bytes) -> None:
+    for line in _lines(data):
+        registration.parse_registration(line)
+        registration.parse_registration(line, True)
+        registration.parse_registration(line, False)
+
+
+def _lwm2m_object() -> lwm2m.BootstrapObject:
+    sec = lwm2m.SecurityInstance(0, "coaps://dm.example:5684", True, 0, 1, (
+        lwm2m.LwTlv(lwm2m.KIND_RESOURCE, 5, b"key"),))
+    return lwm2m.security_object([sec])
+
+
+_H = bytes.fromhex
+_DMCFG = _H("800101810107A018800F00646D2E6578616D706C652E636F6D81021634820102A11B801602646D066D"
+            "6E63303031066D63633030310467707273810103A132800C03696F74076578616D706C658101018201"
+            "0283036465768406733363726574860974656C656D657472798604666F74618F04D90FB64DFFFF")
+_ACL = _H("03DD0908696E7465726E6574DD1003696F74076578616D706C6503636F6DDD00FFFF")
+_APN = _H("02646D066D6E63303031066D63633030310467707273")
+_FCP = _H("621A8205422100300483022F008A01058B032F0601800200C08801F0")
+
+#: One valid input per target: the corpus a mutation starts from.
+SEEDS: dict[str, bytes] = {
+    "at_engine": b"\x01\x05\r\n+CGDCONT: 1,\"IP\",\"internet\"\r\n\r\nOK\r\n",
+    "codec_tlv": _H("A0078001018102FFEE9F700100"),
+    "codec_apn": _APN,
+    "codec_apn_lenient": b"internet.example",
+    "codec_apn_rules": b"iot.example.mnc001.mcc001.gprs",
+    "codec_acl": _ACL,
+    "codec_dmcfg": _DMCFG,
+    "codec_dmcfg_address": b"coaps://dm.example.com:5684",
+    "codec_efdir": _H("61184F10A0000000871002FF86FF0389FFFFFFFF50045553494DFFFF"),
+    "codec_fcp": _FCP,
+    "codec_ids_iccid": _H("98683081462002318379"),
+    "codec_ids_iccid_at": b'"89860318640220133897"',
+    "codec_ids_imsi": _H("082982608200002080"),
+    "codec_ids_ad": _H("00000002"),
+    "codec_ipaddr_unpack": _H("20010DB8000000000000000000000001"),
+    "codec_ipaddr_pack": b"2001:db8::1",
+    "codec_lwm2m": lwm2m.encode(lwm2m.BootstrapFile((_lwm2m_object(),)), 64),
+    "codec_lwm2m_tlv": lwm2m.encode_tlv(_lwm2m_object().instances),
+    "codec_pkcs15_odf": _H("A706300404026430"),
+    "codec_pkcs15_dodf": _H("A12730003011" "0C0F") + b"LwM2M Bootstrap"
+    + _H("A110300E06060" "604672B0901300404026432"),
+    "codec_pkcs15_oid": _H("672B0901"),
+    "codec_services": _H("FF0F"),
+    "codec_declared_dmcfg": _DMCFG,
+    "codec_declared_acl": _ACL,
+    "codec_declared_apn": _APN,
+    "card_crsm": b'+CRSM: 0\r\n+CRSM: 144,0,"621A8205422100300483022F00"\r\n',
+    "card_fileinfo": _FCP,
+    "card_csim": b'+CSIM: 8,"6F0A9000"\r\n',
+    "card_cgla": b'+CGLA: 8,"6F0A9000"\r\n',
+    "card_ccho": b"+CCHO: 1\r\n",
+    "card_hex": b'"6F 0A 90 00"',
+    "modem_cgdcont": b'+CGDCONT: 1,"IP","internet","10.0.0.2",0,0\r\n'
+                     b'+CGDCONT: 2,"IPV4V6","ims",,0,0,0,0,0,0,1\r\n',
+    "modem_cgdcont_test": b'+CGDCONT: (1-15),"IP",,,(0-2),(0-4)\r\n'
+                          b'+CGDCONT: (1-15),"IPV6",,,(0-2),(0-4)\r\n',
+    "modem_cgact": b"+CGACT: 1,1\r\n+CGACT: 2,0\r\n",
+    "modem_cgcontrdp": b'+CGCONTRDP: 1,5,"internet","10.0.0.2.255.255.255.0",'
+                       b'"10.0.0.1","8.8.8.8","8.8.4.4"\r\n',
+    "modem_cgpaddr": b'+CGPADDR: 1,"10.0.0.2","32.1.13.184.0.0.0.0.0.0.0.0.0.0.0.1"\r\n',
+    "modem_cpin": b"+CPIN: SIM PIN\r\n",
+    "modem_cgev": b"+CGEV: NW PDN DEACT 2",
+    "modem_ranges": b"(1-15,20,(30-31))",
+    "modem_registration": b'+CEREG: 2,5,"1A2B","01ABCDEF",7\r\n+CREG: 1\r\n',
+}
+
+
+def run_one(target: Callable[[bytes], None], data: bytes) -> BaseException | None:
+    """Run `target` on `data`; the escaped exception, or None (a MeLibError is fine)."""
+    try:
+        target(data)
+    except MeLibError:
+        return None
+    except Exception as exc:  # the point of a fuzz target: anything else is a finding
+        return exc
+    return None
+
+
+# Kept at the bottom so targets added in other branches (at_engine ...) merge as lines.
+TARGETS: dict[str, Callable[[bytes], None]] = {
+    "at_engine": fuzz_at_engine,
+    "codec_tlv": codec_tlv,
+    "codec_apn": codec_apn,
+    "codec_apn_lenient": codec_apn_lenient,
+    "codec_apn_rules": codec_apn_rules,
+    "codec_acl": codec_acl,
+    "codec_dmcfg": codec_dmcfg,
+    "codec_dmcfg_address": codec_dmcfg_address,
+    "codec_efdir": codec_efdir,
+    "codec_fcp": codec_fcp,
+    "codec_ids_iccid": codec_ids_iccid,
+    "codec_ids_iccid_at": codec_ids_iccid_at,
+    "codec_ids_imsi": codec_ids_imsi,
+    "codec_ids_ad": codec_ids_ad,
+    "codec_ipaddr_unpack": codec_ipaddr_unpack,
+    "codec_ipaddr_pack": codec_ipaddr_pack,
+    "codec_lwm2m": codec_lwm2m,
+    "codec_lwm2m_tlv": codec_lwm2m_tlv,
+    "codec_pkcs15_odf": codec_pkcs15_odf,
+    "codec_pkcs15_dodf": codec_pkcs15_dodf,
+    "codec_pkcs15_oid": codec_pkcs15_oid,
+    "codec_services": codec_services,
+    "codec_declared_dmcfg": codec_declared_dmcfg,
+    "codec_declared_acl": codec_declared_acl,
+    "codec_declared_apn": codec_declared_apn,
+    "card_crsm": card_crsm,
+    "card_fileinfo": card_fileinfo,
+    "card_csim": card_csim,
+    "card_cgla": card_cgla,
+    "card_ccho": card_ccho,
+    "card_hex": card_hex,
+    "modem_cgdcont": modem_cgdcont,
+    "modem_cgdcont_test": modem_cgdcont_test,
+    "modem_cgact": modem_cgact,
+    "modem_cgcontrdp": modem_cgcontrdp,
+    "modem_cgpaddr": modem_cgpaddr,
+    "modem_cpin": modem_cpin,
+    "modem_cgev": modem_cgev,
+    "modem_ranges": modem_ranges,
+    "modem_registration": modem_registration,
+}

@@ -8,10 +8,11 @@ deterministic counts (AT round trips, APDUs, bytes) wherever they exist.
 import importlib
 import json
 import sys
-from pathlib import Path
+
+from bench.results import merge
 
 MODULES = ["bench.bench_at", "bench.bench_card", "bench.bench_provision",
-           "bench.bench_micropython"]
+           "bench.bench_micropython", "bench.bench_fault_matrix"]
 
 
 def main() -> int:
@@ -28,8 +29,8 @@ def main() -> int:
             results.update(mod.run())
         except Exception as exc:  # report and go on: one bench must not hide the others
             failed.append("%s: %s" % (name, exc))
-    out = Path(__file__).with_name("results.json")
-    out.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    # merged: the fuzz and mutation figures (make fuzz / make mutation) stay in the file
+    merge(results)
     print(json.dumps(results, indent=1, sort_keys=True))
     for f in failed:
         print("bench failed:", f, file=sys.stderr)

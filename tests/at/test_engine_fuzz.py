@@ -9,7 +9,7 @@ atheris runs the same target on its own inputs).
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.fuzz_targets import AT_ENGINE_MODES, TARGETS, at_engine_in_mode, run_at_engine
+from bench.fuzz_engine import AT_ENGINE_MODES, at_engine_in_mode, fuzz_at_engine, run_at_engine
 
 # Pieces of what modems send, so random streams reach the interesting states.
 _TOKENS = [
@@ -54,7 +54,7 @@ def test_long_runs_without_line_end_stay_under_the_cap(mode, byte, size, cut):
 @settings(max_examples=60)
 @given(data=st.binary(max_size=300))
 def test_the_atheris_target_accepts_any_input(data):
-    TARGETS["at_engine"](data)
+    fuzz_at_engine(data)
 
 
 def test_every_mode_is_entered_as_named():
