@@ -12,7 +12,6 @@ Run one under atheris:
 atheris.Setup(sys.argv, fuzz_at_engine); atheris.Fuzz()"
 """
 
-from collections.abc import Callable
 
 from me_lib.at import AtEngine, RawSpec, Response
 from me_lib.errors import MeLibError
