@@ -27,6 +27,7 @@ from me_lib.at.cme import cme_code, cme_name, cms_name
 from me_lib.at.command import MAX_LINE, check_line
 from me_lib.at.events import DataReceived, Final, Prompt, Rebooted, Response, Timeout, Urc
 from me_lib.at.fields import prefix_of, split_fields, to_int
+from me_lib.at.redact import redact
 from me_lib.at.timeouts import timeout_for
 from me_lib.at.urc import (
     BOOT_BANNERS,
@@ -257,7 +258,7 @@ class AtEngine:
         """
         if self._pending is not None or self._settling is not None:
             raise AtError("cannot send %r: %r is still in flight" % (
-                command, self.pending_command), command,
+                redact(command), redact(self.pending_command or "")), command,
                 "wait for its response or timeout; the engine runs one command at a time")
         check_line(command, self.max_line)
         if prefix is None:
