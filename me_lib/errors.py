@@ -181,8 +181,9 @@ class SecurityStatusNotSatisfied(StatusWordError):
 class PinBlocked(CardError):
     """The PIN is blocked, or too few tries are left to risk a VERIFY."""
 
-    def __init__(self, message: str, retries: int | None = None) -> None:
-        super().__init__(message, "unblock the card with its PUK on a trusted tool")
+    def __init__(self, message: str, retries: int | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint or "unblock the card with its PUK on a trusted tool")
         self.retries = retries
 
 
