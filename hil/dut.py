@@ -62,7 +62,7 @@ class Dut:
     def record(self, path: Path) -> TraceRecorder:
         """Start this test's AT trace (PIN commands masked: traces are shared artifacts)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        recorder: TraceRecorder = self.modem.channel.record(str(path), redact_secrets=True)
+        recorder: TraceRecorder = self.modem.channel.record(str(path))  # masked by default
         self._recorder = recorder
         return recorder
 

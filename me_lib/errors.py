@@ -26,13 +26,30 @@ class MeLibError(Exception):
 # --- AT layer ---------------------------------------------------------------
 
 
+def redacted(command: str | None) -> str | None:
+    """The command as errors show and keep it: PINs, PUKs and passwords masked.
+
+    Exceptions travel far (logs, `--json`, bug reports), so an error never holds
+    a secret, not even in an attribute. Imported late: `me_lib.at` imports this
+    module.
+    """
+    if command is None:
+        return None
+    from me_lib.at.redact import redact
+
+    return redact(command)
+
+
 class AtError(MeLibError):
-    """The modem did not complete an AT command the way we asked."""
+    """The modem did not complete an AT command the way we asked.
+
+    `command` is the command as sent with its secrets masked (`redacted`).
+    """
 
     def __init__(self, message: str, command: str | None = None,
                  hint: str | None = None) -> None:
         super().__init__(message, hint)
-        self.command = command
+        self.command = redacted(command)
 
 
 class AtTimeout(AtError):
@@ -41,12 +58,12 @@ class AtTimeout(AtError):
     def __init__(self, command: str | None, timeout: float,
                  lines: list[str] | None = None) -> None:
         super().__init__(
-            "no final result for %s within %.1f s" % (command, timeout),
+            "no final result for %s within %.1f s" % (redacted(command), timeout),
             command,
             "check the port, baud rate and modem power; a command that takes longer "
             "needs a larger timeout")
         self.timeout = timeout
-        self.lines = lines or []
+        self.lines = [redacted(x) or "" for x in lines or []]
 
 
 class AtCommandError(AtError):
@@ -55,7 +72,7 @@ class AtCommandError(AtError):
     def __init__(self, command: str | None, final: str,
                  hint: str | None = None) -> None:
         super().__init__(
-            "%s answered %s" % (command, final), command,
+            "%s answered %s" % (redacted(command), final), command,
             hint or "the modem rejected the command; AT+CMEE=1 gives a numeric cause")
         self.final = final
 
@@ -66,7 +83,8 @@ class CmeError(AtError):
     def __init__(self, command: str | None, code: int | None, name: str,
                  hint: str | None = None) -> None:
         label = ("%d %s" % (code, name)) if code is not None else name
-        super().__init__("%s failed: +CME ERROR %s" % (command, label), command, hint)
+        super().__init__("%s failed: +CME ERROR %s" % (redacted(command), label), command,
+                         hint)
         self.code = code
         self.name = name
 
@@ -76,7 +94,7 @@ class CmsError(AtError):
 
     def __init__(self, command: str | None, code: int | None, name: str) -> None:
         label = ("%d %s" % (code, name)) if code is not None else name
-        super().__init__("%s failed: +CMS ERROR %s" % (command, label), command)
+        super().__init__("%s failed: +CMS ERROR %s" % (redacted(command), label), command)
         self.code = code
         self.name = name
 
@@ -85,7 +103,7 @@ class ModemRebooted(AtError):
     """A boot banner arrived: the modem restarted and lost its volatile state."""
 
     def __init__(self, banner: str, command: str | None = None) -> None:
-        what = ("while %s was in flight" % command) if command else "between commands"
+        what = ("while %s was in flight" % redacted(command)) if command else "between commands"
         super().__init__(
             "modem rebooted (%r seen %s)" % (banner, what), command,
             "re-run the session from sync: echo, CMEE and contexts are reset")
@@ -195,8 +213,9 @@ class SecurityStatusNotSatisfied(StatusWordError):
 class PinBlocked(CardError):
     """The PIN is blocked, or too few tries are left to risk a VERIFY."""
 
-    def __init__(self, message: str, retries: int | None = None) -> None:
-        super().__init__(message, "unblock the card with its PUK on a trusted tool")
+    def __init__(self, message: str, retries: int | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint or "unblock the card with its PUK on a trusted tool")
         self.retries = retries
 
 

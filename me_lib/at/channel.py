@@ -226,11 +226,15 @@ class AtChannel:
             raise open_error(url, exc) from None
         return cls(port, engine=engine, name=url)
 
-    def record(self, path: str, redact_secrets: bool = False) -> Any:
-        """Write a byte-exact trace of this session to `path` (me_lib.at.trace format)."""
+    def record(self, path: str, secrets_in_clear: bool = False) -> Any:
+        """Write a trace of this session to `path` (me_lib.at.trace format).
+
+        PINs and passwords are masked unless `secrets_in_clear` (then the file is
+        byte-exact and created 0600).
+        """
         from me_lib.at.trace import TraceRecorder
 
-        recorder = TraceRecorder(path, self.name, redact_secrets)
+        recorder = TraceRecorder(path, self.name, secrets_in_clear)
         previous = self.trace
 
         def both(direction: str, data: bytes, now: float) -> None:
@@ -715,7 +719,7 @@ def raise_for_final(response: Response) -> None:
     if final.kind in ("ERROR", "NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE",
                       "COMMAND NOT SUPPORT", "MODEM ERROR", "ABORTED", "EXTRA"):
         raise AtCommandError(response.command, final.text or final.kind)
-    raise AtError("%s ended with %s" % (response.command, final.text), response.command)
+    raise AtError("%s ended with %s" % (redact(response.command), final.text), response.command)
 
 
 def _cme_hint(code: int | None) -> str | None:

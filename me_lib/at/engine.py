@@ -36,6 +36,7 @@ from me_lib.at.events import (
     Urc,
 )
 from me_lib.at.fields import prefix_of, split_fields, to_int
+from me_lib.at.redact import redact
 from me_lib.at.timeouts import timeout_for
 from me_lib.at.urc import (
     BOOT_BANNERS,
@@ -353,7 +354,7 @@ class AtEngine:
         """
         if self._pending is not None or self._settling is not None:
             raise AtError("cannot send %r: %r is still in flight" % (
-                command, self.pending_command), command,
+                redact(command), redact(self.pending_command or "")), command,
                 "wait for its response or timeout; the engine runs one command at a time")
         check_line(command, self.max_line)
         if prefix is None:

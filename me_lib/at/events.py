@@ -1,7 +1,11 @@
 """Events the sans-I/O engine hands back from `feed()` and `tick()`.
 
-Plain classes (no dataclasses) so the engine runs on MicroPython.
+Plain classes (no dataclasses) so the engine runs on MicroPython. Their reprs
+mask PINs and passwords (`me_lib.at.redact`): reprs end up in logs and
+assertion messages.
 """
+
+from me_lib.at.redact import redact
 
 
 class Final:
@@ -57,7 +61,8 @@ class Response:
         return rows[0] if rows else None
 
     def __repr__(self) -> str:
-        return "Response(%r, lines=%r, final=%r)" % (self.command, self.lines, self.final)
+        return "Response(%r, lines=%r, final=%r)" % (
+            redact(self.command), [redact(x) for x in self.lines], self.final)
 
 
 class Urc:
@@ -69,7 +74,7 @@ class Urc:
         self.payload = payload
 
     def __repr__(self) -> str:
-        return "Urc(%r)" % self.line
+        return "Urc(%r)" % redact(self.line)
 
 
 class Prompt:
@@ -92,7 +97,8 @@ class Rebooted:
         self.command = command
 
     def __repr__(self) -> str:
-        return "Rebooted(%r, command=%r)" % (self.banner, self.command)
+        return "Rebooted(%r, command=%r)" % (
+            self.banner, redact(self.command) if self.command else None)
 
 
 class Timeout:
@@ -105,7 +111,7 @@ class Timeout:
         self.consecutive = consecutive
 
     def __repr__(self) -> str:
-        return "Timeout(%r, %.1fs, consecutive=%d)" % (self.command, self.timeout,
+        return "Timeout(%r, %.1fs, consecutive=%d)" % (redact(self.command), self.timeout,
                                                          self.consecutive)
 
 

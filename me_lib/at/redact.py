@@ -1,65 +1,125 @@
-"""Redacting secrets from AT traffic before it is logged.
+"""Redacting secrets from AT traffic before it is logged, raised or recorded.
 
 PINs, PUKs, APN passwords and the data of PIN-carrying APDUs must never reach a
-log file: device logs end up in bug reports. Redaction works on the text of a
-command or line, keeping the command name so a trace is still readable.
+log file, an exception message or a shared trace: all of them end up in bug
+reports. Redaction works on the text of a command or line, keeping the command
+name (and the harmless parameters) so the text is still readable.
+
+One table says which parameters of which command are secret; everything that
+shows AT text (channel logs, `AtError` messages and `.command`, `Response`
+reprs, traces) goes through `redact()`, so a new vendor auth command is one row
+here, not a fix in every caller.
 
 Portable (MicroPython).
 """
 
 from me_lib.at.fields import split_fields
 
-_MASK = "***"
+MASK = "***"
 
-# command head (upper case, after AT) -> indexes of secret fields (None = all)
-_SECRET_FIELDS = {
-    "+CPIN=": None,
-    "+CPWD=": None,
-    "+CLCK=": (2,),
-    "+CGAUTH=": (2, 3),
-    "+QICSGP=": (3, 4),
-    "+CNCFG=": (3, 4),
-    "#SGACT=": (2, 3),
-    "+UPSD=": (2,),
-    "+UAUTHREQ=": (2, 3),
-    "#XSSLCFG=": None,
-}
+# (head, secret field indexes, condition). `head` is upper case, after `AT` for
+# commands; response heads end in `:`. Indexes count the fields after the head
+# from 0; None masks everything after the head. `condition` is None or
+# (field index, values): the row applies only when that field is one of the
+# values (`+UPSD=0,3,"pw"` sets the password, `+UPSD=0,1,"apn"` the APN).
+# A tuple, not a dict: the first matching row wins, in this order, everywhere.
+SECRET_FIELDS = (
+    ("+CPIN=", None, None),                  # PIN, or PUK and new PIN
+    ("+CPIN2=", None, None),
+    ("+CPWD=", (1, 2), None),                # facility, old password, new password
+    ("+CLCK=", (2,), None),                  # facility, mode, password
+    ("+CGAUTH=", (2, 3), None),              # cid, auth, user, password
+    ("+CGAUTH:", (2, 3), None),
+    ("#PDPAUTH=", (2, 3), None),             # Telit: cid, auth, user, password
+    ("+UAUTHREQ=", (2, 3), None),            # u-blox: cid, auth, user, password
+    ("+UPSD=", (2,), (1, ("2", "3"))),       # u-blox: profile, 2 user / 3 password, value
+    ("+UPSD:", (2,), (1, ("2", "3"))),
+    ("+QICSGP=", (3, 4), None),              # Quectel: ctx, type, apn, user, password
+    ("+QICSGP:", (2, 3), None),              # read: type, apn, user, password
+    ("+CNCFG=", (3, 4), None),               # SIMCom: idx, type, apn, user, password
+    ("+CNCFG:", (3, 4), None),
+    ("#SGACT=", (2, 3), None),               # Telit: cid, state, user, password
+    ("%XPDNAUTH=", None, None),              # nRF91 (older firmware): cid, auth, user, pw
+    ("#XSSLCFG=", None, None),
+)
+
+# Commands whose last field is a C-APDU in hex.
+APDU_HEADS = ("+CSIM=", "+CGLA=")
 
 # ISO 7816 instructions whose data field is a PIN/PUK: VERIFY, CHANGE, DISABLE,
 # ENABLE, UNBLOCK.
-_PIN_INS = ("20", "24", "26", "28", "2C")
+PIN_INS = ("20", "24", "26", "28", "2C")
 
 
 def _redact_apdu(hex_text: str) -> str:
     h = hex_text.strip().strip('"').upper()
-    if len(h) > 10 and h[2:4] in _PIN_INS:
-        return '"' + h[:10] + _MASK + '"'
+    if len(h) > 10 and h[2:4] in PIN_INS:
+        return '"' + h[:10] + MASK + '"'
     return hex_text
 
 
+def _head_at(upper: str) -> int:
+    """Where the command or response head starts (after `AT`, leading spaces)."""
+    return 2 if upper.startswith("AT") else 0
+
+
 def redact(line: str) -> str:
-    """The line with secret parameters replaced by `***`."""
+    """The line with secret parameters replaced by `***` (unchanged when it has none)."""
     text = line.strip()
     upper = text.upper()
-    head_start = 2 if upper.startswith("AT") else 0
+    head_start = _head_at(upper)
     body_upper = upper[head_start:]
-    for head in _SECRET_FIELDS:
-        if body_upper.startswith(head):
-            idx = _SECRET_FIELDS[head]
-            cut = head_start + len(head)
-            if idx is None:
-                return text[:cut] + _MASK
-            fields = split_fields(text[cut:])
-            if head == "+UPSD=" and not (len(fields) > 1 and fields[1] in ("3", "2")):
-                return text
-            for i in idx:
-                if i < len(fields) and fields[i]:
-                    fields[i] = _MASK
-            return text[:cut] + ",".join(fields)
-    if body_upper.startswith("+CSIM=") or body_upper.startswith("+CGLA="):
-        cut = head_start + 6
+    for row in SECRET_FIELDS:
+        head = row[0]
+        if not body_upper.startswith(head):
+            continue
+        cut = head_start + len(head)
+        idx = row[1]
+        if idx is None:
+            return text[:cut] + MASK if text[cut:].strip() else text
         fields = split_fields(text[cut:])
-        if fields:
-            fields[-1] = _redact_apdu(fields[-1])
-        return text[:cut] + ",".join(fields)
+        cond = row[2]
+        if cond is not None and not (len(fields) > cond[0] and fields[cond[0]] in cond[1]):
+            return text
+        changed = False
+        for i in idx:
+            if i < len(fields) and fields[i]:
+                fields[i] = MASK
+                changed = True
+        return (text[:cut] + ",".join(fields)) if changed else text
+    for head in APDU_HEADS:
+        if body_upper.startswith(head):
+            cut = head_start + len(head)
+            fields = split_fields(text[cut:])
+            if fields:
+                fields[-1] = _redact_apdu(fields[-1])
+            return text[:cut] + ",".join(fields)
     return text
+
+
+def redact_text(text: str) -> str:
+    """`redact()` applied to every line of a text that may hold several (an echo burst)."""
+    if "\r" not in text and "\n" not in text:
+        return redact(text) if _has_head(text) else text
+    out = []
+    start = 0
+    n = len(text)
+    i = 0
+    while i <= n:
+        if i == n or text[i] in "\r\n":
+            part = text[start:i]
+            if part and _has_head(part):
+                red = redact(part)
+                if red != part.strip():
+                    part = red
+            out.append(part)
+            if i < n:
+                out.append(text[i])
+            start = i + 1
+        i += 1
+    return "".join(out)
+
+
+def _has_head(text: str) -> bool:
+    """Cheap test: could this line match a row at all (a `=` or `:` after a head)?"""
+    return "=" in text or ":" in text

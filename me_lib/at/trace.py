@@ -11,30 +11,51 @@ trace can be read, diffed and trimmed by hand:
 
 `t` is seconds since the first record on the channel's clock (virtual on the
 simulator), `d` the direction seen from the host, `b` the bytes in hex.
-Secrets are not redacted here on purpose (a replay must match byte for byte);
-the recorder can mask PIN commands with `redact_secrets=True`, which makes
-the trace unreplayable for those commands but safe to share.
+
+Secrets are redacted by default: every line the host writes or the modem
+echoes goes through `me_lib.at.redact`, so `AT+CPIN="..."` is recorded as
+`AT+CPIN=***` and a `+CGAUTH` password as `***`. A redacted trace still
+replays: the replay port compares the host's line after the same redaction
+(`me_lib.sim.protocol_replay`). `secrets_in_clear=True` (CLI
+`--record-secrets`) keeps the bytes exact; that file is created with mode 0600
+and must not be shared.
 
 CPython only (file I/O, json).
 """
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import IO, Any
 
-from me_lib.at.redact import redact
+from me_lib.at.redact import redact_text
 
 FORMAT = 1
 
 
 class TraceRecorder:
-    """A `channel.trace` callback writing a trace file (flushes every record)."""
+    """A `channel.trace` callback writing a trace file (flushes every record).
 
-    def __init__(self, path: str | Path, port: str = "", redact_secrets: bool = False) -> None:
+    Secrets are masked unless `secrets_in_clear`; a clear trace is created
+    0600 from the start (`os.open`), never readable by others even briefly.
+    """
+
+    def __init__(self, path: str | Path, port: str = "",
+                 secrets_in_clear: bool = False) -> None:
         self.path = Path(path)
-        self.redact_secrets = redact_secrets
-        self._fh: IO[str] | None = self.path.open("w", encoding="utf-8")
+        self.secrets_in_clear = secrets_in_clear
+        mode = 0o600 if secrets_in_clear else 0o666
+        try:
+            if secrets_in_clear and self.path.exists():
+                self.path.unlink()      # O_CREAT keeps an existing file's wider mode
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        except OSError as exc:
+            from me_lib.errors import MeLibError
+
+            raise MeLibError("cannot write the trace %s: %s" % (path, exc.strerror),
+                             "check the path and its permissions") from None
+        self._fh: IO[str] | None = os.fdopen(fd, "w", encoding="utf-8")
         self._t0: float | None = None
         header = {"me_lib_trace": FORMAT, "port": port,
                   "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -46,11 +67,8 @@ class TraceRecorder:
             return
         if self._t0 is None:
             self._t0 = now
-        if self.redact_secrets and direction == "tx" and data.endswith(b"\r"):
-            text = data.decode("latin-1")
-            masked = redact(text.rstrip("\r"))
-            if masked != text.rstrip("\r"):
-                data = (masked + "\r").encode("latin-1")
+        if not self.secrets_in_clear:
+            data = redact_bytes(data)
         self._fh.write(json.dumps({"t": round(now - self._t0, 6), "d": direction,
                                    "b": data.hex()}) + "\n")
         self._fh.flush()
@@ -59,6 +77,15 @@ class TraceRecorder:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+
+def redact_bytes(data: bytes) -> bytes:
+    """`data` with the secrets of every AT line in it masked (latin-1 round trip)."""
+    if b"=" not in data and b":" not in data:
+        return data
+    text = data.decode("latin-1")
+    masked = redact_text(text)
+    return data if masked == text else masked.encode("latin-1")
 
 
 def read_trace(path: str | Path) -> tuple[dict[str, Any], list[tuple[float, str, bytes]]]:

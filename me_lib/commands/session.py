@@ -1,6 +1,7 @@
 """Opening a device from command-line arguments: the modem port or a PC/SC reader."""
 
 import argparse
+import sys
 from pathlib import Path
 
 from me_lib.commands.secrets import add_pin_arguments, pin_from
@@ -25,8 +26,11 @@ def add_device_arguments(parser: argparse.ArgumentParser, reader: bool = False) 
                         "(default $ME_LIB_STATE_DIR or ~/.local/state/me_lib)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--record", metavar="FILE",
-                        help="write a byte-exact trace of the AT session (replay://FILE "
-                        "plays it back)")
+                        help="write a trace of the AT session, PINs and passwords masked "
+                        "(replay://FILE plays it back)")
+    parser.add_argument("--record-secrets", action="store_true",
+                        help="with --record: keep PINs and passwords in clear (file mode "
+                        "0600; never share it)")
     add_pin_arguments(parser)
 
 
@@ -40,7 +44,12 @@ def open_modem(args: argparse.Namespace) -> Modem:
     modem = Modem.open(args.modem, baudrate=args.baud, dialect=args.dialect,
                        pin=pin_from(args))
     if getattr(args, "record", None):
-        modem.channel.record(args.record)
+        clear = bool(getattr(args, "record_secrets", False))
+        if clear:
+            print("me-lib: warning: %s holds the SIM PIN and APN passwords in clear "
+                  "(--record-secrets); keep it private and delete it after use"
+                  % args.record, file=sys.stderr)
+        modem.channel.record(args.record, secrets_in_clear=clear)
     try:
         modem.ready()
     except BaseException:

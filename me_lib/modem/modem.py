@@ -264,34 +264,55 @@ class Modem:
                 self.channel.poll(delay)
                 delay = min(delay * 2, 8.0)
                 continue
-            if state == "SIM PIN" and not pin_sent:
+            if state == "SIM PIN":
                 if pin is None:
                     raise SimNotReady("the SIM asks for its PIN",
                                       hint="set it in the environment (ME_LIB_PIN) or a "
                                       "file (--pin-file); it is never taken from argv")
-                if self.session.get("pin_refused") == hash(pin):
+                if pin_sent:
+                    # accepted with OK, yet the SIM still asks: a refusal all the same
+                    raise self._pin_refused(pin, "the SIM still asks for its PIN after it")
+                if self.session.get("pin_refused") == _pin_key(pin):
                     raise SimNotReady("the SIM refused this PIN earlier in this session; it "
-                                      "is not sent again", hint="correct the PIN: every "
-                                      "wrong try brings the card closer to its PUK")
+                                      "is not sent again", hint=_PIN_HINT)
                 retries = self.pin_retries()
                 if not force_pin and (retries is None or retries < 2):
-                    raise PinBlocked("only %s PIN tries left: the PIN is not sent" % (
-                        "an unknown number of" if retries is None else retries), retries)
+                    raise _too_few_tries(retries)
                 try:
                     self.enter_pin(pin)
                 except CmeError as exc:
-                    self.session["pin_refused"] = hash(pin)  # not the PIN itself
-                    raise SimNotReady("the SIM refused the PIN (%s)" % exc.name,
-                                      hint="correct the PIN: every wrong try brings the "
-                                      "card closer to its PUK") from exc
+                    if exc.code == 14:          # SIM busy: not an answer about the PIN
+                        self.channel.poll(delay)
+                        continue
+                    raise self._pin_refused(pin, "+CME ERROR %s" % exc.name) from exc
+                except AtCommandError as exc:   # CMEE off: a refusal is a plain ERROR
+                    raise self._pin_refused(pin, exc.final) from exc
                 pin_sent = True
                 continue
-            if state == "SIM PIN":
-                raise SimNotReady("the PIN was accepted but the SIM still asks for it")
             if state in ("SIM PUK", "SIM PUK2"):
                 raise PinBlocked("the SIM is blocked and asks for its PUK")
             raise SimNotReady("the SIM is in state %r" % state,
                               hint="insert a working SIM; other locks need the operator")
+
+    def _pin_refused(self, pin: str, how: str) -> MeLibError:
+        """Remember the refusal (a digest, never the PIN) and say how close the PUK is.
+
+        However the module reports it (`+CME ERROR: 16`, a plain `ERROR` with CMEE
+        off, or `+CPIN: SIM PIN` after an OK), the same PIN is never sent again in
+        this session: each wrong try costs one of the card's three.
+        """
+        self.session["pin_refused"] = _pin_key(pin)
+        retries = self.pin_retries()
+        if retries == 0:
+            return PinBlocked("the SIM refused the PIN (%s) and is now blocked" % how, 0)
+        if retries == 1:
+            return SimNotReady(
+                "the SIM refused the PIN (%s); 1 try left: the card is not blocked yet, "
+                "but the next wrong PIN blocks it and only the PUK unblocks it" % how,
+                hint="enter the right PIN by hand (AT+CPIN) or check the PIN source "
+                "(ME_LIB_PIN or --pin-file); me_lib does not send a PIN with one try left")
+        return SimNotReady("the SIM refused the PIN (%s)%s" % (
+            how, "; %d tries left" % retries if retries is not None else ""), hint=_PIN_HINT)
 
     def ready(self) -> None:
         """Started, events on, SIM READY: what reading the card needs."""
@@ -742,6 +763,30 @@ class Modem:
             if clock() >= deadline:
                 return False
             self.channel.poll(min(poll, max(0.0, deadline - clock())))
+
+
+_PIN_HINT = ("correct the PIN at its source (ME_LIB_PIN or --pin-file): every wrong try "
+             "brings the card closer to its PUK")
+
+
+def _pin_key(pin: str) -> int:
+    """What the session remembers of a refused PIN: enough to recognise it, not the PIN."""
+    return hash("me_lib-pin:" + pin)
+
+
+def _too_few_tries(retries: int | None) -> PinBlocked:
+    """Why the PIN is not risked: the card is blocked, on its last try, or will not say."""
+    if retries == 1:
+        return PinBlocked(
+            "1 PIN try left: the card is not blocked yet, but a wrong PIN now would block "
+            "it (then only the PUK unblocks it), so the PIN is not sent", 1,
+            hint="enter the right PIN by hand (AT+CPIN) or check the PIN source "
+            "(ME_LIB_PIN or --pin-file), then run again with force_pin")
+    if retries is None:
+        return PinBlocked("the card does not tell how many PIN tries are left: the PIN is "
+                          "not sent", None,
+                          hint="enter the PIN by hand (AT+CPIN) if you are sure of it")
+    return PinBlocked("only %d PIN tries left: the PIN is not sent" % retries, retries)
 
 
 def _env(name: str) -> str | None:

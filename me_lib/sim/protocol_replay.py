@@ -34,9 +34,13 @@ from typing import Any
 
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException
 
+from me_lib.at.redact import MASK
+from me_lib.at.trace import redact_bytes
 from me_lib.errors import DecodeError, MeLibError
 from me_lib.sim.replay_trace import Record, Trace, load
 from me_lib.sim.serial_lines import NoModemLines
+
+MASK_BYTES = MASK.encode("ascii")
 
 # A blocking read (timeout None) waits at most this long in virtual seconds when
 # nothing is due, so a misconfigured caller cannot hang on a finished recording.
@@ -139,6 +143,7 @@ class Player:
         self._next = 0                       # first record not yet consumed
         self._pending = bytearray()          # released rx bytes not read yet
         self._host_line = bytearray()        # what the host wrote since its last CR
+        self._held = bytearray()             # host bytes of a masked line, until its CR
         self.mismatch: ReplayMismatch | None = None
 
     # -- modem side ----------------------------------------------------------------
@@ -191,6 +196,9 @@ class Player:
     def write(self, data: bytes) -> None:
         if self.mismatch is not None:
             raise self.mismatch
+        if self._held or self._masked_line_at(self.tx_pos):
+            self._write_masked(data)
+            return
         end = self.tx_pos + len(data)
         expected = self._tx[self.tx_pos:end]
         if expected == data:
@@ -204,6 +212,41 @@ class Player:
                     if i >= len(expected) or expected[i] != data[i])
         self.mismatch = self._mismatch(data, diff)
         raise self.mismatch
+
+    def _masked_line_at(self, offset: int) -> bool:
+        """Whether the recorded host line starting at `offset` had its secrets masked."""
+        if offset >= len(self._tx) or (offset > 0 and self._tx[offset - 1] != 0x0D):
+            return False
+        stop = self._tx.find(b"\r", offset)
+        return MASK_BYTES in self._tx[offset:stop if stop >= 0 else len(self._tx)]
+
+    def _write_masked(self, data: bytes) -> None:
+        """Hold the host's line until its CR, then compare it after redaction.
+
+        A trace recorded without `--record-secrets` holds `AT+CPIN=***`; the
+        replayed host sends its own PIN, which must give the same text once
+        masked the same way.
+        """
+        self._held += data
+        cut = self._held.find(b"\r")
+        if cut < 0:
+            return
+        line, rest = bytes(self._held[:cut + 1]), bytes(self._held[cut + 1:])
+        self._held = bytearray()
+        stop = self._tx.find(b"\r", self.tx_pos)
+        end = stop + 1 if stop >= 0 else len(self._tx)
+        expected = bytes(self._tx[self.tx_pos:end])
+        if redact_bytes(line) != expected:
+            self.mismatch = ReplayMismatch(str(self.trace.path), self._tx_record(self.tx_pos),
+                                           expected, redact_bytes(line))
+            raise self.mismatch
+        rec = self._tx_record(self.tx_pos)
+        self.tx_pos = end
+        self.clock.advance_to(rec.t)
+        self._note_host(line)
+        self._release(self.clock.now() + self.slack)
+        if rest:
+            self.write(rest)
 
     def _tx_record(self, offset: int) -> Record:
         return self._tx_records[bisect.bisect_right(self._tx_starts, offset) - 1]

@@ -11,7 +11,7 @@ SCRIPT = r'''
 import sys
 sys.path.insert(0, ROOT)
 from me_lib.at import AtEngine, RawSpec, build_command
-from me_lib.at.redact import redact
+from me_lib.at.redact import redact, redact_text
 from me_lib.modem.registration import parse_registration
 
 def show(events):
@@ -51,6 +51,13 @@ for bad in ('a";+CFUN=0', "a\r\nb"):
     except Exception as exc:
         print(type(exc).__name__)
 print(redact('AT+CGAUTH=1,1,"u","secret"'))
+for line in ('AT+CPIN="12345678","4321"', 'AT+UPSD=0,3,"pw"', 'AT+UPSD=0,1,"apn"',
+             'AT+CSIM=26,"0020000108313233FFFFFFFFFF"', 'AT+CLCK="SC",1,"4321"'):
+    print(redact(line))
+print(repr(redact_text('\r\nAT+CPIN="4321"\r\r\nOK\r\n')))
+from me_lib.errors import CmeError
+exc = CmeError('AT+CPIN="4321"', 16, "incorrect password")
+print(exc.command, str(exc))
 for line in ('+CREG: 2,1,"8BE3","00002B5D",3', '+CEREG: 1, 1F00, 20 ,79D903 ,7'):
     r = parse_registration(line)
     print(r.state, r.lac, r.ci, r.act_name)

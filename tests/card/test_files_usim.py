@@ -198,7 +198,7 @@ def test_pin_protected_file_before_and_after_verify() -> None:
         usim.imsi()
     state = usim.pin_status()
     assert (state.verified, state.retries) == (False, 3)
-    assert usim.verify_pin("1234").verified
+    assert usim.verify_pin("73592468").verified
     assert usim.pin_status().verified
     assert usim.imsi() == vc.imsi and usim.read_dmcfg() is not None
 
@@ -212,12 +212,12 @@ def test_verify_never_spends_the_last_tries(caplog: pytest.LogCaptureFixture) ->
         usim.verify_pin("0000")
     sent = len(rec.sent)
     with pytest.raises(PinBlocked) as err:
-        usim.verify_pin("1234")                          # 1 left < min_tries 2
+        usim.verify_pin("73592468")                          # 1 left < min_tries 2
     assert err.value.retries == 1
     assert [a for a in rec.sent[sent:] if a.startswith("0020")] == ["00200001"]  # no VERIFY
     with caplog.at_level(logging.DEBUG, logger="me_lib.card"):
-        assert usim.verify_pin("1234", force=True).verified
-    assert "31323334" not in caplog.text and "1234" not in caplog.text
+        assert usim.verify_pin("73592468", force=True).verified
+    assert "31323334" not in caplog.text and "73592468" not in caplog.text
 
 
 def test_blocked_pin_is_reported_without_verify() -> None:
@@ -231,7 +231,7 @@ def test_blocked_pin_is_reported_without_verify() -> None:
     assert usim.pin_status().blocked
     n = len(rec.sent)
     with pytest.raises(PinBlocked):
-        usim.verify_pin("1234", force=True)
+        usim.verify_pin("73592468", force=True)
     assert rec.sent[n:] == ["00200001"]
 
 
@@ -302,6 +302,6 @@ def test_card_hiding_its_retry_counter_needs_force() -> None:
     vc = card("pin.toml")
     usim, rec, _ = usim_on(vc, lambda a: bytes.fromhex("6A86") if a.hex() == "00200001" else None)
     with pytest.raises(PinBlocked, match="retry counter"):
-        usim.verify_pin("1234")
+        usim.verify_pin("73592468")
     assert [a for a in rec.sent if a.startswith("0020")] == ["00200001"]
-    assert usim.verify_pin("1234", force=True).verified
+    assert usim.verify_pin("73592468", force=True).verified

@@ -86,7 +86,7 @@ def test_second_slot_pin_protected_file_before_and_after_verify(pcsc_card2: Any)
             usim.read_dmcfg()
         state = usim.pin_status()
         assert not state.verified and state.retries == 3
-        assert usim.verify_pin("1234").verified
+        assert usim.verify_pin("73592468").verified
         assert usim.read_dmcfg() is not None
         assert usim.identity().imsi == pcsc_card2.model.imsi
 
@@ -103,7 +103,7 @@ def test_torn_dmcfg_after_an_ota_style_write(pcsc_card2: Any) -> None:
     with PcscLink(SLOT1) as link:
         link.reset()
         usim = Usim(FileAccess(link))
-        usim.verify_pin("1234")
+        usim.verify_pin("73592468")
         original = usim.access.read_binary(usim.dmcfg_path)
         assert usim.read_dmcfg() is not None
         fa = FileAccess(link)

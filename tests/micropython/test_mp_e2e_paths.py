@@ -149,17 +149,17 @@ def test_unknown_service_apn_is_named_and_not_retried(deployed: Path, dm_server:
 @pytest.mark.pty
 def test_sim_pin_from_the_config(deployed: Path, dm_server: DmServer,
                                  tmp_path: Path) -> None:
-    """pin.toml: +CPIN? says SIM PIN until AT+CPIN="1234"; the PIN comes from the
+    """pin.toml: +CPIN? says SIM PIN until AT+CPIN="73592468"; the PIN comes from the
     board's config (main.run's `config`, /config.json on a board), never from source,
     and is never printed or kept on flash."""
-    mp_doc, _ = on_both(deployed, tmp_path, dm_server.port, "pin", config={"pin": "1234"})
+    mp_doc, _ = on_both(deployed, tmp_path, dm_server.port, "pin", config={"pin": "73592468"})
     result = mp_doc["result"]
     assert mp_doc["error"] is None and result is not None and result["ok"], mp_doc["error"]
     lines = command_lines(mp_doc)
-    assert lines.count('AT+CPIN="1234"') == 1, lines
-    assert lines.index('AT+CPIN="1234"') < min(
+    assert lines.count('AT+CPIN="73592468"') == 1, lines
+    assert lines.index('AT+CPIN="73592468"') < min(
         i for i, line in enumerate(lines) if line.startswith("AT+CRSM="))
-    pin = re.compile(r"(?<!\d)1234(?!\d)")      # the PIN, not a part of the IMEI
+    pin = re.compile(r"(?<!\d)73592468(?!\d)")      # the PIN, not a part of the IMEI
     printed = [x for x in mp_doc["stdout"].splitlines() if not x.startswith("E2E ")]
     assert printed and not [x for x in printed if pin.search(x)], printed
     for side in ("mp", "cp"):

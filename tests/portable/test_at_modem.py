@@ -9,7 +9,14 @@ exact and cost no real time, on CPython and on MicroPython alike.
 from portable_support import raises
 
 from me_lib.at import AtChannel
-from me_lib.errors import AtTimeout, CmeError, ConnectFailed, MeLibError
+from me_lib.errors import (
+    AtTimeout,
+    CmeError,
+    ConnectFailed,
+    MeLibError,
+    PinBlocked,
+    SimNotReady,
+)
 from me_lib.modem import DIALECTS, GENERIC, Modem, match_dialect, parse_registration
 from me_lib.modem.dialects import by_name
 from me_lib.modem.parsers import (
@@ -280,6 +287,56 @@ def test_ceer_cause_is_the_lowest_named_cause():
     ch, _ = channel([(b"AT+CEER\r", b'\r\n+CEER: "missing or unknown APN; '
                                     b'insufficient resources"\r\n\r\nOK\r\n')])
     assert Modem(ch, dialect="ublox-sara-r4", pin="1234").ceer_cause() == 26
+
+
+_SIM_PIN = b"\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n"
+
+
+def _cpinr(left: int) -> tuple:
+    return (b'AT+CPINR="SIM PIN"\r', b'\r\n+CPINR: "SIM PIN",%d,3\r\n\r\nOK\r\n' % left)
+
+
+def _refusal_never_resent(refusal: list, left_after: int) -> None:
+    ch, port = channel([(b"AT+CPIN?\r", _SIM_PIN), _cpinr(3)] + refusal + [_cpinr(left_after),
+                       (b"AT+CPIN?\r", _SIM_PIN)])
+    modem = Modem(ch, dialect="quectel-bg96", pin="11223344")
+    first = raises(SimNotReady, modem.wait_sim_ready)
+    assert "refused the PIN" in str(first) and "11223344" not in str(first)
+    assert "%d tries left" % left_after in str(first)
+    again = raises(SimNotReady, modem.wait_sim_ready)    # the same PIN, the same session
+    assert "earlier in this session" in str(again)
+    assert port.written.count(b"AT+CPIN=") == 1 and not port.script
+
+
+def test_a_pin_refused_with_cme_16_is_never_resent():
+    _refusal_never_resent([(b'AT+CPIN="11223344"\r', b"\r\n+CME ERROR: 16\r\n")], 2)
+
+
+def test_a_pin_refused_with_a_plain_error_is_never_resent():
+    # CMEE off: the module says ERROR and nothing more
+    _refusal_never_resent([(b'AT+CPIN="11223344"\r', b"\r\nERROR\r\n")], 2)
+
+
+def test_a_pin_answered_ok_while_the_sim_still_asks_is_a_refusal():
+    _refusal_never_resent([(b'AT+CPIN="11223344"\r', b"\r\nOK\r\n"),
+                           (b"AT+CPIN?\r", _SIM_PIN)], 2)
+
+
+def test_a_refusal_leaving_one_try_says_the_card_is_not_blocked_yet():
+    ch, port = channel([(b"AT+CPIN?\r", _SIM_PIN), _cpinr(2),
+                        (b'AT+CPIN="11223344"\r', b"\r\nERROR\r\n"), _cpinr(1)])
+    exc = raises(SimNotReady, Modem(ch, dialect="quectel-bg96", pin="11223344").wait_sim_ready)
+    text = str(exc)
+    assert "1 try left" in text and "not blocked yet" in text and "PUK" in text
+    assert "by hand" in text and "PIN source" in text and "11223344" not in text
+    assert not port.script
+
+
+def test_one_try_left_the_pin_is_not_risked_and_the_message_says_why():
+    ch, port = channel([(b"AT+CPIN?\r", _SIM_PIN), _cpinr(1)])
+    exc = raises(PinBlocked, Modem(ch, dialect="quectel-bg96", pin="11223344").wait_sim_ready)
+    assert exc.retries == 1 and "not blocked yet" in str(exc) and "by hand" in str(exc)
+    assert b"AT+CPIN=" not in port.written and not port.script
 
 
 # -- sockets -----------------------------------------------------------------------

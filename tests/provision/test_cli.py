@@ -39,22 +39,22 @@ def test_pin_comes_from_the_environment_never_argv(tmp_path, capsys, monkeypatch
     state = ["--state-dir", str(tmp_path / "state")]
     assert main(["read", "--modem", url, *state]) == exit_codes.CARD
     assert "PIN" in capsys.readouterr().err
-    monkeypatch.setenv("ME_LIB_PIN", "1234")
+    monkeypatch.setenv("ME_LIB_PIN", "73592468")
     assert main(["read", "--modem", url, "--json", *state]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["card"]["iccid"] == "89882806660000000028"
     with pytest.raises(SystemExit):
-        main(["read", "--modem", url, "--pin", "1234"])
+        main(["read", "--modem", url, "--pin", "4321"])    # refused: no PIN on argv
 
 
 def test_pin_file(tmp_path, capsys):
     url = url_for(tmp_path, "pin", 5683)
     pin = tmp_path / "pin.txt"
-    pin.write_text("1234\n")
+    pin.write_text("73592468\n")
     assert main(["read", "--modem", url, "--pin-file", str(pin),
                  "--state-dir", str(tmp_path / "s")]) == 0
     out = capsys.readouterr().out
-    assert "dm.operator.example" in out and not re.search(r"\b1234\b", out)
+    assert "dm.operator.example" in out and not re.search(r"\b73592468\b", out)
 
 
 def test_demo_runs_the_whole_flow(capsys):

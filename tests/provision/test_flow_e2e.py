@@ -95,7 +95,7 @@ def test_pin_required_from_the_caller(world, ownership):
     with pytest.raises(ProvisionError) as err:
         modem.wait_sim_ready(None)
     assert "PIN" in str(err.value) and "environment" in str(err.value)
-    modem.wait_sim_ready("1234")
+    modem.wait_sim_ready("73592468")
     assert modem.sim_state() == "READY"
     result = provision(modem, read_profile(modem), ownership=ownership, reach_dm=False)
     assert result.ok, result.to_dict()
@@ -111,7 +111,40 @@ def test_pin_never_risked_with_one_try_left(world):
         assert err.value.code == 16
     assert modem.pin_retries() == 1
     with pytest.raises(PinBlocked):
-        modem.wait_sim_ready("1234")
+        modem.wait_sim_ready("73592468")
+
+
+@pytest.mark.parametrize("cmee", [True, False])
+def test_a_refused_pin_is_never_sent_again(cmee, world):
+    """+CME ERROR: 16, or a plain ERROR on a module without +CMEE: the same refusal."""
+    modem = world("pin", cmee=cmee)
+    modem.start()
+    modem.channel.poll(5.0)                       # past the scenario's busy SIM
+    trace = Trace(modem)
+    with pytest.raises(ProvisionError) as err:
+        modem.wait_sim_ready("11223344")
+    assert "refused the PIN" in str(err.value) and "2 tries left" in str(err.value)
+    assert ("+CME ERROR" in str(err.value)) == cmee
+    with pytest.raises(ProvisionError, match="earlier in this session"):
+        modem.wait_sim_ready("11223344")
+    assert [x for x in trace.lines if x.startswith("AT+CPIN=")] == ['AT+CPIN="11223344"']
+    assert modem.pin_retries() == 2               # one try spent, not two
+    modem.wait_sim_ready("73592468")              # another PIN is still allowed
+    assert modem.sim_state() == "READY"
+
+
+def test_a_refusal_on_the_second_try_says_what_to_do(world):
+    modem = world("pin")
+    modem.start()
+    assert modem.wait(lambda: modem.sim_state() == "SIM PIN", 30.0)
+    with pytest.raises(CmeError):
+        modem.enter_pin("10203040")               # one wrong try by someone else
+    with pytest.raises(ProvisionError) as err:
+        modem.wait_sim_ready("11223344", force_pin=True)
+    text = str(err.value)
+    assert "1 try left" in text and "not blocked yet" in text and "PUK" in text
+    assert "by hand" in text and "11223344" not in text
+    assert modem.pin_retries() == 1 and modem.sim_state() == "SIM PIN"
 
 
 @pytest.mark.parametrize("dialect", ["quectel-bg96", "generic"])

@@ -12,9 +12,9 @@ import pytest
 
 from me_lib.errors import AtTimeout, MeLibError
 from me_lib.modem import Modem
-from me_lib.sim.protocol_replay import ReplayMismatch
+from me_lib.sim.protocol_replay import Player, ReplayMismatch
 from me_lib.sim.replay import replay_trace
-from me_lib.sim.replay_trace import load
+from me_lib.sim.replay_trace import Record, Trace, load
 from tests.replay.recording import record
 
 TRACES = Path(__file__).resolve().parents[1] / "traces"
@@ -109,12 +109,41 @@ def test_a_truncated_trace_is_a_silent_modem(fresh: Path, tmp_path: Path) -> Non
     assert time.monotonic() - start < 2.0        # ...in virtual time
 
 
-def test_the_pin_trace_keeps_only_the_test_pin(tmp_path: Path) -> None:
+def test_the_pin_trace_holds_no_pin_and_still_replays(tmp_path: Path) -> None:
     text = (TRACES / "quectel-pin.jsonl").read_text(encoding="utf-8")
     trace = load(TRACES / "quectel-pin.jsonl")
     assert trace.end is not None and trace.end["args"]["pin"] is True
-    assert "1234" not in json.dumps(trace.end)                     # not in the end record
-    assert bytes('AT+CPIN="1234"', "ascii").hex() in text          # only in its tx record
+    assert "73592468" not in json.dumps(trace.end)                 # not in the end record
+    assert bytes("73592468", "ascii").hex() not in text             # nor in the bytes
+    assert bytes("AT+CPIN=***\r", "ascii").hex() in text           # masked when recorded
+    outcome = replay_trace(TRACES / "quectel-pin.jsonl", tmp_path)
+    assert outcome.replayed == outcome.recorded
+
+
+def _masked_player() -> Player:
+    records = [Record(2, 0.0, "tx", b"AT\r"), Record(3, 0.01, "rx", b"\r\nOK\r\n"),
+               Record(4, 0.02, "tx", b"AT+CPIN=***\r"), Record(5, 0.03, "rx", b"\r\nOK\r\n"),
+               Record(6, 0.04, "tx", b"AT+CPIN?\r"),
+               Record(7, 0.05, "rx", b"\r\n+CPIN: READY\r\n\r\nOK\r\n")]
+    return Player(Trace(Path("masked.jsonl"), {}, records, None))
+
+
+def test_a_masked_line_matches_any_pin_after_masking() -> None:
+    player = _masked_player()
+    player.write(b"AT\r")
+    assert player.read(100, 1.0) == b"\r\nOK\r\n"
+    player.write(b'AT+CPIN="9')                  # a line may come in pieces
+    player.write(b'1827364"\rAT+CPIN?\r')       # ...and with the next one
+    assert player.read(100, 1.0) == b"\r\nOK\r\n\r\n+CPIN: READY\r\n\r\nOK\r\n"
+
+
+def test_a_masked_line_still_catches_another_command() -> None:
+    player = _masked_player()
+    player.write(b"AT\r")
+    with pytest.raises(ReplayMismatch) as err:
+        player.write(b'AT+CLCK="SC",1,"91827364"\r')
+    assert "AT+CPIN=***" in str(err.value) and "91827364" not in str(err.value)
+    assert "line 4" in str(err.value)
 
 
 def test_a_trace_without_end_record_cannot_be_replayed(fresh: Path, tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ def test_switch_profile_reboots_with_new_identity() -> None:
     after = info(cmd(m, "AT+QCCID"), "+QCCID:")
     assert before == ["+QCCID: 89882806660000000010"]
     assert after == ["+QCCID: 89882806660000000028"]
-    cmd(m, 'AT+CPIN="1234"')
+    cmd(m, 'AT+CPIN="73592468"')
     assert info(cmd(m, "AT+CIMI"), "00101") == ["001010123456780"]
 
 

@@ -43,10 +43,10 @@ def test_pin_entry_wrong_then_right() -> None:
     assert cmd(m, 'AT+CPIN="0000"') == b"\r\n+CME ERROR: 16\r\n"
     assert cmd(m, 'AT+CPIN="12"') == b"\r\n+CME ERROR: 16\r\n"
     assert b"63C2" in cmd(m, 'AT+CSIM=10,"0020000100"')          # two tries left
-    assert cmd(m, 'AT+CPIN="1234"') == b"\r\nOK\r\n"
+    assert cmd(m, 'AT+CPIN="73592468"') == b"\r\nOK\r\n"
     assert info(cmd(m, "AT+CPIN?"), "+CPIN:") == ["+CPIN: READY"]
     assert info(cmd(m, "AT+CIMI"), "00101") == ["001010123456780"]
-    assert cmd(m, 'AT+CPIN="1234"') == b"\r\n+CME ERROR: 3\r\n"    # already ready
+    assert cmd(m, 'AT+CPIN="73592468"') == b"\r\n+CME ERROR: 3\r\n"    # already ready
 
 
 def test_scenario_pin_enables_pin_on_the_default_card() -> None:
@@ -63,7 +63,7 @@ def test_three_wrong_pins_block_then_puk() -> None:
     for _ in range(3):
         cmd(m, 'AT+CPIN="9999"')
     assert info(cmd(m, "AT+CPIN?"), "+CPIN:") == ["+CPIN: SIM PUK"]
-    assert cmd(m, 'AT+CPIN="12345678","1111"') == b"\r\nOK\r\n"
+    assert cmd(m, 'AT+CPIN="86420975","1111"') == b"\r\nOK\r\n"
     assert info(cmd(m, "AT+CPIN?"), "+CPIN:") == ["+CPIN: READY"]
 
 

@@ -82,6 +82,8 @@ def register(m: "SimModem") -> None:
         if cmd.kind == "test":
             return Reply(["+CMEE: (0-2)"])
         if cmd.kind == "set":
+            if not m.scenario.cmee:
+                raise AtFail(None)
             m.cmee = arg_int(split_args(cmd.args), 0, 0, 0, 2)
             return Reply()
         m.cmee = 0

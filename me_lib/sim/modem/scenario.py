@@ -11,6 +11,7 @@ key is optional; `Scenario.from_dict({})` is a generic modem on a home network.
     card = "default"                # me_lib/sim/profiles/<name>.toml, or a path
     pin = "1234"                    # optional: enable PIN1 with this value on the card
     imei = "353456789012347"
+    cmee = true                     # false: AT+CMEE=<n> answers ERROR, every error is ERROR
     [boot]      time = 2.0, sim_busy = 3.0          # virtual seconds
     [network]   mcc = "001", mnc = "01", operator = "SimNet", rat = "lte-m" | "nb-iot",
                 registration_delay = 5.0, roaming = false, deny_cause = 0 (EMM cause),
@@ -42,7 +43,7 @@ class ScenarioError(ValueError):
 
 
 TOP_KEYS = {"name", "dialect", "card", "pin", "puk", "imei", "baud", "boot", "network", "dns",
-            "pco", "faults", "events", "description"}
+            "pco", "faults", "events", "description", "cmee"}
 NETWORK_KEYS = {"mcc", "mnc", "operator", "operator_short", "rat", "registration_delay",
                 "search_delay", "roaming", "deny_cause", "coverage", "default_apn", "apn_suffix",
                 "ims", "ims_apn", "sos", "dns_servers", "tac", "ci", "active_time", "periodic_tau",
@@ -133,6 +134,8 @@ class Scenario:
         self.puk = str(raw.get("puk", "12345678"))
         self.imei = str(raw.get("imei", self.dialect.imei))
         self.baud = int(raw.get("baud", 115200))
+        # a module without +CMEE: its errors (a wrong PIN included) are a plain ERROR
+        self.cmee = bool(raw.get("cmee", True))
         boot = raw.get("boot", {})
         if not isinstance(boot, dict):
             raise ScenarioError("[boot] must be a table")
