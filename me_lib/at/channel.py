@@ -88,6 +88,11 @@ _READ_SLICE = 0.02
 _WAIT_STEPS = (0.0001, 0.0005, 0.002, 0.005, _READ_SLICE)
 
 
+# Finals the engine made up (the grace for modules that send none, a garbled answer
+# given up): the module's real final may still come, so the next command resyncs first.
+_UNCERTAIN_ENDS = ("NONE", "PROTOCOL")
+
+
 class _Unthreaded:
     """Stands in for the Lock, RLock, Condition and Event where there are no threads.
 
@@ -368,6 +373,10 @@ class AtChannel:
             raise AtTimeout(command, result.timeout, result.lines)
         if isinstance(result, Rebooted):
             raise ModemRebooted(result.banner, command)
+        if result.final.kind in _UNCERTAIN_ENDS:
+            # the module's own final may still be on its way, and would be taken for
+            # the next command's answer (then every answer after it, one behind)
+            self._resync_needed = True
         if log.isEnabledFor(DEBUG):
             for line in result.lines:
                 log.debug("%s <- %s", self.name, redact(line))
