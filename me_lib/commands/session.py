@@ -42,7 +42,8 @@ def open_modem(args: argparse.Namespace) -> Modem:
     if getattr(args, "record", None):
         modem.channel.record(args.record)
     try:
-        modem.ready()
+        # a reboot during start-up or the SIM check starts it again from sync
+        modem.restarting(modem.ready, "starting up and checking the SIM")
     except BaseException:
         modem.close()
         raise

@@ -13,7 +13,7 @@ are not asked (no APDU or AT command spent on them).
 import sys
 
 from me_lib.card.usim import Usim
-from me_lib.errors import MeLibError, ProfileError, ProfileMissing
+from me_lib.errors import MeLibError, ModemRebooted, ProfileError, ProfileMissing
 from me_lib.profile import FIELDS, Bearer, Profile
 from me_lib.sources.base import FATAL, Partial, SourceContext, place_servers, reason
 from me_lib.sources.cache import ProfileCache
@@ -177,10 +177,34 @@ def read_profile(target: "Target", sources: "Iterable[str | Source] | None" = No
 
     Raises ProfileMissing (saying which sources were tried, with every note
     attached via `add_note`) when no source gives APN0.
+
+    On a modem, a reboot at any point (its start-up, the SIM check, the card
+    read) starts the read again from sync (`Modem.restarting`, bounded), with
+    a note saying so: nothing read before the reboot is trusted.
     """
     if cache is not None and not isinstance(cache, ProfileCache):
         cache = ProfileCache(cache)
+    restarting = None if isinstance(target, Usim) else getattr(target, "restarting", None)
+    if restarting is None:
+        return _read_profile(target, sources, config, cache, [])
+    restarts: list[str] = []
+
+    def noted(exc: ModemRebooted) -> None:
+        restarts.append("modem rebooted (%r) while the profile was read; read again from "
+                        "sync" % exc.banner)
+
+    profile: Profile = restarting(lambda: _read_profile(target, sources, config, cache,
+                                                        restarts),
+                                  "reading the profile", on_restart=noted)
+    return profile
+
+
+def _read_profile(target: "Target", sources: "Iterable[str | Source] | None",
+                  config: "ConfigArg", cache: "ProfileCache | None",
+                  first_notes: list[str]) -> Profile:
+    """One pass of the chain over `target` (read_profile starts it again after a reboot)."""
     ctx = SourceContext(target, config, cache)
+    ctx.notes.extend(first_notes)
     merge = _Merge()
     notes = ctx.notes
     tried: list[str] = []
