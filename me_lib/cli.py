@@ -52,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         rc: int = args.func(args)
     except MeLibError as exc:
         print("me-lib: error: %s" % exc, file=sys.stderr)
+        # what each source tried and why it gave nothing (ProfileMissing): the
+        # answer to "why no profile" must not need -v
+        for note in getattr(exc, "__notes__", None) or ():
+            print("me-lib: note: %s" % note, file=sys.stderr)
         return exit_codes.for_error(exc)
     except KeyboardInterrupt:
         return exit_codes.INTERRUPTED
