@@ -278,6 +278,7 @@ class AtChannel:
                     payload is None and is_idempotent(command)) else 0
             reboots = self.reboots
             attempt = 0
+            own: AtTimeout | None = None    # this command's timeout, not its resync's
             while True:
                 try:
                     if self._resync_needed:
@@ -288,11 +289,15 @@ class AtChannel:
                     return self._exchange(command, prefix, timeout, finals, payload,
                                           payload_end, tuple(raw), no_final_grace, check,
                                           settle, payload_after)
-                except AtTimeout:
+                except AtTimeout as exc:
                     if self.reboots != reboots:
                         raise self._reboot_error(command) from None
+                    if exc.command == command or own is None:
+                        own = exc
                     if attempt >= retries:
-                        raise
+                        if own is exc:
+                            raise
+                        raise own from exc      # name the command, not the resync's AT
                 delay = self.retry_delays[min(attempt, len(self.retry_delays) - 1)] \
                     if self.retry_delays else 0.0
                 attempt += 1
