@@ -78,6 +78,10 @@ def _report(exc: BaseException, verbose: int) -> int:
 
     if isinstance(exc, MeLibError):
         _error(str(exc))
+        # what each source tried and why it gave nothing (ProfileMissing): the
+        # answer to "why no profile" must not need -v
+        for note in getattr(exc, "__notes__", None) or ():
+            _note(note)
         if verbose >= 2:
             _traceback(exc)
         return exit_codes.for_error(exc)
@@ -116,6 +120,13 @@ def _error(text: str) -> None:
         print("me-lib: error: %s" % text, file=sys.stderr, flush=True)
     except (OSError, ValueError):
         pass                    # stderr gone too: the exit code is all that is left
+
+
+def _note(text: str) -> None:
+    try:
+        print("me-lib: note: %s" % text, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def _traceback(exc: BaseException) -> None:

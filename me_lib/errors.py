@@ -262,7 +262,36 @@ class ProfileIntegrityError(ProfileError):
 
 
 class ProfileMissing(ProfileError):
-    """No source in the chain had the value the flow needs."""
+    """No source in the chain had the value the flow needs.
+
+    `notes` says what each source tried and why it gave nothing; they are also
+    attached with `add_note` (`__notes__` on MicroPython, which has no
+    add_note), so a traceback and the CLI show them with the error.
+    """
+
+    def __init__(self, message: str, hint: str | None = None,
+                 notes: list[str] | None = None) -> None:
+        super().__init__(message, hint)
+        self.notes: list[str] = []
+        self.attach(notes or [])
+
+    def attach(self, notes: list[str]) -> None:
+        """Add notes (in order) to `notes` and to the exception's own `__notes__`."""
+        self.notes.extend(notes)
+        if hasattr(self, "add_note"):
+            for note in notes:
+                self.add_note(note)
+        else:  # MicroPython: no add_note, the same list under the same name
+            self.__notes__ = list(self.notes)
+
+
+class ProfileUnreadable(ProfileMissing):
+    """The card's profile file could not be read for a reason that may pass.
+
+    A timeout, a busy SIM, a reboot or a card that stops answering, with no
+    good copy cached for the card: the lower-priority sources are not asked,
+    because they may name another DM server than the card does.
+    """
 
 
 # --- provisioning -----------------------------------------------------------

@@ -52,6 +52,7 @@ from me_lib.at.events import (
     Timeout,
     Urc,
 )
+from me_lib.at.idempotent import is_idempotent
 from me_lib.at.redact import redact
 from me_lib.clock import monotonic
 from me_lib.errors import (
@@ -86,6 +87,10 @@ log = get_logger("me_lib.at")
 # How long one blocking read may wait before the channel checks its timers.
 _READ_SLICE = 0.02
 _WAIT_STEPS = (0.0001, 0.0005, 0.002, 0.005, _READ_SLICE)
+#: Clock seconds to pause before each retry of an idempotent command whose
+#: answer was lost or late (one retry per entry): bounded, and growing, so a
+#: module busy for a moment gets the time to finish.
+RETRY_DELAYS = (0.5, 2.0)
 
 
 # Finals the engine made up (the grace for modules that send none, a garbled answer
@@ -167,6 +172,8 @@ class AtChannel:
         self.bytes_out = 0
         self.bytes_in = 0
         self.reboots = 0
+        self.retries = 0
+        self.retry_delays: tuple[float, ...] = RETRY_DELAYS
         self.trace: Callable[[str, bytes, float], None] | None = None
         self._recorders: list[Any] = []
         self._port_timeout: float | None = None
@@ -279,12 +286,21 @@ class AtChannel:
                 payload: bytes | None = None, payload_end: bytes = b"",
                 raw: Iterable[RawSpec] = (), no_final_grace: float | None = None,
                 check: bool = True, settle: float = 0.0,
-                payload_after: float | None = None) -> Response:
+                payload_after: float | None = None, retries: int | None = None) -> Response:
         """Send one command and return its response; failures raise typed errors.
 
         With `check=False` an error final is returned instead of raised (the
         caller inspects `response.final`); timeouts, reboots and a closed port
         always raise.
+
+        A command that `me_lib.at.idempotent` says can be repeated (a query, a
+        test, an identification, a card read) is sent again when its answer is
+        lost or late, after the pauses of `retry_delays`, before `AtTimeout` is
+        raised; `retries` overrides how many times (0: never). A write is not
+        repeated, nor is anything once the modem has rebooted (that restarts
+        the session: `ModemRebooted`). Before a retry the channel resynchronises
+        (`AT` with a quiet settle time), so the late answer of the first copy
+        is dropped as stale instead of being taken for the second's.
 
         `payload` is written when the modem prompts (`> `, `@`), then
         `payload_end`. With `payload_after` there is no prompt: the payload
@@ -296,10 +312,62 @@ class AtChannel:
         """
         with self._cmd_lock:
             self._check_open()
-            if self._resync_needed:
-                self._resync()
-            return self._exchange(command, prefix, timeout, finals, payload, payload_end,
-                                  tuple(raw), no_final_grace, check, settle, payload_after)
+            if retries is None:
+                retries = len(self.retry_delays) if (
+                    payload is None and is_idempotent(command)) else 0
+            reboots = self.reboots
+            attempt = 0
+            own: AtTimeout | None = None    # this command's timeout, not its resync's
+            while True:
+                try:
+                    if self._resync_needed:
+                        self._resync()
+                    if attempt and self.reboots != reboots:
+                        # the silence was a reboot: the caller restarts from sync
+                        raise self._reboot_error(command)
+                    return self._exchange(command, prefix, timeout, finals, payload,
+                                          payload_end, tuple(raw), no_final_grace, check,
+                                          settle, payload_after)
+                except AtTimeout as exc:
+                    if self.reboots != reboots:
+                        raise self._reboot_error(command) from None
+                    if exc.command == command or own is None:
+                        own = exc
+                    if attempt >= retries:
+                        if own is exc:
+                            raise
+                        raise own from exc      # name the command, not the resync's AT
+                delay = self.retry_delays[min(attempt, len(self.retry_delays) - 1)] \
+                    if self.retry_delays else 0.0
+                attempt += 1
+                self.retries += 1
+                log.info("%s: no answer to %s; retry %d of %d in %.1f s", self.name,
+                         redact(command), attempt, retries, delay)
+                self._pause(delay)
+
+    def _pause(self, seconds: float) -> None:
+        """Wait `seconds` on the channel clock in the middle of a command (a retry).
+
+        The port is still read, so a late answer is taken in now and dropped as
+        stale (no command is pending); URCs stay queued for `poll`, because the
+        caller is in the middle of a command and its callbacks must not run here.
+        """
+        deadline = self.clock() + seconds
+        while True:
+            now = self.clock()
+            if now >= deadline:
+                return
+            if self._reader is None:
+                self._pump(deadline - now)
+            else:
+                with self._io:
+                    self._io.wait(min(_READ_SLICE, self._to_real(deadline - now)))
+
+    def _reboot_error(self, command: str) -> ModemRebooted:
+        """The reboot seen while a retried command was waiting: it explains the silence."""
+        with self._io:
+            seen = [x for x in self._queue if isinstance(x, Rebooted)]
+        return ModemRebooted(seen[-1].banner if seen else "boot banner", command)
 
     def sync(self, attempts: int = 10, timeout: float = 1.0, settle: float = 0.2) -> None:
         """`AT` until `OK`: tolerates garbage, boot banners and a modem still booting."""

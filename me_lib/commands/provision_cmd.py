@@ -85,7 +85,11 @@ def _run(args: argparse.Namespace, on_result: Callable[[Any], None] | None = Non
             profile_table(profile, out)
         ownership = Ownership(sdir / "contexts.json")
         if args.dry_run:
-            the_plan = make_plan(modem, profile, ownership)
+            def planned() -> Any:
+                modem.ready()       # again, after a reboot
+                return make_plan(modem, profile, ownership)
+
+            the_plan = modem.restarting(planned, "planning")
             if args.json:
                 json.dump({"profile": profile.to_dict(), "plan": the_plan.to_dict()}, out,
                           indent=1)

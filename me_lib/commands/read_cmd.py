@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             raise MeLibError("give --modem URL or --reader N")
         modem = open_modem(args)
         try:
-            identity = modem.identity()
+            identity = modem.restarting(modem.identity, "reading the card's identity")
             profile = read_profile(modem, config=args.config, cache=cache)
             ident = dict(modem.ident.to_dict() if modem.ident else {},
                          dialect=modem.dialect.name)

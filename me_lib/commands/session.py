@@ -51,7 +51,8 @@ def open_modem(args: argparse.Namespace) -> Modem:
                   % args.record, file=sys.stderr)
         modem.channel.record(args.record, secrets_in_clear=clear)
     try:
-        modem.ready()
+        # a reboot during start-up or the SIM check starts it again from sync
+        modem.restarting(modem.ready, "starting up and checking the SIM")
     except BaseException:
         modem.close()
         raise

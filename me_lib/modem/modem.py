@@ -21,7 +21,9 @@ from me_lib.errors import (
     AtProtocolError,
     CmeError,
     MeLibError,
+    ModemRebooted,
     PinBlocked,
+    ProvisionError,
     SimNotReady,
 )
 from me_lib.log import get_logger
@@ -48,6 +50,9 @@ if TYPE_CHECKING:
     from me_lib.card.usim import Identity, Usim
 
 log = get_logger("me_lib.modem")
+
+#: How many times `Modem.restarting` starts an action again after a reboot.
+MAX_RESTARTS = 3
 
 _AUTH_NUMBERS = {"none": 0, "pap": 1, "chap": 2}
 # SIM7080 +CNCFG <ip_type>: 0 dual stack, 1 IPv4, 2 IPv6
@@ -146,6 +151,35 @@ class Modem:
         log.info("modem %s -> dialect %s", ident, self.dialect.name)
         self.enable_events()
         return ident
+
+    def restarting(self, action: Callable[[], Any], what: str,
+                   max_restarts: int = MAX_RESTARTS,
+                   on_restart: Callable[[ModemRebooted], None] | None = None) -> Any:
+        """`action()`, started again from sync each time the modem reboots under it.
+
+        A reboot loses echo, CMEE, the SIM's PIN state and whatever this object
+        knew, so nothing of the interrupted attempt is kept: the session is
+        reset and `action` (which brings the modem up itself, e.g. through
+        `ready()`) runs again, at most `max_restarts` times; then
+        `ProvisionError("start")`: a module that keeps rebooting needs a look at
+        its power supply, not more tries. `what` says what was being done, for
+        the log and the error; `on_restart(exc)` is told of each restart.
+        """
+        restarts = 0
+        while True:
+            try:
+                return action()
+            except ModemRebooted as exc:
+                restarts += 1
+                self.reset_session()
+                if restarts > max_restarts:
+                    raise ProvisionError(
+                        "start", "the modem rebooted %d times while %s" % (restarts, what),
+                        hint="check its power supply and firmware") from exc
+                log.warning("modem rebooted while %s (%s); starting again from sync",
+                            what, exc.banner)
+                if on_restart is not None:
+                    on_restart(exc)
 
     @property
     def started(self) -> bool:

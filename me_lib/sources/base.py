@@ -20,6 +20,7 @@ from me_lib.errors import (
     ModemRebooted,
     PinBlocked,
     PortClosed,
+    ProfileUnreadable,
     SimNotReady,
 )
 from me_lib.profile import Bearer, DmServer
@@ -37,8 +38,10 @@ if TYPE_CHECKING:
     from me_lib.sources.config_file import DeviceConfig
 
 #: Failures that end the whole read: the next source would meet them too (a SIM
-#: that is locked or refuses the PIN also keeps the network from registering).
-FATAL = (PortClosed, ModemRebooted, CardRemoved, PinBlocked, SimNotReady)
+#: that is locked or refuses the PIN also keeps the network from registering),
+#: or must not be asked (an EF.DMCFG that could not be read, with nothing cached:
+#: a lower-priority source may name another DM server).
+FATAL = (PortClosed, ModemRebooted, CardRemoved, PinBlocked, SimNotReady, ProfileUnreadable)
 
 
 class IdentityLike(Protocol):
@@ -99,6 +102,11 @@ class Partial:
         self.service_bearers = service_bearers
         self.sequence = sequence
         self.notes = list(notes or [])
+        #: what the source found, when it matters for the advice of ProfileMissing
+        #: (a key of `chain.ADVICE`: "absent", "empty", "no-apn0", "torn"), else None
+        self.status: str | None = None
+        #: one sentence saying what was found (e.g. which object is missing)
+        self.finding: str | None = None
 
     def answers(self, field: str) -> bool:
         if field == "dm_servers":

@@ -13,7 +13,13 @@ are not asked (no APDU or AT command spent on them).
 import sys
 
 from me_lib.card.usim import Usim
-from me_lib.errors import MeLibError, ProfileError, ProfileMissing
+from me_lib.errors import (
+    MeLibError,
+    ModemRebooted,
+    ProfileError,
+    ProfileMissing,
+    ProfileUnreadable,
+)
 from me_lib.profile import FIELDS, Bearer, Profile
 from me_lib.sources.base import FATAL, Partial, SourceContext, place_servers, reason
 from me_lib.sources.cache import ProfileCache
@@ -39,6 +45,21 @@ _FACTORIES = {"usim": ("me_lib.sources.usim", "UsimSource"),
               "file": ("me_lib.sources.config_file", "FileSource"),
               "pco": ("me_lib.sources.network", "PcoSource"),
               "network": ("me_lib.sources.network", "NetworkSource")}
+
+#: The advice of ProfileMissing, by what the first source that reported a
+#: finding found (`Partial.status`); DEFAULT_ADVICE when none did.
+ADVICE = {
+    "absent": "the card has no EF.DMCFG: have the operator provision it (or EF_ACL), or "
+              "give a device config file with an apn0 for this PLMN",
+    "empty": "EF.DMCFG is there but not provisioned: have the operator write the profile "
+             "to it (OTA), or give a device config file with an apn0 for this PLMN",
+    "no-apn0": "have the operator correct EF.DMCFG (its first bearer is APN0), or give a "
+               "device config file with an apn0 for this PLMN",
+    "torn": "EF.DMCFG is torn or corrupt and no good profile is cached for this card: ask "
+            "the operator to re-send the OTA update",
+}
+DEFAULT_ADVICE = ("provision EF.DMCFG or EF_ACL on the card, or give a device config file "
+                  "with an apn0 for this PLMN")
 
 #: Where a source module failing to import is a note rather than an error: on
 #: CPython every source imports, so a failure there is a bug and must be seen.
@@ -177,33 +198,63 @@ def read_profile(target: "Target", sources: "Iterable[str | Source] | None" = No
 
     Raises ProfileMissing (saying which sources were tried, with every note
     attached via `add_note`) when no source gives APN0.
+
+    On a modem, a reboot at any point (its start-up, the SIM check, the card
+    read) starts the read again from sync (`Modem.restarting`, bounded), with
+    a note saying so: nothing read before the reboot is trusted.
     """
     if cache is not None and not isinstance(cache, ProfileCache):
         cache = ProfileCache(cache)
+    restarting = None if isinstance(target, Usim) else getattr(target, "restarting", None)
+    if restarting is None:
+        return _read_profile(target, sources, config, cache, [])
+    restarts: list[str] = []
+
+    def noted(exc: ModemRebooted) -> None:
+        restarts.append("modem rebooted (%r) while the profile was read; read again from "
+                        "sync" % exc.banner)
+
+    profile: Profile = restarting(lambda: _read_profile(target, sources, config, cache,
+                                                        restarts),
+                                  "reading the profile", on_restart=noted)
+    return profile
+
+
+def _read_profile(target: "Target", sources: "Iterable[str | Source] | None",
+                  config: "ConfigArg", cache: "ProfileCache | None",
+                  first_notes: list[str]) -> Profile:
+    """One pass of the chain over `target` (read_profile starts it again after a reboot)."""
     ctx = SourceContext(target, config, cache)
+    ctx.notes.extend(first_notes)
     merge = _Merge()
     notes = ctx.notes
     tried: list[str] = []
+    found: Partial | None = None    # the first answer that says what it found
     for source in _chain(target, sources):
         if merge.complete:
             break
         tried.append(source.name)
-        part = _read(source, ctx)
+        try:
+            part = _read(source, ctx)
+        except ProfileUnreadable as exc:
+            # the card's own profile could not be read and nothing is cached: the
+            # lower-priority sources are not asked (they may name another DM server)
+            exc.attach(notes)
+            raise
         if part is None:
             continue
+        if not part.notes and not any(part.answers(f) for f in FIELDS):
+            part.notes.append("%s: gave nothing" % source.name)
         notes.extend(part.notes)
+        if found is None and part.status is not None:
+            found = part
         merge.take(part)
     if "apn0" not in merge.by_field:
-        exc = ProfileMissing("no APN0: none of the sources tried (%s) gave one"
-                             % ", ".join(tried),
-                             "provision EF.DMCFG or EF_ACL on the card, or give a device "
-                             "config file with an apn0 for this PLMN")
-        if hasattr(exc, "add_note"):
-            for note in notes:
-                exc.add_note(note)
-        else:  # MicroPython: no add_note, the same list under the same name
-            exc.__notes__ = list(notes)
-        raise exc
+        message = "no APN0: none of the sources tried (%s) gave one" % ", ".join(tried)
+        if found is not None and found.finding:
+            message += "; " + found.finding
+        raise ProfileMissing(message, ADVICE.get(found.status, DEFAULT_ADVICE)
+                             if found is not None and found.status else DEFAULT_ADVICE, notes)
     profile = merge.profile(notes)
     # the card this profile belongs to: a later ICCID change is a profile switch
     profile.iccid = ctx.iccid()

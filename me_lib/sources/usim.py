@@ -10,13 +10,27 @@ device without a profile, nor half-apply a new one: the source answers with
 the last good profile cached for the card's ICCID, and says so in a note. A
 good read refreshes that cache entry. Values are validated one by one, so one
 bad service bearer costs that service only.
+
+A file that could not be read at all, for a reason that may pass (a timeout
+after the channel's retries, a busy SIM, a card not answering, an access
+condition), fails safe: the cached profile of this ICCID, or else
+`ProfileUnreadable`, which ends the chain. Only a file that was read and is
+genuinely absent or empty lets the lower-priority sources answer, because
+those may name another DM server than the card does.
 """
 
 from me_lib.card import path as card_path
 from me_lib.codec import dmcfg
-from me_lib.errors import DecodeError, FileNotFound, ProfileError
+from me_lib.errors import (
+    DecodeError,
+    FileNotFound,
+    MeLibError,
+    ProfileError,
+    ProfileUnreadable,
+)
 from me_lib.profile import Bearer, DmServer, Profile
 from me_lib.sources.base import (
+    FATAL,
     Partial,
     ServerEntry,
     SourceContext,
@@ -68,6 +82,13 @@ def partial_from_dmcfg(cfg: dmcfg.DmConfig, origin: str = ORIGIN,
         part.servers.append(ServerEntry(server, on))
     if not part.servers and cfg.servers:
         part.servers = None  # every server was invalid: let another source answer
+    if part.apn0 is None:
+        part.status = "no-apn0"
+        if cfg.bearers:
+            part.finding = ("EF.DMCFG was read in full but its APN0 (the first bearer) %r "
+                            "is invalid" % cfg.bearers[0].apn)
+        else:
+            part.finding = "EF.DMCFG was read in full but holds no bearer, so no APN0"
     return part
 
 
@@ -97,18 +118,57 @@ class UsimSource:
     name = "usim"
 
     def read(self, ctx: SourceContext) -> Partial:
-        usim = ctx.usim()
         try:
-            cfg = usim.read_dmcfg()
+            cfg = ctx.usim().read_dmcfg()
+        except FATAL:
+            raise
         except FileNotFound:
-            return Partial(ORIGIN, notes=["usim: the card has no EF.DMCFG (%s)"
-                                          % card_path.to_hex(usim.dmcfg_path)])
+            return _found("absent", "usim: the card has no EF.DMCFG (%s)"
+                          % card_path.to_hex(ctx.usim().dmcfg_path))
         except (ProfileError, DecodeError) as exc:
             return self._fallback(ctx, exc)
+        except MeLibError as exc:  # timeout, SIM busy, card not answering, access
+            return self._unreadable(ctx, exc)
         if cfg is None:
-            return Partial(ORIGIN, notes=["usim: EF.DMCFG is not provisioned (all FF)"])
+            return _found("empty", "usim: EF.DMCFG is not provisioned (all FF)")
         part = partial_from_dmcfg(cfg)
         self._remember(ctx, part)
+        return part
+
+    def _unreadable(self, ctx: SourceContext, exc: MeLibError) -> Partial:
+        """The cached profile of this card, or ProfileUnreadable: never the next source."""
+        why = "usim: EF.DMCFG could not be read (%s)" % reason(exc)
+        part = self._cached(ctx, why)
+        if part is not None:
+            return part
+        raise ProfileUnreadable(
+            "EF.DMCFG could not be read (%s) and no good profile is cached for this card; "
+            "the other sources were not asked, as they may name another DM server"
+            % reason(exc),
+            "retry once the modem and the card answer again; if it persists, check the "
+            "card is seated and the modem reads it (AT+CRSM)") from exc
+
+    def _cached(self, ctx: SourceContext, why: str) -> Partial | None:
+        """The last good profile of this ICCID as a `cache:` answer (None: nothing cached;
+        the reason is in `ctx.notes`)."""
+        if ctx.cache is None:
+            ctx.notes.append(why + "; no profile cache configured")
+            return None
+        iccid = ctx.iccid()
+        if iccid is None:
+            ctx.notes.append(why + "; the ICCID is unknown, so the cache cannot be used")
+            return None
+        cached, notes = ctx.cache.get(iccid)
+        if cached is None:
+            ctx.notes.extend(notes)
+            ctx.notes.append(why + "; no good profile cached for ICCID %s" % iccid)
+            return None
+        part = partial_from_profile(cached, CACHE_ORIGIN)
+        seq = "none" if cached.sequence is None else str(cached.sequence)
+        notes.append("%s; using the last good profile cached for ICCID %s (sequence %s)"
+                     % (why, iccid, seq))
+        notes.extend(part.notes)
+        part.notes = notes
         return part
 
     def _remember(self, ctx: SourceContext, part: Partial) -> None:
@@ -126,17 +186,17 @@ class UsimSource:
     def _fallback(self, ctx: SourceContext, exc: ProfileError | DecodeError) -> Partial:
         why = reason(exc)
         if ctx.cache is None:
-            return Partial(ORIGIN, notes=["usim: EF.DMCFG torn/corrupt (%s); no profile "
-                                          "cache configured, asking the other sources" % why])
+            return _found("torn", "usim: EF.DMCFG torn/corrupt (%s); no profile cache "
+                          "configured, asking the other sources" % why)
         iccid = ctx.iccid()
         if iccid is None:
-            return Partial(ORIGIN, notes=["usim: EF.DMCFG torn/corrupt (%s); the ICCID is "
-                                          "unknown, so the cache cannot be used" % why])
+            return _found("torn", "usim: EF.DMCFG torn/corrupt (%s); the ICCID is unknown, "
+                          "so the cache cannot be used" % why)
         cached, notes = ctx.cache.get(iccid)
         if cached is None:
             notes.append("usim: EF.DMCFG torn/corrupt (%s); no good profile cached for "
                          "ICCID %s, asking the other sources" % (why, iccid))
-            return Partial(ORIGIN, notes=notes)
+            return _found("torn", notes)
         part = partial_from_profile(cached, CACHE_ORIGIN)
         seq = "none" if cached.sequence is None else str(cached.sequence)
         notes.append("usim: EF.DMCFG torn/corrupt (%s); using the last good profile "
@@ -144,3 +204,10 @@ class UsimSource:
         notes.extend(part.notes)
         part.notes = notes
         return part
+
+
+def _found(status: str, notes: str | list[str]) -> Partial:
+    """An EF.DMCFG answer with no values: what was found (`status`) and the notes."""
+    part = Partial(ORIGIN, notes=[notes] if isinstance(notes, str) else notes)
+    part.status = status
+    return part
