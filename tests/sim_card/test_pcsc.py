@@ -7,8 +7,6 @@ bytes reach the host unchanged, and that the TCP_QUICKACK fix holds
 """
 
 import contextlib
-import statistics
-import time
 import tomllib
 from typing import Any
 
@@ -73,21 +71,6 @@ def test_lwm2m_bootstrap_on_logical_channel(pcsc_card: Any, pcsc_connection: Con
         assert raw(pcsc_connection, "01708001")[1] == 0x9000
 
 
-def test_apdu_round_trip_is_fast(pcsc_connection: Conn) -> None:
-    """Median of 300 READ BINARY round trips; without TCP_QUICKACK it is ~44 ms."""
-    assert raw(pcsc_connection, "00A4080C022FE2")[1] == 0x9000
-    apdu = list(bytes.fromhex("00B000000A"))
-    times = []
-    for _ in range(300):
-        start = time.perf_counter()
-        pcsc_connection.transmit(apdu)
-        times.append(time.perf_counter() - start)
-    median_ms = statistics.median(times) * 1000
-    print("APDU round trip through pcscd: median %.3f ms, max %.3f ms"
-          % (median_ms, max(times) * 1000))
-    assert median_ms < 5.0
-
-
 def test_second_reader_slot(pcsc_card2: Any) -> None:
     conn = pcsc_card2.connect()
     try:
@@ -97,7 +80,7 @@ def test_second_reader_slot(pcsc_card2: Any) -> None:
         assert iccid == pcsc_card2.model.read_file("2FE2")
         assert raw(conn, "00A4080C047FFF6F07")[1] == 0x9000
         assert raw(conn, "00B0000009")[1] == 0x6982          # pin.toml: PIN1 enabled
-        assert raw(conn, "0020000108" + "31323334FFFFFFFF")[1] == 0x9000
+        assert raw(conn, "0020000108" + b"73592468".hex())[1] == 0x9000
         assert raw(conn, "00B0000009") == (pcsc_card2.model.read_file("7FFF6F07"), 0x9000)
     finally:
         conn.disconnect()
