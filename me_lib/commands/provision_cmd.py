@@ -97,6 +97,8 @@ def _run(args: argparse.Namespace, on_result: Callable[[Any], None] | None = Non
                                                              item.reason))
                 for cid in the_plan.release:
                     out.write("  release cid %d (ours, no longer in the profile)\n" % cid)
+                for cid, why in the_plan.forget:
+                    out.write("  forget cid %d: %s\n" % (cid, why))
             return 0
         if printer is not None:
             out.write("provisioning:\n")

@@ -169,6 +169,9 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
     mark = run.begin("plan")
     key = modem_key(modem)
     the_plan = make_plan(modem, profile, ownership)
+    for cid, why in the_plan.forget:
+        ownership.release(key, cid)
+        result.notes.append("dropped the record of cid %d: %s" % (cid, why))
     run.end(mark, "%d change(s)" % the_plan.writes)
 
     mark = run.begin("apn0", profile.apn0.apn or "(network-provided)")

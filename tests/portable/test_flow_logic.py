@@ -110,11 +110,62 @@ def test_plan_reuses_owned_cids_and_releases_the_rest_in_cid_order():
     contexts = [PdpContext(1, "IP", "dm.operator.example"), PdpContext(9, "IP", "old9"),
                 PdpContext(4, "IP", "old4"), PdpContext(7, "IP", "old7"),
                 PdpContext(8, "IP", "users")]
-    owned = {9: {"apn": "old9", "auth": "none"}, 7: {"apn": "old7", "auth": "none"},
-             4: {"apn": "old4", "auth": "none"}, 12: {"apn": "gone", "auth": "none"}}
+    owned = {9: _rec("old9"), 7: _rec("old7"), 4: _rec("old4"), 12: _rec("gone")}
     the_plan = plan(profile, ModemState(contexts, list(range(1, 16)), 1, owned))
     assert [(i.cid, i.action) for i in the_plan.services] == [(4, "define")]
     assert the_plan.release == [7, 9]  # 8 is the user's, 12 no longer on the modem
+    assert the_plan.forget == []
+
+
+def _rec(apn, pdp_type="IP"):
+    return {"apn": apn, "pdp_type": pdp_type, "auth": "none", "role": "service"}
+
+
+def test_plan_forgets_records_of_contexts_the_user_redefined_and_touches_them_not():
+    """Ours only while the modem holds what we recorded (APN and PDP type, exactly)."""
+    profile = _profile(services=[("new.example", ["telemetry"])])
+    contexts = [PdpContext(1, "IP", "dm.operator.example"),
+                PdpContext(4, "IP", "users.apn"),              # APN changed by the user
+                PdpContext(5, "IPV6", "old5"),                 # PDP type changed
+                PdpContext(6, "", "old6"),                     # type gone: not what we wrote
+                PdpContext(7, "IP", "OLD7.mnc001.mcc001.gprs"),  # same APN, OI appended
+                PdpContext(8, "IP", "old8")]
+    owned = {4: _rec("old4"), 5: _rec("old5"), 6: _rec("old6"), 7: _rec("old7"),
+             8: _rec("old8"), 9: _rec("gone")}
+    the_plan = plan(profile, ModemState(contexts, list(range(1, 16)), 1, owned))
+    assert [c for c, _ in the_plan.forget] == [4, 5, 6]
+    assert "redefined outside me_lib" in the_plan.forget[0][1]
+    assert "'users.apn'" in the_plan.forget[0][1]
+    # the first still-ours cid is reused, the others still ours are released
+    assert [(i.cid, i.action) for i in the_plan.services] == [(7, "define")]
+    assert the_plan.release == [8]
+    assert the_plan.to_dict()["forget"][0]["cid"] == 4
+
+
+def test_plan_never_adopts_a_context_with_an_empty_pdp_type():
+    """`+CGDCONT: 1,"",apn` is no type: it does not equal the profile's IP."""
+    profile = _profile(services=[("iot.example", ["telemetry"])])
+    contexts = [PdpContext(1, "", "dm.operator.example"), PdpContext(2, "", "iot.example")]
+    the_plan = plan(profile, ModemState(contexts, [1, 2, 3], 1))
+    assert the_plan.apn0.action == "define"
+    assert [(i.cid, i.action) for i in the_plan.services] == [(3, "define")]
+    typed = [PdpContext(1, "ip", "dm.operator.example"), PdpContext(2, "IP", "iot.example")]
+    again = plan(profile, ModemState(typed, [1, 2, 3], 1))
+    assert [(i.cid, i.action) for i in again.items] == [(1, "keep"), (2, "keep")]
+
+
+def test_plan_writes_no_auth_on_a_kept_unrecorded_context_that_needs_none():
+    """Without a record only the profile's auth decides (the 'defining' branch was dead)."""
+    profile = _profile(services=[("iot.example", ["telemetry"])])
+    contexts = [PdpContext(1, "IP", "dm.operator.example"), PdpContext(2, "IP", "iot.example")]
+    the_plan = plan(profile, ModemState(contexts, [1, 2, 3], 1))
+    assert [i.write_auth for i in the_plan.items] == [False, False]
+    assert the_plan.writes == 0
+    chap = Profile([], [Bearer("dm.operator.example"),
+                        Bearer("iot.example", auth="chap", username="u", password="p",
+                               services=["telemetry"])])
+    assert [i.write_auth for i in plan(chap, ModemState(contexts, [1, 2, 3], 1)).items] == [
+        False, True]
 
 
 def test_plan_without_a_free_cid_says_which_are_taken():
