@@ -129,6 +129,7 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
             path = folder + ("" if not folder or folder.endswith("/") else "/") + "contexts.json"
         ownership = Ownership(path)
     attempts = 0
+    failed_saves = ownership.failed_saves
     while True:
         run = _Run(modem, progress or _quiet)
         try:
@@ -136,7 +137,8 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
                             registration_timeout, reach_dm, recheck_dm, probe_timeout,
                             force_pin, dm_path, probe_rng)
             result = run.finish()
-            result.notes.extend(ownership.notes)
+            result.notes.extend(ownership.new_notes())
+            result.state_saved = ownership.failed_saves == failed_saves
             return result
         except ModemRebooted as exc:
             attempts += 1

@@ -196,23 +196,62 @@ def test_plan_rewrites_auth_only_when_the_recorded_key_differs():
 
 
 def test_ownership_keeps_its_record_in_a_document_object():
-    doc = MemoryDocument({"imei:1": {"3": {"apn": "a"}, "x": {"apn": "bad"}}, "junk": 5})
+    good = _rec("a")
+    doc = MemoryDocument({"imei:1": {"3": good}})
     record = Ownership(doc)
-    assert record.owned("imei:1") == {3: {"apn": "a"}}
-    record.record("imei:1", 4, {"apn": "b"})
-    assert doc.saves == 1 and doc.data["imei:1"]["4"] == {"apn": "b"}
+    assert record.owned("imei:1") == {3: good} and record.notes == []
+    record.record("imei:1", 4, _rec("b"))
+    assert doc.saves == 1 and doc.data["imei:1"]["4"] == _rec("b")
     record.release("imei:1", 3)
     record.release("imei:1", 3)  # not owned any more: nothing to write
-    assert doc.saves == 2 and sorted(doc.data["imei:1"]) == ["4", "x"]
+    assert doc.saves == 2 and sorted(doc.data["imei:1"]) == ["4"]
 
 
-def test_ownership_notes_a_corrupt_record_and_a_failed_save():
+def test_ownership_drops_malformed_entries_with_a_note():
+    """The record picks cids to delete: only well-formed entries are believed."""
+    apn0 = {"apn": "", "pdp_type": "IP", "auth": "none", "role": "apn0"}
+    doc = MemoryDocument({
+        "imei:1": {"0": apn0, "3": _rec("a"),
+                   "x": _rec("b"), "256": _rec("c"), "-1": _rec("d"),
+                   "4": "not a record", "5": {"apn": 5, "pdp_type": "IP"},
+                   "6": _rec("bad apn;+CFUN=0"), "7": _rec("e", "X25"),
+                   "8": {"apn": "f", "pdp_type": "IP", "auth": 7},
+                   "9": {"apn": "g", "pdp_type": "IP", "auth": "kerberos:00"},
+                   "10": {"apn": "h", "pdp_type": "IP", "role": "boss"},
+                   "11": {"apn": "", "pdp_type": "IP", "role": "service"}},
+        "imei:2": [1, 2], "junk": 5})
+    record = Ownership(doc)
+    assert record.owned("imei:1") == {0: apn0, 3: _rec("a")}
+    assert record.owned("imei:2") == {}
+    dropped = [n for n in record.notes if n.startswith("context record: dropped")]
+    assert len(dropped) == 13, record.notes
+    assert any("cid '256' is not 0..255" in n for n in dropped)
+    assert any("invalid APN" in n for n in dropped)
+    assert any("PDP type 'X25'" in n for n in dropped)
+
+
+def test_ownership_notes_a_corrupt_record_and_a_failed_save_once():
     record = Ownership(MemoryDocument("{corrupt", fail=OSError(28, "No space left")))
     assert record.owned("imei:1") == {}
-    record.record("imei:1", 2, {"apn": "a"})
+    record.record("imei:1", 2, _rec("a"))
+    record.record("imei:1", 3, _rec("b"))
+    assert record.failed_saves == 2
     assert len(record.notes) == 2
     assert record.notes[0].startswith("ignored unreadable context record")
     assert record.notes[1].startswith("could not save the context record")
+    assert "make the state directory writable" in record.notes[1]
+    assert record.new_notes() == record.notes and record.new_notes() == []
+    assert record.owned("imei:1") == {2: _rec("a"), 3: _rec("b")}  # this run still knows
+
+
+def test_ownership_survives_a_parser_out_of_stack():
+    class Deep(MemoryDocument):
+        def load(self):
+            raise RuntimeError("maximum recursion depth exceeded")
+
+    record = Ownership(Deep())
+    assert record.owned("imei:1") == {}
+    assert record.notes[0].startswith("ignored unreadable context record")
 
 
 # --- profile ----------------------------------------------------------------------------
