@@ -187,3 +187,25 @@ def test_a_context_still_as_recorded_is_released(world, tmp_path):
     smaller = type(profile)(profile.servers, profile.bearers[:2], profile.origins)
     second = provision(modem, smaller, state_dir=state, reach_dm=False)
     assert second.ok and fota.cid not in {c.cid for c in modem.contexts()}
+
+
+def test_registration_denied_ends_promptly_with_the_reject_cause(world, ownership):
+    """+CEREG stat 3 is final: a typed ProvisionError naming EMM cause #15, after one
+    registration read, not a wait for the whole registration timeout."""
+    modem = world("denied")
+    profile = start(modem)
+    trace = Trace(modem)
+    polls = []
+    modem.channel.poll = lambda timeout=0.0, _poll=modem.channel.poll: (
+        polls.append(timeout), _poll(timeout))[1]
+    with pytest.raises(ProvisionError) as err:
+        provision(modem, profile, ownership=ownership, registration_timeout=600.0)
+    exc = err.value
+    assert exc.step == "register" and exc.cause == 15
+    assert exc.cause_name and "tracking area" in exc.cause_name.lower()
+    assert "15" in str(exc) and "denied" in str(exc)
+    reads = [x for x in trace.lines if x.startswith(("AT+CEREG?", "AT+CGREG?", "AT+CREG?"))]
+    assert len(reads) <= 3, trace.lines
+    # the network answers after its (simulated) registration delay of a few seconds;
+    # the flow waits that long, not the 600 s it was allowed
+    assert sum(polls) < 30.0 and len(polls) < 40, polls
