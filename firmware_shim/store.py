@@ -35,13 +35,23 @@ def _remove(path: str) -> None:
         pass
 
 
+#: a state document larger than this is not parsed (they are a few KiB; the heap is small)
+MAX_BYTES = 64 * 1024
+
+
 def _read(path: str) -> object:
+    size = os.stat(path)[6]
+    if size > MAX_BYTES:
+        raise ValueError("%s is %d bytes, more than a state document can be: delete it "
+                         "and the device rebuilds it on the next run" % (path, size))
     with open(path) as fh:
         text = fh.read()
     try:
         return json.loads(text)
-    except ValueError:
-        pass  # raised below: MicroPython warns on every `raise ... from`
+    except (ValueError, RuntimeError, MemoryError):
+        # RuntimeError: recursion limit (CPython's RecursionError is one, MicroPython
+        # raises RuntimeError itself); raised below: MicroPython warns on `raise ... from`
+        pass
     raise ValueError("%s is not valid JSON (%d bytes): delete it and the device "
                      "rebuilds it on the next run" % (path, len(text)))
 

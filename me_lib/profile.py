@@ -10,7 +10,8 @@ field engineer can tell why a device uses the APN it uses.
 Passwords never appear in `repr()` or in `to_dict()`.
 """
 
-from me_lib.codec import apn_rules, dmcfg, ipaddr
+from me_lib.codec import apn_rules, dmcfg
+from me_lib.codec.dmcfg import split_uri as split_uri  # where it was first
 from me_lib.errors import InvalidAddress, ProfileError, ProfileMissing
 
 try:  # names for the annotations only (MicroPython has no typing)
@@ -23,73 +24,11 @@ except ImportError:
 DEFAULT_PORTS = {"coap": 5683, "coaps": 5684, "coap+tcp": 5683, "coaps+tcp": 5684,
                  "oma-dm": 443, "https": 443, "mqtt": 1883, "mqtts": 8883}
 _TCP_PROTOCOLS = ("coap+tcp", "coaps+tcp", "oma-dm", "https", "mqtt", "mqtts")
-_URI_SCHEMES = {"coap": "coap", "coaps": "coaps", "coap+tcp": "coap+tcp",
-                "coaps+tcp": "coaps+tcp", "https": "https", "http": "https", "mqtt": "mqtt",
-                "mqtts": "mqtts"}
 
 FIELDS = ("dm_servers", "apn0", "service_bearers")
 
 PDP_TYPES = ("IP", "IPV6", "IPV4V6", "Non-IP")
 AUTH_NAMES = ("none", "pap", "chap")
-
-
-def split_uri(uri: str) -> tuple[str, str, int | None, str]:
-    """(scheme, host, port or None, path) of a server URI, the way `urlsplit` sees it.
-
-    Why not urllib: MicroPython has none, and the profile must validate the
-    same on a board. For every URI this accepts, `urllib.parse.urlsplit` gives
-    the same lower-case scheme, `hostname` (brackets of an IPv6 literal
-    removed, lower case), `port` and `path` (tests/sources/test_profile_uri.py).
-    It is stricter where a DM server could not be reached anyway: no host, a
-    port that is not 0..65535, a bracketed host that is not an IPv6 address
-    (IPv4 literal, IPvFuture, zone), text after "]" other than ":port", and
-    any non-ASCII character in the authority (use punycode). Raises
-    InvalidAddress for those and for anything without "scheme://".
-    """
-    scheme, sep, rest = uri.partition("://")
-    if not sep or not scheme or not scheme[0].isalpha() or not _is_ascii(scheme) or not all(
-            c.isalpha() or c.isdigit() or c in "+-." for c in scheme):
-        raise InvalidAddress(uri, "a URI needs a scheme, e.g. coaps://host:5684")
-    end = len(rest)
-    for stop in "/?#":
-        at = rest.find(stop)
-        if 0 <= at < end:
-            end = at
-    authority, tail = rest[:end], rest[end:]
-    path = tail
-    for stop in "?#":
-        at = path.find(stop)
-        if at >= 0:
-            path = path[:at]
-    if not _is_ascii(authority):
-        raise InvalidAddress(uri, "the host part is not ASCII (write the name in punycode)")
-    userinfo, _, hostport = authority.rpartition("@")
-    if "[" in userinfo or "]" in userinfo:
-        raise InvalidAddress(uri, "brackets before the host")
-    if hostport.startswith("["):
-        host, bracket, port_text = hostport[1:].partition("]")
-        if not bracket or (port_text and not port_text.startswith(":")):
-            raise InvalidAddress(uri, "an IPv6 host is written [address] or [address]:port")
-        if ipaddr.version(host) != 6 or "%" in host:
-            raise InvalidAddress(uri, "[%s] is not an IPv6 address" % host)
-        port_text = port_text[1:]
-    elif "[" in hostport or "]" in hostport:
-        raise InvalidAddress(uri, "unbalanced brackets in the host")
-    else:
-        host, _, port_text = hostport.partition(":")
-    if not host:
-        raise InvalidAddress(uri, "the URI names no host")
-    port = None
-    if port_text:
-        if not port_text.isdigit() or int(port_text) > 65535:
-            raise InvalidAddress(uri, "bad port in URI: %r is not 0..65535" % port_text)
-        port = int(port_text)
-    name, pct, rest = host.partition("%")  # as urlsplit: what follows % keeps its case
-    return scheme.lower(), name.lower() + pct + rest, port, path
-
-
-def _is_ascii(text: str) -> bool:
-    return all(ord(ch) <= 0x7F for ch in text)
 
 
 def _check_service(name: str) -> str:
@@ -117,7 +56,7 @@ class DmServer:
         if self.kind == "uri":
             scheme, self.host, self.uri_port, _ = split_uri(address)
             if self.protocol is None:
-                self.protocol = _URI_SCHEMES.get(scheme)
+                self.protocol = dmcfg.URI_SCHEMES.get(scheme)
         if port is not None and not 0 < port < 65536:
             raise InvalidAddress(address, "port %r out of range" % port)
         self.port = port

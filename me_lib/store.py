@@ -10,13 +10,36 @@ the old file or the new one, never half of each.
 anything with `load()` and `save(data)`; `JsonFile` is the CPython one and
 what a path given to them becomes. This module needs tempfile and pathlib, so
 it is not on boards: there `firmware_shim.store.FlashFile` is the document.
+
+Bounded parsing: a state file is a few kilobytes; one over `MAX_BYTES`, or
+nested deep enough to exhaust the parser's recursion, is reported as corrupt
+(ValueError) like any other, never a crash.
+
+Two processes, one state directory: `JsonFile.update(fn)` takes an advisory
+lock (`fcntl.flock` on `<name>.lock` beside the file), re-reads the file,
+applies `fn` to what it holds now and writes the result by atomic rename, so
+a record the other process wrote in the meantime is merged, not lost. The
+wait for the lock is bounded (`LOCK_TIMEOUT`); where there is no fcntl the
+update runs unlocked (the rename still keeps the file whole).
 """
 
 import json
 import os
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+#: a state file larger than this is not parsed (they are a few KiB)
+MAX_BYTES = 1 << 20
+#: how long update() waits for another process's lock before giving up
+LOCK_TIMEOUT = 10.0
 
 
 class Document(Protocol):
@@ -63,13 +86,63 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def read_json(path: Path) -> Any:
-    """The JSON content of `path`, or None when it is missing; raises ValueError if corrupt."""
+def read_json(path: Path, max_bytes: int = MAX_BYTES) -> Any:
+    """The JSON content of `path`, or None when it is missing.
+
+    Raises ValueError when it is not JSON, not UTF-8, larger than `max_bytes`
+    or nested too deep to parse; OSError when it cannot be read.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
     except FileNotFoundError:
         return None
-    return json.loads(text)
+    if len(raw) > max_bytes:
+        raise ValueError("%s is larger than %d bytes: not a state file of this library; "
+                         "delete it and it is rebuilt" % (path, max_bytes))
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("%s is nested too deep to be a state file; delete it and it is "
+                         "rebuilt" % path) from None
+    except UnicodeDecodeError as exc:
+        raise ValueError("%s is not UTF-8 (byte %d); delete it and it is rebuilt"
+                         % (path, exc.start)) from None
+    except ValueError as exc:
+        raise ValueError("%s is not valid JSON (%s); delete it and it is rebuilt"
+                         % (path, exc)) from None
+
+
+class _Lock:
+    """An exclusive advisory lock on `path` (created), waited for at most `timeout` s."""
+
+    def __init__(self, path: Path, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        self.fd = -1
+
+    def __enter__(self) -> "_Lock":
+        if fcntl is None:
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(self.fd)
+                    self.fd = -1
+                    raise TimeoutError("%s is held by another process for more than %.0f s"
+                                       % (self.path, self.timeout)) from None
+                time.sleep(0.005)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)  # closing the descriptor releases the lock
+            self.fd = -1
 
 
 class JsonFile:
@@ -82,14 +155,34 @@ class JsonFile:
     def load(self) -> Any:
         """The parsed document, None when the file does not exist.
 
-        Raises ValueError when it is not JSON (or not UTF-8), OSError when it
-        cannot be read.
+        Raises ValueError when it is not JSON, not UTF-8, too large or too
+        deeply nested; OSError when it cannot be read.
         """
         return read_json(self.path)
 
     def save(self, data: Any) -> None:
         """Replace the document atomically; raises OSError (the old file stays whole)."""
         atomic_write_json(self.path, data, self.mode)
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def update(self, change: "Callable[[Any], Any]") -> Any:
+        """Read, `change`, write, under the directory's lock; returns what was written.
+
+        `change` gets the document as it is on disk now (None when missing or
+        unreadable: it is then rebuilt) and returns the new one. Raises OSError
+        (TimeoutError when another process holds the lock too long).
+        """
+        with _Lock(self.lock_path, LOCK_TIMEOUT):
+            try:
+                current = self.load()
+            except ValueError:
+                current = None
+            new = change(current)
+            self.save(new)
+            return new
 
     def __str__(self) -> str:
         return str(self.path)

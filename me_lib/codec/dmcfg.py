@@ -155,18 +155,118 @@ def _check_fqdn(address: str) -> None:
                                  "hyphens of at most 63 characters" % label)
 
 
+#: URI schemes a DM server may use, and the protocol each one means
+URI_SCHEMES = {"coap": "coap", "coaps": "coaps", "coap+tcp": "coap+tcp",
+               "coaps+tcp": "coaps+tcp", "https": "https", "http": "https", "mqtt": "mqtt",
+               "mqtts": "mqtts"}
+
+
+def redact_uri(text: object) -> object:
+    """`text` with the user information of a URI masked (it may hold a password)."""
+    if not isinstance(text, str):
+        return text
+    head, rest = text.split("://", 1) if "://" in text else ("", text)
+    end = len(rest)
+    for stop in "/?#":
+        at = rest.find(stop)
+        if 0 <= at < end:
+            end = at
+    at = rest.rfind("@", 0, end)
+    if at < 0:
+        return text
+    return (head + "://" if head else "") + "***@" + rest[at + 1:]
+
+
 def _check_uri(address: str) -> None:
-    """A URI as RFC 3986 writes it: printable ASCII (an IRI is percent-encoded first)."""
+    """A DM server URI: printable ASCII (an IRI is percent-encoded first), a known
+    scheme, no user information, a host that is an FQDN or an IP literal, a port
+    in 1..65535. Everything a source gives goes through here (and through the card
+    decoders), so no text that could end an AT string ever reaches one."""
     if not _has_uri_scheme(address):
         raise InvalidAddress(address, "a URI needs a scheme, e.g. coaps://host:5684")
     if len(address) > 255:
-        raise InvalidAddress(address, "longer than 255 characters")
+        raise InvalidAddress(redact_uri(address), "longer than 255 characters")
     for ch in address:
         if ch <= " " or ch > "~" or ch == '"':
-            raise InvalidAddress(address, "character %r not allowed in a URI (printable "
-                                 "ASCII only; percent-encode the rest)" % ch)
+            raise InvalidAddress(redact_uri(address), "character %r not allowed in a URI "
+                                 "(printable ASCII only; percent-encode the rest)" % ch)
     if len(address) == address.index("://") + 3:
         raise InvalidAddress(address, "nothing after the scheme")
+    shown = redact_uri(address)
+    if shown != address:
+        raise InvalidAddress(shown, "a DM server URI carries no user information (a "
+                             "password there would be sent and logged in clear)")
+    scheme, host, port, _ = split_uri(address)
+    if scheme not in URI_SCHEMES:
+        raise InvalidAddress(address, "scheme %r is not one of %s" % (
+            scheme, ", ".join(sorted(URI_SCHEMES))))
+    if port == 0:
+        raise InvalidAddress(address, "port 0 cannot be reached (use 1..65535)")
+    if ipaddr.version(host) == 0:
+        try:
+            _check_fqdn(host)
+        except InvalidAddress as exc:
+            raise InvalidAddress(address, "the host %r is neither an IP address nor a "
+                                 "valid FQDN: %s" % (host, exc.reason)) from None
+
+
+def split_uri(uri: str) -> tuple[str, str, int | None, str]:
+    """(scheme, host, port or None, path) of a server URI, the way `urlsplit` sees it.
+
+    Why not urllib: MicroPython has none, and the profile must validate the
+    same on a board. For every URI this accepts, `urllib.parse.urlsplit` gives
+    the same lower-case scheme, `hostname` (brackets of an IPv6 literal
+    removed, lower case), `port` and `path` (tests/sources/test_profile_uri.py).
+    It is stricter where a DM server could not be reached anyway: no host, a
+    port that is not 0..65535, a bracketed host that is not an IPv6 address
+    (IPv4 literal, IPvFuture, zone), text after "]" other than ":port", and
+    any non-ASCII character in the authority (use punycode). Raises
+    InvalidAddress for those and for anything without "scheme://".
+    """
+    scheme, sep, rest = uri.partition("://")
+    if not sep or not scheme or not scheme[0].isalpha() or not _is_ascii(scheme) or not all(
+            c.isalpha() or c.isdigit() or c in "+-." for c in scheme):
+        raise InvalidAddress(uri, "a URI needs a scheme, e.g. coaps://host:5684")
+    end = len(rest)
+    for stop in "/?#":
+        at = rest.find(stop)
+        if 0 <= at < end:
+            end = at
+    authority, tail = rest[:end], rest[end:]
+    path = tail
+    for stop in "?#":
+        at = path.find(stop)
+        if at >= 0:
+            path = path[:at]
+    if not _is_ascii(authority):
+        raise InvalidAddress(uri, "the host part is not ASCII (write the name in punycode)")
+    userinfo, _, hostport = authority.rpartition("@")
+    if "[" in userinfo or "]" in userinfo:
+        raise InvalidAddress(uri, "brackets before the host")
+    if hostport.startswith("["):
+        host, bracket, port_text = hostport[1:].partition("]")
+        if not bracket or (port_text and not port_text.startswith(":")):
+            raise InvalidAddress(uri, "an IPv6 host is written [address] or [address]:port")
+        if ipaddr.version(host) != 6 or "%" in host:
+            raise InvalidAddress(uri, "[%s] is not an IPv6 address" % host)
+        port_text = port_text[1:]
+    elif "[" in hostport or "]" in hostport:
+        raise InvalidAddress(uri, "unbalanced brackets in the host")
+    else:
+        host, _, port_text = hostport.partition(":")
+    if not host:
+        raise InvalidAddress(uri, "the URI names no host")
+    port = None
+    if port_text:
+        if not port_text.isdigit() or int(port_text) > 65535:
+            raise InvalidAddress(uri, "bad port in URI: %r is not 0..65535" % port_text)
+        port = int(port_text)
+    name, pct, rest = host.partition("%")  # as urlsplit: what follows % keeps its case
+    return scheme.lower(), name.lower() + pct + rest, port, path
+
+
+def _is_ascii(text: str) -> bool:
+    return all(ord(ch) <= 0x7F for ch in text)
 
 
 def infer_kind(address: str) -> int:
@@ -185,6 +285,19 @@ def validate_address(address: str, kind: int = AUTO) -> tuple[int, str]:
         raise InvalidAddress(address, "not a text string")
     if kind == AUTO:
         kind = infer_kind(address)
+    try:
+        return _validate(address, kind)
+    except InvalidAddress as exc:
+        shown = redact_uri(address)
+        if shown == address:
+            raise
+        # user information may be a password: it is never repeated in an error
+        raise InvalidAddress(shown, "a server address carries no user information "
+                             "(a password there would be sent and logged in clear)"
+                             if kind != ADDR_URI else exc.reason) from None
+
+
+def _validate(address: str, kind: int) -> tuple[int, str]:
     if "%" in address and kind == ADDR_IPV6:
         raise InvalidAddress(address, "a scoped IPv6 address cannot be stored")
     if kind in (ADDR_IPV4, ADDR_IPV6):

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from me_lib.commands import exit_codes
 from me_lib.commands.output import StepPrinter, profile_table, result_table
 from me_lib.commands.secrets import pin_from
 from me_lib.commands.session import add_device_arguments, open_modem, state_dir
@@ -101,6 +102,8 @@ def _run(args: argparse.Namespace, on_result: Callable[[Any], None] | None = Non
                                                              item.reason))
                 for cid in the_plan.release:
                     out.write("  release cid %d (ours, no longer in the profile)\n" % cid)
+                for cid, why in the_plan.forget:
+                    out.write("  forget cid %d: %s\n" % (cid, why))
             return 0
         if printer is not None:
             out.write("provisioning:\n")
@@ -134,6 +137,13 @@ def _run(args: argparse.Namespace, on_result: Callable[[Any], None] | None = Non
                 modem, config=args.config, cache=sdir / "profile-cache.json"),
                 profile=profile, ownership=ownership, pin=pin_from(args),
                 duration=args.watch_for, on_event=show)
-        return 0 if result.ok else 1
+        return exit_code(result)
     finally:
         modem.close()
+
+
+def exit_code(result: Any) -> int:
+    """FAILED for a failed result; STATE for a good one whose record was not saved."""
+    if not result.ok:
+        return exit_codes.FAILED
+    return exit_codes.OK if result.state_saved else exit_codes.STATE

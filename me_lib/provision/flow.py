@@ -130,6 +130,7 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
             path = folder + ("" if not folder or folder.endswith("/") else "/") + "contexts.json"
         ownership = Ownership(path)
     attempts = 0
+    failed_saves = ownership.failed_saves
     while True:
         run = _Run(modem, progress or _quiet)
         try:
@@ -137,7 +138,8 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
                             registration_timeout, reach_dm, recheck_dm, probe_timeout,
                             force_pin, dm_path, probe_rng)
             result = run.finish()
-            result.notes.extend(ownership.notes)
+            result.notes.extend(ownership.new_notes())
+            result.state_saved = ownership.failed_saves == failed_saves
             return result
         except ModemRebooted as exc:
             attempts += 1
@@ -170,6 +172,9 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
     mark = run.begin("plan")
     key = modem_key(modem)
     the_plan = make_plan(modem, profile, ownership)
+    for cid, why in the_plan.forget:
+        ownership.release(key, cid)
+        result.notes.append("dropped the record of cid %d: %s" % (cid, why))
     run.end(mark, "%d change(s)" % the_plan.writes)
 
     mark = run.begin("apn0", profile.apn0.apn or "(network-provided)")

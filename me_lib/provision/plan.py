@@ -12,8 +12,12 @@ provisioned modem finds nothing to do. Rules (DESIGN §5, modems.md §0.5-6):
   `+CGDCONT=?` (undefined first, then a predefined empty, inactive one).
 - Contexts the library did not create are never changed or deleted; the
   default-bearer context is the one exception, because APN0 belongs there.
+- "Created" is exact: a recorded cid counts as ours only while the modem still
+  holds the APN and PDP type the library recorded there. A context the user
+  redefined since is the user's; its record is dropped (`Plan.forget`).
 """
 
+from me_lib.codec import apn_rules
 from me_lib.errors import ProvisionError
 from me_lib.profile import Bearer, Profile
 
@@ -71,9 +75,12 @@ class ContextPlan:
 class Plan:
     """Every bearer's context plan plus the owned contexts to release."""
 
-    def __init__(self, items: list[ContextPlan], release: list[int]) -> None:
+    def __init__(self, items: list[ContextPlan], release: list[int],
+                 forget: list[tuple[int, str]] | None = None) -> None:
         self.items = items
         self.release = release
+        #: (cid, why) of records that no longer describe the modem: drop them, touch nothing
+        self.forget = list(forget or [])
 
     @property
     def apn0(self) -> ContextPlan:
@@ -90,6 +97,7 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         return {"contexts": [i.to_dict() for i in self.items], "release": self.release,
+                "forget": [{"cid": c, "reason": r} for c, r in self.forget],
                 "writes": self.writes}
 
 
@@ -115,19 +123,58 @@ def _matches(ctx: PdpContext | None, bearer: Bearer) -> bool:
 
 
 def _same_type(have: str, want: str) -> bool:
-    return have.upper().replace("-", "") == want.upper().replace("-", "") or have == ""
+    # An empty type (a line with no <PDP_type>) is no type: it matches nothing, so such
+    # a context is redefined rather than adopted with a type nobody chose.
+    return have != "" and have.upper().replace("-", "") == want.upper().replace("-", "")
 
 
-def _auth_needed(state: ModemState, cid: int, bearer: Bearer, defining: bool) -> bool:
+def _still_ours(state: ModemState) -> tuple[dict[int, dict[str, Any]], list[tuple[int, str]]]:
+    """The records that still describe the modem, and (cid, why) of those that do not.
+
+    A recorded cid is ours only while its context holds the APN and PDP type the
+    library wrote: one the user redefined since is the user's and must stay
+    untouched. A record whose cid is no longer defined is kept (the cid is free
+    and ours to reuse). The default-bearer record only remembers APN0's
+    authentication: that context is changed whoever wrote it.
+    """
+    owned: dict[int, dict[str, Any]] = {}
+    forget: list[tuple[int, str]] = []
+    for cid in sorted(state.owned):
+        entry = state.owned[cid]
+        ctx = state.contexts.get(cid)
+        if cid == state.default_cid or ctx is None:
+            owned[cid] = entry
+            continue
+        apn = entry.get("apn")
+        pdp_type = entry.get("pdp_type")
+        if (isinstance(apn, str) and isinstance(pdp_type, str) and apn
+                and apn_rules.same_apn(apn, ctx.apn) and _same_type(ctx.pdp_type, pdp_type)):
+            owned[cid] = entry
+        else:
+            forget.append((cid, "cid %d was redefined outside me_lib (now %s %r, recorded "
+                                "%s %r): it is the user's and stays untouched"
+                           % (cid, ctx.pdp_type or "no type", ctx.apn, pdp_type, apn)))
+    return owned, forget
+
+
+def _auth_needed(state: ModemState, cid: int, bearer: Bearer) -> bool:
+    """Whether a kept context needs +CGAUTH: only our record knows what was applied.
+
+    Without a record (the user's context, or APN0 adopted as found) the modem
+    will not show its password, so any authentication the profile asks for is
+    written.
+    """
     key = auth_key(bearer)
     owned = state.owned.get(cid)
     if owned is not None:
         return bool(owned.get("auth", "none") != key)
-    return key != "none" or (defining and cid in state.owned)
+    return key != "none"
 
 
 def plan(profile: Profile, state: ModemState) -> Plan:
     """The context plan for `profile` on a modem in `state` (see the module docstring)."""
+    owned, forget = _still_ours(state)
+    state = ModemState(list(state.contexts.values()), state.cids, state.default_cid, owned)
     items: list[ContextPlan] = []
     dcid = state.default_cid
     current = state.contexts.get(dcid)
@@ -136,7 +183,7 @@ def plan(profile: Profile, state: ModemState) -> Plan:
         items.append(ContextPlan("apn0", apn0, dcid, "keep",
                                  "default bearer already has APN %r" % (
                                      current.apn if current else ""),
-                                 _auth_needed(state, dcid, apn0, False)))
+                                 _auth_needed(state, dcid, apn0)))
     else:
         items.append(ContextPlan("apn0", apn0, dcid, "define",
                                  "default bearer has %r" % (current.apn if current else None),
@@ -146,11 +193,11 @@ def plan(profile: Profile, state: ModemState) -> Plan:
         cid, action, reason = _service_cid(state, bearer, taken)
         taken.add(cid)
         items.append(ContextPlan("service", bearer, cid, action, reason,
-                                 _auth_needed(state, cid, bearer, action == "define")
+                                 _auth_needed(state, cid, bearer)
                                  if action == "keep" else bearer.auth != "none"))
     release = sorted(c for c in state.owned if c not in taken and c != dcid
                      and c in state.contexts)
-    return Plan(items, release)
+    return Plan(items, release, forget)
 
 
 def _service_cid(state: ModemState, bearer: Bearer, taken: set[int]) -> tuple[int, str, str]:

@@ -80,6 +80,9 @@ class ProvisionResult:
         self.bytes_out = 0
         self.bytes_in = 0
         self.seconds = 0.0
+        #: False when the record of the contexts this run created could not be written
+        #: (the notes say why and what to do): the modem is fine, its memory is not
+        self.state_saved = True
 
     @property
     def ok(self) -> bool:
@@ -99,4 +102,9 @@ class ProvisionResult:
                 "steps": [s.to_dict() for s in self.steps], "round_trips": self.round_trips,
                 "writes": self.writes, "bytes_out": self.bytes_out, "bytes_in": self.bytes_in,
                 "seconds": round(self.seconds, 3), "notes": self.notes,
-                "profile": self.profile}
+                "state_saved": self.state_saved, "profile": self.profile}
+
+    def __repr__(self) -> str:
+        return "ProvisionResult(ok=%s, contexts=%s, writes=%d, state_saved=%s)" % (
+            self.ok, ",".join("%s:%s" % (c.name, c.state) for c in self.contexts),
+            self.writes, "true" if self.state_saved else "false")

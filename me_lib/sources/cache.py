@@ -148,12 +148,19 @@ class ProfileCache:
         """(the `profiles` table, ICCIDs oldest first); empty (with a note) when unusable."""
         try:
             data = self.document.load()
-        except ValueError as exc:  # not JSON, not UTF-8
+        except ValueError as exc:  # not JSON, not UTF-8, too large, nested too deep
             notes.append("cache: %s is corrupt (%s); ignoring it" % (self._where(), exc))
+            return {}, []
+        except (RuntimeError, MemoryError) as exc:  # a board's parser out of stack or heap
+            notes.append("cache: %s cannot be parsed (%s); ignoring it"
+                         % (self._where(), exc))
             return {}, []
         except OSError as exc:
             notes.append("cache: %s is unreadable (%s); ignoring it" % (self._where(), exc))
             return {}, []
+        return self._tables(data, notes)
+
+    def _tables(self, data: Any, notes: list[str]) -> tuple[dict[str, Any], list[str]]:
         if data is None:
             return {}, []
         if (not isinstance(data, dict) or data.get("format") != FORMAT
@@ -161,7 +168,8 @@ class ProfileCache:
             notes.append("cache: %s is not a format-%d profile cache; ignoring it"
                          % (self._where(), FORMAT))
             return {}, []
-        profiles: dict[str, Any] = data["profiles"]
+        profiles: dict[str, Any] = {k: v for k, v in data["profiles"].items()
+                                    if isinstance(k, str)}
         order = data.get("order")
         if not isinstance(order, list):
             order = []
@@ -195,26 +203,37 @@ class ProfileCache:
     def put(self, iccid: str, profile: Profile) -> bool:
         """Remember `profile` for `iccid`; False when it was already stored as is.
 
-        Raises ProfileError when the document cannot be written (the old one is kept).
+        Another process sharing the file keeps its entries: a document with
+        `update()` (JsonFile) re-reads and merges under its lock. Raises
+        ProfileError when the document cannot be written (the old one is kept).
         """
-        profiles, order = self._load([])
+        profiles, _ = self._load([])
         entry = self.entry_for(profile)
         if profiles.get(iccid) == entry:
             return False
-        profiles[iccid] = entry
-        order = [i for i in order if i != iccid] + [iccid]
-        while len(order) > self.max_entries:
-            profiles.pop(order.pop(0), None)
-        self._write({"format": FORMAT, "profiles": profiles, "order": order})
-        return True
 
-    def _write(self, data: dict[str, Any]) -> None:
+        def change(current: Any) -> dict[str, Any]:
+            profiles, order = self._tables(current, [])
+            profiles[iccid] = entry
+            order = [i for i in order if i != iccid] + [iccid]
+            while len(order) > self.max_entries:
+                profiles.pop(order.pop(0), None)
+            return {"format": FORMAT, "profiles": profiles, "order": order}
+
+        update = getattr(self.document, "update", None)
         try:
-            self.document.save(data)
+            if update is not None:
+                update(change)
+            else:
+                notes: list[str] = []
+                stored, order = self._load(notes)
+                self.document.save(change({"format": FORMAT, "profiles": stored,
+                                           "order": order}))
         except OSError as exc:
             raise ProfileError("cannot write the profile cache %s: %s"
                                % (self._where(), getattr(exc, "strerror", None) or exc),
                                "check the directory exists and is writable") from None
+        return True
 
 
 def _unique(items: list[str]) -> list[str]:

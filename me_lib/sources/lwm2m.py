@@ -10,7 +10,7 @@ says which of the two the profile got.
 Answers `dm_servers` only: the file carries no APN.
 """
 
-from me_lib.codec import lwm2m
+from me_lib.codec import dmcfg, lwm2m
 from me_lib.errors import DecodeError, ProfileError
 from me_lib.profile import DmServer
 from me_lib.sources.base import Partial, ServerEntry, SourceContext, invalid_note, reason
@@ -50,7 +50,7 @@ class Lwm2mSource:
                 servers.append(ServerEntry(DmServer(inst.server_uri or "", kind="uri")))
             except ProfileError as exc:
                 part.notes.append(invalid_note("lwm2m", "server URI of " + _describe(inst),
-                                               inst.server_uri, exc))
+                                               dmcfg.redact_uri(inst.server_uri), exc))
                 continue
             part.notes.append("lwm2m: DM server %s from the %s in %s" % (
                 inst.server_uri, kind, _describe(inst)))

@@ -246,3 +246,67 @@ def test_modem_without_get_response_reads_to_the_end_the_card_reports() -> None:
     with modem(script) as (peer, at):
         assert CrsmAccess(at, "hso", cache).read_binary("3F007FFF6FAD") == b"\0\0\0\2"
         peer.check()
+
+
+_NO_GET_RESPONSE = [
+    ('AT+CRSM=192,28589,,,,,"3F007FFF"', ["ERROR"]),
+    ('AT+CRSM=192,28589,0,0,255,,"3F007FFF"', ["ERROR"]),
+    ('AT+CRSM=192,28589,,,,,"7FFF"', ["ERROR"]),
+    ('AT+CRSM=192,28589,0,0,255,,"7FFF"', ["ERROR"]),
+    ("AT+CRSM=192,28589", ["ERROR"]),
+    ("AT+CRSM=192,28589,0,0,255", ["ERROR"]),
+]
+
+
+@pytest.mark.parametrize("eof", [(107, 0), (106, 134)], ids=["6B00", "6A86"])
+def test_blind_read_stops_at_the_end_the_card_signals(eof: tuple[int, int]) -> None:
+    """Without GET RESPONSE, reading past the end (6B00 or 6A86) after data ends the
+    file: what was read is the file, not an error."""
+    cache = {"hso": {"pathid": crsm.FORM_MF}}
+    script = [*_NO_GET_RESPONSE,
+              ('AT+CRSM=176,28589,0,0,255,,"3F007FFF"', ok(144, 0, "5A" * 255)),
+              ('AT+CRSM=176,28589,0,255,255,,"3F007FFF"', ["+CRSM: %d,%d" % eof, OK])]
+    with modem(script) as (peer, at):
+        assert CrsmAccess(at, "hso", cache).read_binary("3F007FFF6FAD") == b"\x5A" * 255
+        peer.check()
+
+
+@pytest.mark.parametrize("eof", [(107, 0), (106, 134)], ids=["6B00", "6A86"])
+def test_blind_read_past_the_end_with_nothing_read_is_an_error(eof: tuple[int, int]) -> None:
+    """The same SW on the first read means the offset is beyond the file: typed error,
+    not an empty file."""
+    cache = {"hso": {"pathid": crsm.FORM_MF}}
+    script = [*_NO_GET_RESPONSE,
+              ('AT+CRSM=176,28589,1,0,255,,"3F007FFF"', ["+CRSM: %d,%d" % eof, OK])]
+    with modem(script) as (peer, at):
+        with pytest.raises(StatusWordError) as err:
+            CrsmAccess(at, "hso", cache).read_binary("3F007FFF6FAD", offset=256)
+        assert err.value.sw == eof[0] << 8 | eof[1]
+        assert "READ BINARY 3F007FFF6FAD at 256" in str(err.value)
+        peer.check()
+
+
+def test_blind_read_keeps_the_short_data_of_6282() -> None:
+    cache = {"hso": {"pathid": crsm.FORM_MF}}
+    script = [*_NO_GET_RESPONSE,
+              ('AT+CRSM=176,28589,0,0,255,,"3F007FFF"', ok(98, 130, "0102"))]
+    with modem(script) as (peer, at):
+        assert CrsmAccess(at, "hso", cache).read_binary("3F007FFF6FAD") == b"\x01\x02"
+        peer.check()
+
+
+@pytest.mark.parametrize("sw", [(105, 130), (152, 4)], ids=["6982", "9804"])
+def test_get_response_security_status_is_not_retried_in_other_forms(
+        sw: tuple[int, int]) -> None:
+    """A 6982 to GET RESPONSE reached the file: no other parameter variant or path form
+    is tried (each would cost a round trip and say the same), the path form is learned,
+    and the error is typed."""
+    cache: dict[str, dict[str, str]] = {}
+    script = [(GR_MF, ["+CRSM: %d,%d" % sw, OK])]
+    with modem(script) as (peer, at):
+        acc = CrsmAccess(at, "sec", cache)
+        with pytest.raises(SecurityStatusNotSatisfied, match="GET RESPONSE 3F007FFF6F57"):
+            acc.file_info("3F007FFF6F57")
+        assert acc.commands == 1
+        assert cache["sec"]["pathid"] == crsm.FORM_MF
+        peer.check()

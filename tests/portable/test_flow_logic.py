@@ -110,11 +110,62 @@ def test_plan_reuses_owned_cids_and_releases_the_rest_in_cid_order():
     contexts = [PdpContext(1, "IP", "dm.operator.example"), PdpContext(9, "IP", "old9"),
                 PdpContext(4, "IP", "old4"), PdpContext(7, "IP", "old7"),
                 PdpContext(8, "IP", "users")]
-    owned = {9: {"apn": "old9", "auth": "none"}, 7: {"apn": "old7", "auth": "none"},
-             4: {"apn": "old4", "auth": "none"}, 12: {"apn": "gone", "auth": "none"}}
+    owned = {9: _rec("old9"), 7: _rec("old7"), 4: _rec("old4"), 12: _rec("gone")}
     the_plan = plan(profile, ModemState(contexts, list(range(1, 16)), 1, owned))
     assert [(i.cid, i.action) for i in the_plan.services] == [(4, "define")]
     assert the_plan.release == [7, 9]  # 8 is the user's, 12 no longer on the modem
+    assert the_plan.forget == []
+
+
+def _rec(apn, pdp_type="IP"):
+    return {"apn": apn, "pdp_type": pdp_type, "auth": "none", "role": "service"}
+
+
+def test_plan_forgets_records_of_contexts_the_user_redefined_and_touches_them_not():
+    """Ours only while the modem holds what we recorded (APN and PDP type, exactly)."""
+    profile = _profile(services=[("new.example", ["telemetry"])])
+    contexts = [PdpContext(1, "IP", "dm.operator.example"),
+                PdpContext(4, "IP", "users.apn"),              # APN changed by the user
+                PdpContext(5, "IPV6", "old5"),                 # PDP type changed
+                PdpContext(6, "", "old6"),                     # type gone: not what we wrote
+                PdpContext(7, "IP", "OLD7.mnc001.mcc001.gprs"),  # same APN, OI appended
+                PdpContext(8, "IP", "old8")]
+    owned = {4: _rec("old4"), 5: _rec("old5"), 6: _rec("old6"), 7: _rec("old7"),
+             8: _rec("old8"), 9: _rec("gone")}
+    the_plan = plan(profile, ModemState(contexts, list(range(1, 16)), 1, owned))
+    assert [c for c, _ in the_plan.forget] == [4, 5, 6]
+    assert "redefined outside me_lib" in the_plan.forget[0][1]
+    assert "'users.apn'" in the_plan.forget[0][1]
+    # the first still-ours cid is reused, the others still ours are released
+    assert [(i.cid, i.action) for i in the_plan.services] == [(7, "define")]
+    assert the_plan.release == [8]
+    assert the_plan.to_dict()["forget"][0]["cid"] == 4
+
+
+def test_plan_never_adopts_a_context_with_an_empty_pdp_type():
+    """`+CGDCONT: 1,"",apn` is no type: it does not equal the profile's IP."""
+    profile = _profile(services=[("iot.example", ["telemetry"])])
+    contexts = [PdpContext(1, "", "dm.operator.example"), PdpContext(2, "", "iot.example")]
+    the_plan = plan(profile, ModemState(contexts, [1, 2, 3], 1))
+    assert the_plan.apn0.action == "define"
+    assert [(i.cid, i.action) for i in the_plan.services] == [(3, "define")]
+    typed = [PdpContext(1, "ip", "dm.operator.example"), PdpContext(2, "IP", "iot.example")]
+    again = plan(profile, ModemState(typed, [1, 2, 3], 1))
+    assert [(i.cid, i.action) for i in again.items] == [(1, "keep"), (2, "keep")]
+
+
+def test_plan_writes_no_auth_on_a_kept_unrecorded_context_that_needs_none():
+    """Without a record only the profile's auth decides (the 'defining' branch was dead)."""
+    profile = _profile(services=[("iot.example", ["telemetry"])])
+    contexts = [PdpContext(1, "IP", "dm.operator.example"), PdpContext(2, "IP", "iot.example")]
+    the_plan = plan(profile, ModemState(contexts, [1, 2, 3], 1))
+    assert [i.write_auth for i in the_plan.items] == [False, False]
+    assert the_plan.writes == 0
+    chap = Profile([], [Bearer("dm.operator.example"),
+                        Bearer("iot.example", auth="chap", username="u", password="p",
+                               services=["telemetry"])])
+    assert [i.write_auth for i in plan(chap, ModemState(contexts, [1, 2, 3], 1)).items] == [
+        False, True]
 
 
 def test_plan_without_a_free_cid_says_which_are_taken():
@@ -145,23 +196,62 @@ def test_plan_rewrites_auth_only_when_the_recorded_key_differs():
 
 
 def test_ownership_keeps_its_record_in_a_document_object():
-    doc = MemoryDocument({"imei:1": {"3": {"apn": "a"}, "x": {"apn": "bad"}}, "junk": 5})
+    good = _rec("a")
+    doc = MemoryDocument({"imei:1": {"3": good}})
     record = Ownership(doc)
-    assert record.owned("imei:1") == {3: {"apn": "a"}}
-    record.record("imei:1", 4, {"apn": "b"})
-    assert doc.saves == 1 and doc.data["imei:1"]["4"] == {"apn": "b"}
+    assert record.owned("imei:1") == {3: good} and record.notes == []
+    record.record("imei:1", 4, _rec("b"))
+    assert doc.saves == 1 and doc.data["imei:1"]["4"] == _rec("b")
     record.release("imei:1", 3)
     record.release("imei:1", 3)  # not owned any more: nothing to write
-    assert doc.saves == 2 and sorted(doc.data["imei:1"]) == ["4", "x"]
+    assert doc.saves == 2 and sorted(doc.data["imei:1"]) == ["4"]
 
 
-def test_ownership_notes_a_corrupt_record_and_a_failed_save():
+def test_ownership_drops_malformed_entries_with_a_note():
+    """The record picks cids to delete: only well-formed entries are believed."""
+    apn0 = {"apn": "", "pdp_type": "IP", "auth": "none", "role": "apn0"}
+    doc = MemoryDocument({
+        "imei:1": {"0": apn0, "3": _rec("a"),
+                   "x": _rec("b"), "256": _rec("c"), "-1": _rec("d"),
+                   "4": "not a record", "5": {"apn": 5, "pdp_type": "IP"},
+                   "6": _rec("bad apn;+CFUN=0"), "7": _rec("e", "X25"),
+                   "8": {"apn": "f", "pdp_type": "IP", "auth": 7},
+                   "9": {"apn": "g", "pdp_type": "IP", "auth": "kerberos:00"},
+                   "10": {"apn": "h", "pdp_type": "IP", "role": "boss"},
+                   "11": {"apn": "", "pdp_type": "IP", "role": "service"}},
+        "imei:2": [1, 2], "junk": 5})
+    record = Ownership(doc)
+    assert record.owned("imei:1") == {0: apn0, 3: _rec("a")}
+    assert record.owned("imei:2") == {}
+    dropped = [n for n in record.notes if n.startswith("context record: dropped")]
+    assert len(dropped) == 13, record.notes
+    assert any("cid '256' is not 0..255" in n for n in dropped)
+    assert any("invalid APN" in n for n in dropped)
+    assert any("PDP type 'X25'" in n for n in dropped)
+
+
+def test_ownership_notes_a_corrupt_record_and_a_failed_save_once():
     record = Ownership(MemoryDocument("{corrupt", fail=OSError(28, "No space left")))
     assert record.owned("imei:1") == {}
-    record.record("imei:1", 2, {"apn": "a"})
+    record.record("imei:1", 2, _rec("a"))
+    record.record("imei:1", 3, _rec("b"))
+    assert record.failed_saves == 2
     assert len(record.notes) == 2
     assert record.notes[0].startswith("ignored unreadable context record")
     assert record.notes[1].startswith("could not save the context record")
+    assert "make the state directory writable" in record.notes[1]
+    assert record.new_notes() == record.notes and record.new_notes() == []
+    assert record.owned("imei:1") == {2: _rec("a"), 3: _rec("b")}  # this run still knows
+
+
+def test_ownership_survives_a_parser_out_of_stack():
+    class Deep(MemoryDocument):
+        def load(self):
+            raise RuntimeError("maximum recursion depth exceeded")
+
+    record = Ownership(Deep())
+    assert record.owned("imei:1") == {}
+    assert record.notes[0].startswith("ignored unreadable context record")
 
 
 # --- profile ----------------------------------------------------------------------------

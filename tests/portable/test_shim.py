@@ -118,6 +118,26 @@ def test_flash_file_drops_a_torn_first_save() -> None:
     assert not exists(store.tmp)
 
 
+def test_flash_file_refuses_an_oversized_or_deeply_nested_document() -> None:
+    """A state file is a few KiB: a huge or nested one is corrupt (ValueError), not a
+    MemoryError or recursion crash on a board."""
+    from firmware_shim.store import MAX_BYTES
+
+    store = FlashFile(scratch_dir("flash") + "/doc.json")
+    with open(store.path, "w") as fh:
+        fh.write('{"pad": "' + "x" * MAX_BYTES + '"}')
+    exc = raises(ValueError, store.load)
+    assert "more than a state document can be" in str(exc)
+    # CPython's parser runs out of recursion (ValueError); MicroPython's parses it on
+    # the heap: either way the context record is ignored with one note, no crash
+    from me_lib.provision.ownership import Ownership
+
+    with open(store.path, "w") as fh:
+        fh.write("[" * 20000 + "]" * 20000)
+    record = Ownership(store)
+    assert record.owned("imei:1") == {} and len(record.notes) == 1, record.notes
+
+
 def test_flash_file_reports_a_corrupt_document_as_value_error() -> None:
     store = FlashFile(scratch_dir("flash") + "/doc.json")
     with open(store.path, "w") as fh:

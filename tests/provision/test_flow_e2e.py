@@ -180,3 +180,65 @@ def test_generic_modem_reaches_the_dm_server_through_the_host(world, ownership, 
     result = provision(modem, host_profile, ownership=ownership, dm_path="host")
     assert result.ok and result.dm.reachable and result.dm.via == "host"
     assert dm_server.pings == 1
+
+
+def test_a_context_the_user_redefined_is_the_users(world, tmp_path):
+    """Ownership is exact: after the user redefines our cid with another APN, a profile
+    without that service neither deletes nor rewrites it, and the record is dropped."""
+    modem = world("quectel-bg96")
+    profile = start(modem)
+    state = tmp_path / "state"
+    first = provision(modem, profile, state_dir=state, reach_dm=False)
+    assert first.ok, first.to_dict()
+    fota = first.context("fota")
+    assert fota is not None and fota.state == "active"
+    modem.command("AT+CGACT=0,%d" % fota.cid)
+    modem.command('AT+CGDCONT=%d,"IP","user.private"' % fota.cid)
+    trace = Trace(modem)
+    smaller = type(profile)(profile.servers, profile.bearers[:2], profile.origins)
+    second = provision(modem, smaller, state_dir=state, reach_dm=False)
+    assert second.ok, second.to_dict()
+    assert {c.cid: c.apn for c in modem.contexts()}[fota.cid] == "user.private"
+    touching = [x for x in trace.writes() if x.startswith(("AT+CGDCONT=%d" % fota.cid,
+                                                            "AT+CGACT=0,%d" % fota.cid))]
+    assert touching == []
+    notes = [n for n in second.notes if "cid %d" % fota.cid in n]
+    assert len(notes) == 1 and "redefined outside me_lib" in notes[0], second.notes
+    record = json.loads((state / "contexts.json").read_text())
+    assert sorted(next(iter(record.values()))) == ["1", "2"]
+    third = provision(modem, smaller, state_dir=state, reach_dm=False)
+    assert third.writes == 0 and not [n for n in third.notes if "redefined" in n]
+
+
+def test_a_context_still_as_recorded_is_released(world, tmp_path):
+    """The counterpart: our context, unchanged, is deleted when the profile drops it."""
+    modem = world("quectel-bg96")
+    profile = start(modem)
+    state = tmp_path / "state"
+    first = provision(modem, profile, state_dir=state, reach_dm=False)
+    fota = first.context("fota")
+    smaller = type(profile)(profile.servers, profile.bearers[:2], profile.origins)
+    second = provision(modem, smaller, state_dir=state, reach_dm=False)
+    assert second.ok and fota.cid not in {c.cid for c in modem.contexts()}
+
+
+def test_registration_denied_ends_promptly_with_the_reject_cause(world, ownership):
+    """+CEREG stat 3 is final: a typed ProvisionError naming EMM cause #15, after one
+    registration read, not a wait for the whole registration timeout."""
+    modem = world("denied")
+    profile = start(modem)
+    trace = Trace(modem)
+    polls = []
+    modem.channel.poll = lambda timeout=0.0, _poll=modem.channel.poll: (
+        polls.append(timeout), _poll(timeout))[1]
+    with pytest.raises(ProvisionError) as err:
+        provision(modem, profile, ownership=ownership, registration_timeout=600.0)
+    exc = err.value
+    assert exc.step == "register" and exc.cause == 15
+    assert exc.cause_name and "tracking area" in exc.cause_name.lower()
+    assert "15" in str(exc) and "denied" in str(exc)
+    reads = [x for x in trace.lines if x.startswith(("AT+CEREG?", "AT+CGREG?", "AT+CREG?"))]
+    assert len(reads) <= 3, trace.lines
+    # the network answers after its (simulated) registration delay of a few seconds;
+    # the flow waits that long, not the 600 s it was allowed
+    assert sum(polls) < 30.0 and len(polls) < 40, polls

@@ -105,7 +105,8 @@ def test_crash_mid_write_keeps_the_old_file(tmp_path: Path,
     with pytest.raises(ProfileError, match="cannot write the profile cache"):
         cache.put("2" * 19, _profile(apn="other.example"))
     assert cache.path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache.json"]  # no temp file left
+    # no temp file left; the lock file of JsonFile.update stays (it is reused)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache.json", "cache.json.lock"]
 
 
 def test_write_failure_during_read_profile_is_a_note(tmp_path: Path,

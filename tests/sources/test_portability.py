@@ -48,9 +48,10 @@ def test_the_board_store_keeps_the_cache_and_the_context_record(tmp_path: Path) 
     restored, notes = cache.get(profile.iccid or "")
     assert notes == [] and restored == profile
     record = Ownership(FlashFile(str(tmp_path / "contexts.json")))
-    record.record("imei:1", 3, {"apn": "a"})
+    entry = {"apn": "a", "pdp_type": "IP", "auth": "none", "role": "service"}
+    record.record("imei:1", 3, entry)
     assert Ownership(FlashFile(str(tmp_path / "contexts.json"))).owned("imei:1") == {
-        3: {"apn": "a"}}
+        3: entry}
     assert not list(tmp_path.glob("*.tmp"))
 
 

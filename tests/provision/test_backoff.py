@@ -1,0 +1,72 @@
+"""The activation back-off of the flow: its exact schedule, pinned.
+
+`_activate_with_backoff` retries a transient refusal (an ESM cause that is not a
+configuration error, or a timeout) 3 times in all, waiting 2 s then 4 s (doubling) on
+the modem's clock, and never retries a configuration cause.
+"""
+
+import pytest
+
+from me_lib.errors import AtTimeout
+from me_lib.modem.modem import ActivationRejected
+from me_lib.profile import Bearer
+from me_lib.provision.flow import CONFIGURATION_CAUSES, _activate_with_backoff
+
+
+class _Channel:
+    def __init__(self):
+        self.waits = []
+
+    def poll(self, timeout=0.0):
+        self.waits.append(timeout)
+
+
+class _Modem:
+    """Fails `fail` times with `error(cid)`, then activates."""
+
+    def __init__(self, error, fail):
+        self.channel = _Channel()
+        self.error = error
+        self.fail = fail
+        self.tries = 0
+
+    def activate(self, cid, bearer):
+        self.tries += 1
+        if self.tries <= self.fail:
+            raise self.error(cid)
+
+
+TRANSIENT = {"ESM #26": lambda cid: ActivationRejected(cid, 26),
+             "timeout": lambda cid: AtTimeout("AT+CGACT=1,%d" % cid, 150.0)}
+
+
+@pytest.mark.parametrize("kind", sorted(TRANSIENT))
+def test_transient_refusals_back_off_2_then_4_seconds_then_give_up(kind):
+    modem = _Modem(TRANSIENT[kind], fail=99)
+    with pytest.raises((ActivationRejected, AtTimeout)):
+        _activate_with_backoff(modem, 3, Bearer("iot.example"))
+    assert modem.tries == 3
+    assert modem.channel.waits == [2.0, 4.0]
+
+
+@pytest.mark.parametrize("kind", sorted(TRANSIENT))
+def test_back_off_stops_waiting_once_it_succeeds(kind):
+    modem = _Modem(TRANSIENT[kind], fail=1)
+    _activate_with_backoff(modem, 3, Bearer("iot.example"))
+    assert modem.tries == 2 and modem.channel.waits == [2.0]
+
+
+def test_back_off_doubles_from_the_first_delay_for_more_attempts():
+    modem = _Modem(TRANSIENT["ESM #26"], fail=99)
+    with pytest.raises(ActivationRejected):
+        _activate_with_backoff(modem, 3, Bearer("iot.example"), attempts=5, delay=0.5)
+    assert modem.channel.waits == [0.5, 1.0, 2.0, 4.0]
+
+
+@pytest.mark.parametrize("cause", CONFIGURATION_CAUSES)
+def test_a_configuration_cause_is_never_retried(cause):
+    modem = _Modem(lambda cid: ActivationRejected(cid, cause), fail=99)
+    with pytest.raises(ActivationRejected) as err:
+        _activate_with_backoff(modem, 3, Bearer("iot.example"))
+    assert err.value.cause == cause
+    assert modem.tries == 1 and modem.channel.waits == []
