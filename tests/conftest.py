@@ -147,3 +147,26 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         report.outcome = "failed"
         report.longrepr = ("a known test secret leaked (mark the test secrets_in_clear if "
                            "it writes secrets in clear on purpose):\n  " + "\n  ".join(_hits[:10]))
+
+
+# --- test order -------------------------------------------------------------------
+# No test may depend on another having run first (or not). `--order reverse` runs the
+# collected tests back to front and `--order shuffle:<seed>` in a seeded random order,
+# so that promise is checked, not assumed.
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--order", default="normal",
+                     help="normal | reverse | shuffle:<seed>: the order tests run in")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    order = str(config.getoption("--order"))
+    if order == "reverse":
+        items.reverse()
+    elif order.startswith("shuffle:"):
+        import random
+
+        random.Random(order[len("shuffle:"):]).shuffle(items)
+    elif order != "normal":
+        raise pytest.UsageError("--order must be normal, reverse or shuffle:<seed>")
