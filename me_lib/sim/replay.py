@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from me_lib.errors import MeLibError
+from me_lib.store import read_json
 from me_lib.sim.replay_trace import Trace, deterministic, load, recorded_fields, recorded_pin
 
 STATE_FILES = ("contexts.json", "profile-cache.json")
@@ -27,8 +28,8 @@ def snapshot_state(state_dir: Path) -> dict[str, Any]:
     """The state files a run starts from (parsed JSON; None when absent or unreadable)."""
     out: dict[str, Any] = {}
     for name in STATE_FILES:
-        try:
-            out[name] = json.loads((state_dir / name).read_text(encoding="utf-8"))
+        try:   # bounded like the library's own reads: a hostile file is just absent
+            out[name] = read_json(state_dir / name)
         except (OSError, ValueError):
             out[name] = None
     return out

@@ -153,3 +153,12 @@ def test_a_trace_without_end_record_cannot_be_replayed(fresh: Path, tmp_path: Pa
                               if not ln.startswith('{"end"')) + "\n", encoding="utf-8")
     with pytest.raises(MeLibError, match="no end record"):
         replay_trace(bare, tmp_path / "run")
+
+
+def test_a_hostile_state_file_is_snapshotted_as_absent(tmp_path):
+    """`--record` snapshots the state dir: a nesting bomb there must not crash it."""
+    from me_lib.sim.replay import snapshot_state
+
+    (tmp_path / "contexts.json").write_text("[" * 100000 + "]" * 100000)
+    (tmp_path / "profile-cache.json").write_bytes(b"\xff\xfe{}")
+    assert snapshot_state(tmp_path) == {"contexts.json": None, "profile-cache.json": None}
