@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from me_lib.errors import MeLibError
-from me_lib.store import read_json
 from me_lib.sim.replay_trace import Trace, deterministic, load, recorded_fields, recorded_pin
+from me_lib.store import read_json
 
 STATE_FILES = ("contexts.json", "profile-cache.json")
 
