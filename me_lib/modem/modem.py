@@ -227,8 +227,13 @@ class Modem:
             return ""
         for line in rsp.lines:
             if line.upper().startswith(prefix):
-                return unquote(line[len(prefix):].strip())
-            return unquote(line)
+                value = unquote(line[len(prefix):].strip())
+            else:
+                value = unquote(line.strip())
+            # noise before the answer (a NUL, line garbage after a crash) is no name:
+            # the module's identity picks its dialect, so only printable text counts
+            if value and _printable(value) and (command != "AT+CGSN" or _is_imei(value)):
+                return value
         return ""
 
     def enable_events(self) -> None:
@@ -821,6 +826,18 @@ def _too_few_tries(retries: int | None) -> PinBlocked:
                           "not sent", None,
                           hint="enter the PIN by hand (AT+CPIN) if you are sure of it")
     return PinBlocked("only %d PIN tries left: the PIN is not sent" % retries, retries)
+
+
+def _printable(text: str) -> bool:
+    for ch in text:
+        if not " " <= ch <= "~":
+            return False
+    return True
+
+
+def _is_imei(text: str) -> bool:
+    """An IMEI (15 digits) or IMEISV (16), as +CGSN gives it (27.007 §5.4)."""
+    return text.isdigit() and 14 <= len(text) <= 17
 
 
 def _env(name: str) -> str | None:
