@@ -829,10 +829,7 @@ def _too_few_tries(retries: int | None) -> PinBlocked:
 
 
 def _printable(text: str) -> bool:
-    for ch in text:
-        if not " " <= ch <= "~":
-            return False
-    return True
+    return all(" " <= ch <= "~" for ch in text)
 
 
 def _is_imei(text: str) -> bool:
