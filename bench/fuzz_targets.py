@@ -2,7 +2,8 @@
 
 Each target takes arbitrary `data: bytes`, feeds it to one decoder (and to the
 derived views and encoder of whatever the decoder accepted, since a product
-uses those next) and lets only `MeLibError` subclasses escape. Anything else
+uses those next: what a decoder accepts must encode and decode to the same
+model) and lets only `MeLibError` subclasses escape. Anything else
 (IndexError, ValueError, UnicodeDecodeError, RecursionError ...) is an
 *escape*: a crash a hostile card or a confused modem could trigger.
 
@@ -41,6 +42,12 @@ def _text(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+def _same(again: object, first: object) -> None:
+    """What a decoder accepted must survive its encoder: a mismatch is a finding too."""
+    if again != first:
+        raise AssertionError("round trip changed %r into %r" % (first, again))
+
+
 def _lines(data: bytes) -> list[str]:
     """Information lines as the engine gives them: split on CR/LF, empty ones dropped."""
     return [x for x in _text(data).replace("\r", "\n").split("\n") if x]
@@ -58,7 +65,7 @@ def codec_tlv(data: bytes) -> None:
 
 def codec_apn(data: bytes) -> None:
     text = apn.decode(data)
-    apn.encode(text)
+    _same(apn.encode(text), data)
 
 
 def codec_apn_lenient(data: bytes) -> None:
@@ -73,13 +80,14 @@ def codec_apn_rules(data: bytes) -> None:
 
 
 def codec_acl(data: bytes) -> None:
-    acl.encode(acl.decode(data))
+    model = acl.decode(data)
+    _same(acl.decode(acl.encode(model)).apns, model.apns)
 
 
 def codec_dmcfg(data: bytes) -> None:
     cfg = dmcfg.decode(data)
     if cfg is not None:
-        dmcfg.encode(cfg)
+        _same(dmcfg.decode(dmcfg.encode(cfg)), cfg)
 
 
 def codec_dmcfg_address(data: bytes) -> None:
@@ -88,7 +96,8 @@ def codec_dmcfg_address(data: bytes) -> None:
 
 def codec_efdir(data: bytes) -> None:
     app = efdir.decode(data)
-    efdir.encode(app)
+    if app is not None:
+        _same(efdir.decode(efdir.encode(app)), app)
 
 
 def codec_fcp(data: bytes) -> None:
@@ -98,11 +107,11 @@ def codec_fcp(data: bytes) -> None:
         _ = (f.descriptor.file_type, f.descriptor.structure, f.descriptor.shareable)
     if f.pin_status is not None:
         _ = f.pin_status.pins
-    fcp.encode(f)
+    _same(fcp.decode(fcp.encode(f)), f)
 
 
 def codec_ids_iccid(data: bytes) -> None:
-    ids.encode_iccid(ids.decode_iccid(data))
+    _same(ids.encode_iccid(ids.decode_iccid(data)), data)
 
 
 def codec_ids_iccid_at(data: bytes) -> None:
@@ -111,7 +120,7 @@ def codec_ids_iccid_at(data: bytes) -> None:
 
 def codec_ids_imsi(data: bytes) -> None:
     imsi = ids.decode_imsi(data)
-    ids.encode_imsi(imsi)
+    _same(ids.decode_imsi(ids.encode_imsi(imsi)), imsi)
     ids.split_imsi(imsi, 2 + (data[0] & 1 if data else 0))
 
 
@@ -133,8 +142,8 @@ def codec_lwm2m(data: bytes) -> None:
     bf = lwm2m.decode(data)
     if bf is not None:
         for inst in lwm2m.security_instances(bf):
-            inst.to_tlv()
-        lwm2m.encode(bf)
+            _same(lwm2m.SecurityInstance.from_tlv(inst.to_tlv()), inst)
+        _same(lwm2m.decode(lwm2m.encode(bf)), bf)
 
 
 def codec_lwm2m_tlv(data: bytes) -> None:
@@ -144,13 +153,13 @@ def codec_lwm2m_tlv(data: bytes) -> None:
 def codec_pkcs15_odf(data: bytes) -> None:
     entries = pkcs15.decode_odf(data)
     pkcs15.dodf_path(entries)
-    pkcs15.encode_odf(entries)
+    _same(pkcs15.decode_odf(pkcs15.encode_odf(entries)), entries)
 
 
 def codec_pkcs15_dodf(data: bytes) -> None:
     entries = pkcs15.decode_dodf(data)
     pkcs15.lwm2m_bootstrap_path(entries)
-    pkcs15.encode_dodf(entries)
+    _same(pkcs15.decode_dodf(pkcs15.encode_dodf(entries)), entries)
 
 
 def codec_pkcs15_oid(data: bytes) -> None:
