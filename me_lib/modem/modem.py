@@ -247,9 +247,14 @@ class Modem:
     def enable_events(self) -> None:
         """Registration URCs in all domains, +CGEV packet events, ESM cause reports."""
         packet = False
-        for domain in self.dialect.registration_domains:
+        # packet domains first; circuit-switched +CREG says nothing about packet data
+        # and is switched on only where no packet domain could be (no +CEREG/+CGREG)
+        domains = [d for d in self.dialect.registration_domains if d != "CREG"]
+        if "CREG" in self.dialect.registration_domains:
+            domains.append("CREG")
+        for domain in domains:
             if domain == "CREG" and packet:
-                continue        # circuit-switched: says nothing about packet data
+                continue
             refusal: MeLibError | None = None
             for n in ((3, 2) if domain != "CGREG" else (2,)):
                 try:
