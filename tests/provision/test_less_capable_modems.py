@@ -213,3 +213,34 @@ def test_slow_boot_without_banner_is_waited_for(world, ownership):
     result = run(modem, ownership, reach_dm=False)
     assert result.ok, failures(result)
     assert modem.channel.clock() - t0 >= 15.0       # virtual seconds: it was deaf that long
+
+
+# -- the simulator options themselves ---------------------------------------------------
+
+
+def test_scenario_options_are_checked():
+    from me_lib.sim.modem.scenario import Scenario, ScenarioError
+
+    with pytest.raises(ScenarioError, match="cid_max"):
+        Scenario.from_dict({"cid_max": 0})
+    with pytest.raises(ScenarioError, match="ignore_input"):
+        Scenario.from_dict({"boot": {"ignore_input": -1}})
+    scen = Scenario.from_dict({"dialect": "nordic-nrf91-slm", "cereg": False, "cid_max": 1})
+    assert scen.dialect.cs_registration and scen.dialect.cid_max == 1
+
+
+def test_lagging_modem_repeats_the_previous_tail_after_the_echo():
+    from me_lib.sim.modem.core import SimModem
+    from me_lib.sim.modem.scenario import Scenario
+
+    sim = SimModem(Scenario.from_dict({"lagging_lines": True, "boot": {"time": 0.1}}))
+    out = b""
+    now = 1.0
+    for line in (b"AT+CGMI\r", b"AT+CGMM\r"):
+        sim.feed(line, now)
+        now += 1.0
+        out += sim.read(now)
+    second = out[out.index(b"AT+CGMM"):]
+    # echo, then the tail of +CGMI's answer, then +CGMM's own answer
+    assert second.index(sim.dialect.manufacturer.encode()) < second.index(
+        sim.dialect.model.encode())
