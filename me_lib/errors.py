@@ -66,6 +66,27 @@ class AtTimeout(AtError):
         self.lines = [redacted(x) or "" for x in lines or []]
 
 
+#: What a plain ERROR means, by what the channel knows of the module's +CMEE:
+#: never asked (None), on (True), refused (False). "AT+CMEE=1 gives a numeric
+#: cause" is advice only where numeric errors are off and could be switched on.
+PLAIN_ERROR_HINTS = (
+    (None, "the modem rejected the command; AT+CMEE=1 gives a numeric cause"),
+    (True, "the modem rejected the command without a cause although numeric errors "
+           "(+CMEE=1) are on: the command or a parameter is likely not supported by this "
+           "module; check its AT manual"),
+    (False, "the modem rejected the command; this module refused AT+CMEE=1, so it never "
+            "says why: check the command and its parameters against its AT manual"),
+)
+
+
+def plain_error_hint(cmee: bool | None) -> str:
+    """The hint of an `AtCommandError`, given the module's +CMEE state (see above)."""
+    for state, hint in PLAIN_ERROR_HINTS:
+        if state is cmee:
+            return hint
+    return PLAIN_ERROR_HINTS[0][1]
+
+
 class AtCommandError(AtError):
     """A plain error final: ERROR, NO CARRIER, BUSY, COMMAND NOT SUPPORT ..."""
 
@@ -73,7 +94,7 @@ class AtCommandError(AtError):
                  hint: str | None = None) -> None:
         super().__init__(
             "%s answered %s" % (redacted(command), final), command,
-            hint or "the modem rejected the command; AT+CMEE=1 gives a numeric cause")
+            hint or plain_error_hint(None))
         self.final = final
 
 

@@ -65,6 +65,7 @@ from me_lib.errors import (
     MeLibError,
     ModemRebooted,
     PortClosed,
+    plain_error_hint,
 )
 from me_lib.log import DEBUG, get_logger
 
@@ -91,6 +92,11 @@ _WAIT_STEPS = (0.0001, 0.0005, 0.002, 0.005, _READ_SLICE)
 #: answer was lost or late (one retry per entry): bounded, and growing, so a
 #: module busy for a moment gets the time to finish.
 RETRY_DELAYS = (0.5, 2.0)
+#: Clock seconds `sync` keeps sending `AT` to a silent module (beyond its minimum
+#: number of tries): long enough for modules that stay deaf for several seconds
+#: after power-on without a banner (10 s is a documented AT-ready time), short
+#: enough that a dead port is reported within half a minute.
+SYNC_WITHIN = 20.0
 
 
 # Finals the engine made up (the grace for modules that send none, a garbled answer
@@ -207,6 +213,11 @@ class AtChannel:
         self._late_gap = 0.0
         self._closed_reason: str | None = None
         self._resync_needed = False
+        #: the module's numeric error reports: None never asked, True `AT+CMEE=1`
+        #: accepted, False refused (`Modem.start` sets it, `Modem.reset_session` forgets
+        #: it).
+        #: It decides what a plain ERROR is taken to mean and which hint it carries.
+        self.cmee: bool | None = None
         self._data_rx: list[bytes] = []
         # asked once, while the port is healthy: on a dead one the property itself may
         # raise AttributeError (pyserial's socket:// once its socket is gone)
@@ -369,20 +380,31 @@ class AtChannel:
             seen = [x for x in self._queue if isinstance(x, Rebooted)]
         return ModemRebooted(seen[-1].banner if seen else "boot banner", command)
 
-    def sync(self, attempts: int = 10, timeout: float = 1.0, settle: float = 0.2) -> None:
-        """`AT` until `OK`: tolerates garbage, boot banners and a modem still booting."""
+    def sync(self, attempts: int = 10, timeout: float = 1.0, settle: float = 0.2,
+             within: float = SYNC_WITHIN) -> None:
+        """`AT` until `OK`: tolerates garbage, boot banners and a modem still booting.
+
+        Tries at least `attempts` times and, beyond those, for as long as `within`
+        clock seconds from the first try have not passed: a module that ignores
+        its UART for several seconds after power-on, and prints no banner when it
+        is ready, is only found by asking again. Both bounds are finite, so a dead
+        port ends in `AtTimeout` after about max(attempts * timeout, within).
+        """
         last: Exception | None = None
+        tries = 0
         with self._cmd_lock:
             self._check_open()
-            for _ in range(attempts):
+            deadline = self.clock() + within
+            while tries < attempts or self.clock() < deadline:
+                tries += 1
                 try:
                     self._exchange("AT", None, timeout, None, None, b"", (), None, False, settle)
                     self._resync_needed = False
                     return
                 except (AtTimeout, ModemRebooted) as exc:
                     last = exc
-        raise AtTimeout("AT", timeout * attempts,
-                        ["no OK after %d attempts: %s" % (attempts, last)])
+        raise AtTimeout("AT", max(timeout * tries, within),
+                        ["no OK after %d attempts: %s" % (tries, last)])
 
     def write_raw(self, data: bytes) -> None:
         """Bytes outside the command protocol (wake-up ESC, `+++`)."""
@@ -450,7 +472,7 @@ class AtChannel:
                 log.debug("%s <- %s", self.name, redact(line))
             log.debug("%s <- %s", self.name, result.final.text or result.final.kind)
         if check and not result.final.ok:
-            raise_for_final(result)
+            raise_for_final(result, self.cmee)
         return result
 
     def _wait_result(self) -> Response | Timeout | Rebooted:
@@ -781,8 +803,12 @@ class AtChannel:
         return self.engine.consecutive_timeouts >= self.max_consecutive_timeouts
 
 
-def raise_for_final(response: Response) -> None:
-    """Turn an error final into the matching typed exception."""
+def raise_for_final(response: Response, cmee: bool | None = None) -> None:
+    """Turn an error final into the matching typed exception.
+
+    `cmee`: whether the module accepted `AT+CMEE=1` (None: not known), which
+    decides the hint of a plain ERROR (`me_lib.errors.plain_error_hint`).
+    """
     final = response.final
     if final.ok:
         return
@@ -795,7 +821,8 @@ def raise_for_final(response: Response) -> None:
         raise AtProtocolError(response.command, final.name or "garbled answer")
     if final.kind in ("ERROR", "NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE",
                       "COMMAND NOT SUPPORT", "MODEM ERROR", "ABORTED", "EXTRA"):
-        raise AtCommandError(response.command, final.text or final.kind)
+        raise AtCommandError(response.command, final.text or final.kind,
+                             plain_error_hint(cmee))
     raise AtError("%s ended with %s" % (redact(response.command), final.text), response.command)
 
 

@@ -244,6 +244,13 @@ class AtEngine:
         self._payload_echo = b""
         self._data_mode = False
         self._last_banner_at: float | None = None
+        #: the last information line of the last answer: a module that lags one
+        #: answer behind prints it again before the next answer
+        self._prev_tail: str | None = None
+        #: True once such a stale copy was seen (then a copy with the expected prefix
+        #: is dropped too); `stale_lines` counts the copies dropped
+        self.lagging = False
+        self.stale_lines = 0
 
     # -- state ---------------------------------------------------------------
 
@@ -788,6 +795,8 @@ class AtEngine:
                 self.stray_finals += 1
             return
         prefix = prefix_of(stripped)
+        if pend is not None and not pend.lines and self._stale(pend, prefix, stripped):
+            return
         if pend is not None and self._is_response(pend, prefix, stripped):
             if not pend.add_line(stripped, self.max_response):
                 return
@@ -801,6 +810,28 @@ class AtEngine:
                 and self._start_raw(self.urc_raw, stripped, prefix, urc, events)):
             return
         events.append(urc)
+
+    def _stale(self, pend: _Pending, prefix: str, stripped: str) -> bool:
+        """Is this line, first of an answer, the previous answer's tail printed again?
+
+        A copy of that tail which the pending command does not expect (another
+        prefix, bare text where none is expected) is noise, and shows that the
+        module lags (so does a set command answered with nothing but the copy,
+        see `_complete`); from then on a copy with the expected prefix is dropped
+        as well, so it is never taken for this command's value. Lines that may
+        be URCs (`+CPIN: READY`, a known URC prefix) are left to the URC rules.
+        """
+        tail = self._prev_tail
+        if tail is None or stripped != tail:
+            return False
+        if stripped in self.urc_lines or (prefix and prefix.upper() in self.urc_prefixes):
+            return False
+        if self._is_response(pend, prefix, stripped) and not self.lagging:
+            return False
+        self._prev_tail = None          # one stale copy per answer
+        self.lagging = True
+        self.stale_lines += 1
+        return True
 
     def _is_echo(self, stripped: str, pend: _Pending) -> bool:
         s = stripped.upper()
@@ -870,7 +901,15 @@ class AtEngine:
         if final.kind == "CONNECT":
             self._data_mode = True
             self._skip_lf = self._last_term == 13
+        if (len(pend.lines) == 1 and not pend.prefixes and pend.lines[0] == self._prev_tail
+                and "=" in pend.command and not pend.command.endswith("=?")):
+            # a set command the caller expects no information from, answered with
+            # nothing but the previous answer's tail: a module that lags
+            pend.lines = []
+            self.lagging = True
+            self.stale_lines += 1
         rsp = Response(pend.command, pend.lines, final, pend.payloads)
+        self._prev_tail = pend.lines[-1] if pend.lines else None
         if pend.settle > 0:
             self._settling = rsp
             self._settle_for = pend.settle

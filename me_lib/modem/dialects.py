@@ -34,6 +34,7 @@ class Dialect:
                  pco_urc: str = "", timeouts: "dict[str, float] | None" = None,
                  socket_contexts: int = 1,
                  event_commands: "tuple[str, ...]" = (),
+                 auth_command: str = "",
                  pwrkey_on_s: float | None = None, pwrkey_off_s: float | None = None,
                  reset_pulse_s: float | None = None, boot_s: float | None = None,
                  reset_kind: str = "reboot") -> None:
@@ -66,6 +67,11 @@ class Dialect:
         self.socket_contexts = socket_contexts
         #: vendor commands that switch on URCs the flow listens to (e.g. SIM status)
         self.event_commands = event_commands
+        #: the module's own per-context PAP/CHAP command, used where +CGAUTH (optional
+        #: in 27.007) is missing: "qicsgp" (Quectel +QICSGP=<cid>,<type>,<apn>,<user>,
+        #: <password>,<auth>), "pdpauth" (Telit #PDPAUTH=<cid>,<auth>,<user>,<password>);
+        #: "" = none known
+        self.auth_command = auth_command
         # Power pins, for a board that wires them (firmware_shim/power.py), in
         # seconds; None where the vendor documents no such pin or value. A pulse
         # is the documented minimum with a margin, kept below any documented
@@ -110,7 +116,7 @@ DIALECTS = (
         sim_ready_urcs=("+CPIN: READY", "+QUSIM: 1"),
         iccid_command="AT+QCCID", iccid_prefix="+QCCID:",
         # newer BG96 firmware refuses +CGACT for the IP-stack contexts (mbed-os #9749)
-        activation="qiact", esm_report="cme",
+        activation="qiact", esm_report="cme", auth_command="qicsgp",
         timeouts={"+QIACT": 150.0, "+QIOPEN": 150.0},
         # Quectel BG96 Hardware Design V1.4, 3.7-3.9: PWRKEY low >= 500 ms turns it
         # on, >= 650 ms off (BG95&BG96 Compatible Design V1.0, 4.3.2: 650-1500 ms on
@@ -155,6 +161,8 @@ DIALECTS = (
         csim_lock=True, iccid_command="AT#CCID", iccid_prefix="#CCID:",
         # #SGACT binds the Telit IP stack (sockets) to a context; other contexts use +CGACT
         activation="sgact", service_activation="cgact", esm_report="cme",
+        # ME910C1 AT Commands Reference Guide 80529ST10815A, #PDPAUTH
+        auth_command="pdpauth",
         # Telit ME910C1 Hardware Design Guide 1VV0301271, 5.1-5.3: ON_OFF* low
         # >= 5 s turns it on, >= 2.5 s off (as LE910Cx HW Design Guide 1VV0301298,
         # 5.3.2); HW_SHUTDOWN* low >= 200 ms is the unconditional shutdown; AT

@@ -58,6 +58,10 @@ _AUTH_NUMBERS = {"none": 0, "pap": 1, "chap": 2}
 # SIM7080 +CNCFG <ip_type>: 0 dual stack, 1 IPv4, 2 IPv6
 _CNCFG_NUMBERS = {"IP": 1, "IPV6": 2, "IPV4V6": 0}
 _CNCFG_TYPES = {"1": "IP", "2": "IPV6", "0": "IPV4V6"}
+# Quectel +QICSGP <context_type>: 1 IPv4, 2 IPv6, 3 IPv4v6
+_QICSGP_TYPES = {"IP": 1, "IPV6": 2, "IPV4V6": 3}
+#: +CME ERROR codes that mean "this module has no such command or form"
+_UNSUPPORTED_CME = (4,)
 
 
 class Identification:
@@ -133,7 +137,11 @@ class Modem:
         ch.command("ATE0")
         try:
             ch.command("AT+CMEE=1")
-        except AtCommandError:
+            ch.cmee = True
+        except (AtCommandError, CmeError):
+            # a module without numeric errors still works: errors are a plain ERROR,
+            # and the channel's hints and sim_state() read them knowing that
+            ch.cmee = False
             log.info("AT+CMEE=1 refused; errors will be plain ERROR")
         ident = self.identify()
         if not self._forced_dialect:
@@ -190,6 +198,7 @@ class Modem:
         self._started = False
         self.session.clear()
         self.channel.forget_before_reboot()
+        self.channel.cmee = None
         self._latest_reg.clear()
         self._sockets = None
         self.forget_card()
@@ -225,28 +234,46 @@ class Modem:
             rsp = self.channel.command(command, prefix=(prefix, ""), timeout=5)
         except (AtCommandError, CmeError):
             return ""
+        # noise (a NUL, line garbage after a crash) is no name: the module's identity
+        # picks its dialect, so only printable text counts, and only digits are an IMEI
+        values = []
         for line in rsp.lines:
-            if line.upper().startswith(prefix):
-                value = unquote(line[len(prefix):].strip())
-            else:
-                value = unquote(line.strip())
-            # noise before the answer (a NUL, line garbage after a crash) is no name:
-            # the module's identity picks its dialect, so only printable text counts
+            text = line.strip()
+            prefixed = text.upper().startswith(prefix)
+            value = unquote(text[len(prefix):].strip() if prefixed else text)
             if value and _printable(value) and (command != "AT+CGSN" or _is_imei(value)):
+                values.append((prefixed, value))
+        # a prefixed line first, then the last one: a module that lags one answer
+        # behind prints the tail of the previous answer (the manufacturer) first
+        for prefixed, value in reversed(values):
+            if prefixed:
                 return value
-        return ""
+        return values[-1][1] if values else ""
 
     def enable_events(self) -> None:
         """Registration URCs in all domains, +CGEV packet events, ESM cause reports."""
-        for domain in self.dialect.registration_domains:
-            if domain == "CREG":
-                continue        # circuit-switched: says nothing about packet data
+        packet = False
+        # packet domains first; circuit-switched +CREG says nothing about packet data
+        # and is switched on only where no packet domain could be (no +CEREG/+CGREG)
+        domains = [d for d in self.dialect.registration_domains if d != "CREG"]
+        if "CREG" in self.dialect.registration_domains:
+            domains.append("CREG")
+        for domain in domains:
+            if domain == "CREG" and packet:
+                continue
+            refusal: MeLibError | None = None
             for n in ((3, 2) if domain != "CGREG" else (2,)):
                 try:
                     self.channel.command("AT+%s=%d" % (domain, n))
+                    packet = packet or domain != "CREG"
+                    refusal = None
                     break
-                except (AtCommandError, CmeError):
-                    continue
+                except (AtCommandError, CmeError) as exc:
+                    refusal = exc
+            if refusal is not None and _unsupported(refusal):
+                # no such command here (a module without +CEREG): the next domain
+                # reports registration instead, and this one is not asked again
+                self._mark_unsupported("+" + domain)
         for line in ("AT+CGEREP=1",) + (("AT+CNEC=16",) if self.dialect.esm_report == "cnec"
                                          else ()) + (
                 ("AT%XPCO=1",) if self.dialect.pco_urc else ()) + self.dialect.event_commands:
@@ -258,7 +285,8 @@ class Modem:
     # -- SIM ---------------------------------------------------------------------------
 
     def sim_state(self) -> str:
-        """`READY`, `SIM PIN`, `SIM PUK`, ... or `BUSY` (CME 14) / `NOT INSERTED` (CME 10)."""
+        """`READY`, `SIM PIN`, `SIM PUK`, ... or `BUSY` (CME 14) / `NOT INSERTED` (CME 10),
+        or `UNKNOWN`: a plain ERROR from a module whose numeric errors are off."""
         try:
             rsp = self.channel.command("AT+CPIN?", prefix=("+CPIN:", ""), timeout=10,
                                        no_final_grace=2.0)
@@ -270,6 +298,13 @@ class Modem:
             if exc.code == 13:
                 return "FAILURE"
             raise
+        except AtCommandError:
+            if self.channel.cmee is True:
+                raise
+            # numeric errors off or refused: a plain ERROR is how such a module says
+            # "SIM busy" (or not inserted, or failed: it cannot say which), so it is
+            # waited out like CME 14, within wait_sim_ready's bound
+            return "UNKNOWN"
         state = parse_cpin(rsp.lines)
         if state is None:
             if any(line.strip().upper().startswith("+CPIN:") for line in rsp.lines):
@@ -296,8 +331,14 @@ class Modem:
             state = self.sim_state()
             if state == "READY":
                 return
-            if state in ("BUSY", "NOT READY"):
+            if state in ("BUSY", "NOT READY", "UNKNOWN"):
                 if clock() >= deadline:
+                    if state == "UNKNOWN":
+                        raise SimNotReady(
+                            "AT+CPIN? kept answering ERROR for %.0f s; the module has no "
+                            "numeric errors (+CMEE), so it does not say whether the SIM is "
+                            "busy, missing or failed" % timeout,
+                            hint="check the SIM is seated; power-cycle the modem")
                     raise SimNotReady("the SIM stayed busy for %.0f s" % timeout,
                                       hint="check the SIM is seated; power-cycle the modem")
                 self.channel.poll(delay)
@@ -439,10 +480,15 @@ class Modem:
             "+CFUN", 60.0))
 
     def registration(self, domain: str = "CEREG") -> Registration | None:
+        """The read answer of one domain; None when it has none (or no such command)."""
         prefix = "+%s:" % domain
+        if self.lacks("+" + domain):
+            return None
         try:
             rsp = self.channel.command("AT+%s?" % domain, prefix=prefix, timeout=10)
-        except (AtCommandError, CmeError):
+        except (AtCommandError, CmeError) as exc:
+            if _unsupported(exc):
+                self._mark_unsupported("+" + domain)
             return None
         for line in rsp.lines:
             reg = parse_registration(line, solicited=True)
@@ -478,8 +524,19 @@ class Modem:
         On modules whose service contexts live in a vendor table (SIM7080 +CNCFG),
         that table is read too, its entries numbered after the default bearer.
         """
-        defined = parse_cgdcont(self.channel.command("AT+CGDCONT?", prefix="+CGDCONT:",
-                                                     timeout=10).lines)
+        defined: list[PdpContext] = []
+        if not self.lacks("+CGDCONT?"):
+            try:
+                defined = parse_cgdcont(self.channel.command(
+                    "AT+CGDCONT?", prefix="+CGDCONT:", timeout=10).lines)
+            except (AtCommandError, CmeError) as exc:
+                if not _unsupported(exc):
+                    raise
+                # the module will not list its contexts: plan with none known
+                # (`contexts_unknown` tells the flow to say so) rather than give up
+                self._mark_unsupported("+CGDCONT?")
+                log.warning("%s: AT+CGDCONT? refused (%s); its contexts are unknown",
+                            self.dialect.name, exc)
         if self.dialect.service_activation == "cnact":
             defined = [c for c in defined if c.cid == self.default_cid]
             rsp = self.channel.command("AT+CNCFG?", prefix="+CNCFG:", timeout=10)
@@ -520,14 +577,72 @@ class Modem:
             return
         self.channel.command(build_command("+CGDCONT", cid), timeout=10)
 
+    @property
+    def contexts_unknown(self) -> bool:
+        """True when the module refused `AT+CGDCONT?`: `contexts()` could list none."""
+        return self.lacks("+CGDCONT?")
+
+    def lacks(self, what: str) -> bool:
+        """Whether this module answered `what` (`+CGAUTH`, `+CEREG`, `+CGDCONT?`) with
+        "not supported" earlier in this session (then it is not asked again)."""
+        return what in self.session.get("unsupported", ())
+
+    def _mark_unsupported(self, what: str) -> None:
+        known = self.session.setdefault("unsupported", [])
+        if what not in known:
+            known.append(what)
+            log.info("%s: %s not supported; using what the module has instead",
+                     self.dialect.name, what)
+
     def set_auth(self, cid: int, auth: str, username: str | None,
-                 password: str | None) -> None:
+                 password: str | None, apn: str = "", pdp_type: str = "IP",
+                 name: str = "") -> None:
+        """PAP/CHAP credentials of context `cid`: +CGAUTH, else the dialect's own command.
+
+        +CGAUTH is optional in 27.007; a module that lacks it (ERROR, or CME 4
+        "operation not supported") gets the dialect's `auth_command` (which may
+        need the context's `apn` and `pdp_type` as well). Where there is none,
+        credentials cannot be set: `ProvisionError("auth")` naming the module and
+        the bearer (`name`, `apn`); clearing them (`auth` "none") is then a no-op.
+        """
         number = _AUTH_NUMBERS[auth]
-        if number == 0:
-            line = build_command("+CGAUTH", cid, 0)
+        if not self.lacks("+CGAUTH"):
+            if number == 0:
+                line = build_command("+CGAUTH", cid, 0)
+            else:
+                line = build_command("+CGAUTH", cid, number, username or "", password or "")
+            try:
+                self.channel.command(line, timeout=10)
+                return
+            except (AtCommandError, CmeError) as exc:
+                if not _unsupported(exc):
+                    raise
+                self._mark_unsupported("+CGAUTH")
+        how = self.dialect.auth_command
+        if how == "pdpauth":
+            line = build_command("#PDPAUTH", cid, number, username or "", password or "")
+        elif how == "qicsgp":
+            line = build_command("+QICSGP", cid, _QICSGP_TYPES.get(pdp_type, 1), apn,
+                                 username or "", password or "", number)
+        elif number == 0:
+            log.info("%s has no +CGAUTH: nothing to clear on cid %d", self._module(), cid)
+            return
         else:
-            line = build_command("+CGAUTH", cid, number, username or "", password or "")
+            raise ProvisionError(
+                "auth", "%s cannot set %s authentication for %s (APN %r, cid %d): it has no "
+                "+CGAUTH and no authentication command of its own is known for it" % (
+                    self._module(), auth.upper(), name or "the bearer", apn, cid),
+                hint="use an APN without authentication on this module, or set the "
+                "credentials with the module's own command and add it to the dialect "
+                "table (me_lib/modem/dialects.py, auth_command)")
         self.channel.command(line, timeout=10)
+
+    def _module(self) -> str:
+        """The module as errors name it: its model, or the dialect when unidentified."""
+        ident = self.ident
+        if ident is not None and (ident.manufacturer or ident.model):
+            return ("%s %s" % (ident.manufacturer, ident.model)).strip()
+        return "the %s module" % self.dialect.name
 
     def _method(self, cid: int) -> str:
         if cid == self.default_cid:
@@ -835,6 +950,14 @@ def _printable(text: str) -> bool:
 def _is_imei(text: str) -> bool:
     """An IMEI (15 digits) or IMEISV (16), as +CGSN gives it (27.007 §5.4)."""
     return text.isdigit() and 14 <= len(text) <= 17
+
+
+def _unsupported(exc: MeLibError) -> bool:
+    """Whether a refusal means "not supported": a plain ERROR (what a module answers
+    to a command it does not know) or +CME ERROR: 4 "operation not supported"."""
+    if isinstance(exc, CmeError):
+        return exc.code in _UNSUPPORTED_CME
+    return isinstance(exc, AtCommandError)
 
 
 def _env(name: str) -> str | None:

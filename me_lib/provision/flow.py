@@ -26,7 +26,14 @@ from me_lib.modem.modem import ActivationRejected, Modem
 from me_lib.modem.registration import Registration
 from me_lib.profile import Bearer, Profile
 from me_lib.provision.ownership import Ownership
-from me_lib.provision.plan import ContextPlan, ModemState, Plan, auth_key, plan
+from me_lib.provision.plan import (
+    ContextPlan,
+    ModemState,
+    Plan,
+    auth_key,
+    plan,
+    service_name,
+)
 from me_lib.provision.result import ContextResult, DmResult, ProvisionResult, StepTiming
 
 try:  # names for the annotations only (MicroPython has no typing)
@@ -38,6 +45,9 @@ except ImportError:
     pass
 
 log = get_logger("me_lib.provision")
+
+#: The cid of a service's result when the module had no context for it.
+NO_CID = -1
 
 # ESM causes that mean the profile or subscription is wrong: retrying cannot help.
 CONFIGURATION_CAUSES = (8, 27, 28, 29, 32, 33, 50, 51, 55, 65, 66, 112)
@@ -175,6 +185,11 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
     for cid, why in the_plan.forget:
         ownership.release(key, cid)
         result.notes.append("dropped the record of cid %d: %s" % (cid, why))
+    if modem.contexts_unknown:
+        result.notes.append(
+            "the module refused AT+CGDCONT?, so its contexts are unknown: planned as if "
+            "none were defined (each run defines them again; a context defined outside "
+            "me_lib on a cid the plan uses is overwritten)")
     run.end(mark, "%d change(s)" % the_plan.writes)
 
     mark = run.begin("apn0", profile.apn0.apn or "(network-provided)")
@@ -225,6 +240,14 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
     for item in the_plan.services:
         ctx = _service(run, modem, item, ownership, key, services, active)
         result.contexts.append(ctx)
+    for bearer, why in the_plan.unplaced:
+        # no cid for it on this module: the others are provisioned, this one fails
+        ctx = ContextResult("service", service_name(bearer), NO_CID, bearer.apn,
+                            bearer.pdp_type)
+        ctx.state = "failed"
+        ctx.error = why
+        result.contexts.append(ctx)
+        result.notes.append(why)
     for cid in the_plan.release:
         if cid in active:
             run.writes += 1
@@ -272,7 +295,8 @@ def _apply_apn0(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership
         modem.define_context(item.cid, bearer.pdp_type, bearer.apn)
     if item.write_auth:
         run.writes += 1
-        modem.set_auth(item.cid, bearer.auth, bearer.username, bearer.password)
+        modem.set_auth(item.cid, bearer.auth, bearer.username, bearer.password,
+                       bearer.apn, bearer.pdp_type, item.name)
     if radio_cycled:
         run.writes += 1
         modem.set_functionality(1)
@@ -399,7 +423,8 @@ def _service(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership, k
         modem.define_context(item.cid, bearer.pdp_type, bearer.apn)
     if item.write_auth:
         run.writes += 1
-        modem.set_auth(item.cid, bearer.auth, bearer.username, bearer.password)
+        modem.set_auth(item.cid, bearer.auth, bearer.username, bearer.password,
+                       bearer.apn, bearer.pdp_type, item.name)
     if item.writes:
         ownership.record(key, item.cid, {"apn": bearer.apn, "pdp_type": bearer.pdp_type,
                                          "auth": auth_key(bearer), "role": "service"})

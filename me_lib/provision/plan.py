@@ -10,6 +10,10 @@ provisioned modem finds nothing to do. Rules (DESIGN §5, modems.md §0.5-6):
 - A service APN reuses a context that already has its APN, else takes a cid
   the library owns from an earlier run, else the first free cid from
   `+CGDCONT=?` (undefined first, then a predefined empty, inactive one).
+- A service that finds no cid is left out (`Plan.unplaced`, with why): the
+  others are still provisioned. Why is one of two things, told apart: every cid
+  is taken by contexts the library did not create, or the module simply
+  offers too few (`+CGDCONT=?` says `(1-2)`).
 - Contexts the library did not create are never changed or deleted; the
   default-bearer context is the one exception, because APN0 belongs there.
 - "Created" is exact: a recorded cid counts as ours only while the modem still
@@ -18,7 +22,6 @@ provisioned modem finds nothing to do. Rules (DESIGN §5, modems.md §0.5-6):
 """
 
 from me_lib.codec import apn_rules
-from me_lib.errors import ProvisionError
 from me_lib.profile import Bearer, Profile
 
 try:  # names for the annotations only (MicroPython has no typing)
@@ -61,7 +64,7 @@ class ContextPlan:
     def name(self) -> str:
         if self.role == "apn0":
             return "APN0"
-        return ",".join(self.bearer.services) or self.bearer.apn
+        return service_name(self.bearer)
 
     def to_dict(self) -> dict[str, Any]:
         return {"role": self.role, "name": self.name, "cid": self.cid, "apn": self.bearer.apn,
@@ -76,11 +79,14 @@ class Plan:
     """Every bearer's context plan plus the owned contexts to release."""
 
     def __init__(self, items: list[ContextPlan], release: list[int],
-                 forget: list[tuple[int, str]] | None = None) -> None:
+                 forget: list[tuple[int, str]] | None = None,
+                 unplaced: list[tuple[Bearer, str]] | None = None) -> None:
         self.items = items
         self.release = release
         #: (cid, why) of records that no longer describe the modem: drop them, touch nothing
         self.forget = list(forget or [])
+        #: (bearer, why) of service bearers that got no context on this module
+        self.unplaced = list(unplaced or [])
 
     @property
     def apn0(self) -> ContextPlan:
@@ -98,7 +104,14 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {"contexts": [i.to_dict() for i in self.items], "release": self.release,
                 "forget": [{"cid": c, "reason": r} for c, r in self.forget],
+                "unplaced": [{"name": service_name(b), "apn": b.apn, "reason": r}
+                             for b, r in self.unplaced],
                 "writes": self.writes}
+
+
+def service_name(bearer: Bearer) -> str:
+    """How results name a service bearer: its services, else its APN."""
+    return ",".join(bearer.services) or bearer.apn
 
 
 def auth_key(bearer: Bearer) -> str:
@@ -189,18 +202,50 @@ def plan(profile: Profile, state: ModemState) -> Plan:
                                  "default bearer has %r" % (current.apn if current else None),
                                  apn0.auth != "none"))
     taken = {dcid}
+    unplaced: list[Bearer] = []
     for bearer in profile.service_bearers:
-        cid, action, reason = _service_cid(state, bearer, taken)
+        found = _service_cid(state, bearer, taken)
+        if found is None:
+            unplaced.append(bearer)
+            continue
+        cid, action, reason = found
         taken.add(cid)
         items.append(ContextPlan("service", bearer, cid, action, reason,
                                  _auth_needed(state, cid, bearer)
                                  if action == "keep" else bearer.auth != "none"))
     release = sorted(c for c in state.owned if c not in taken and c != dcid
                      and c in state.contexts)
-    return Plan(items, release, forget)
+    return Plan(items, release, forget, _why_unplaced(state, unplaced, items))
 
 
-def _service_cid(state: ModemState, bearer: Bearer, taken: set[int]) -> tuple[int, str, str]:
+def _why_unplaced(state: ModemState, unplaced: list[Bearer],
+                  items: list[ContextPlan]) -> list[tuple[Bearer, str]]:
+    """Why each left-out service got no context, in words that fit this modem.
+
+    "In use by contexts this library did not create" only when such contexts
+    hold cids the module offers; otherwise the module just offers too few.
+    """
+    if not unplaced:
+        return []
+    names = ", ".join(service_name(b) for b in unplaced)
+    ours = set(i.cid for i in items)
+    foreign = [c for c in state.cids
+               if c not in ours and c in state.contexts and c not in state.owned]
+    offered = ",".join(str(c) for c in state.cids)
+    if foreign:
+        why = ("no free context for %s: cid(s) %s of the cids the modem offers (%s) are in "
+               "use by contexts this library did not create; free one on the modem or drop "
+               "a service from the profile" % (
+                   names, ",".join(str(c) for c in foreign), offered))
+    else:
+        why = ("no context for %s: the module offers only %d context(s) (cids %s), all "
+               "taken by APN0 and the other services; drop a service from the profile or "
+               "use a module with more contexts" % (names, len(state.cids), offered))
+    return [(b, why) for b in unplaced]
+
+
+def _service_cid(state: ModemState, bearer: Bearer,
+                 taken: set[int]) -> tuple[int, str, str] | None:
     # 1. a context that already carries this APN (ours or the user's: same thing)
     for cid in sorted(state.contexts):
         ctx = state.contexts[cid]
@@ -219,7 +264,4 @@ def _service_cid(state: ModemState, bearer: Bearer, taken: set[int]) -> tuple[in
         if (cid not in taken and cid != state.default_cid and spare is not None
                 and not spare.apn and not spare.active):
             return cid, "define", "predefined empty cid %d" % cid
-    raise ProvisionError("plan", "no free context for APN %r: every cid the modem offers "
-                         "(%s) is in use by contexts this library did not create" % (
-                             bearer.apn, ",".join(str(c) for c in state.cids)),
-                         hint="free a context on the modem or drop a service from the profile")
+    return None

@@ -171,8 +171,24 @@ def test_plan_writes_no_auth_on_a_kept_unrecorded_context_that_needs_none():
 def test_plan_without_a_free_cid_says_which_are_taken():
     profile = _profile(services=[("iot.example", ["telemetry"])])
     contexts = [PdpContext(1, "IP", "dm.operator.example"), PdpContext(2, "IP", "users")]
-    exc = raises(ProvisionError, plan, profile, ModemState(contexts, [1, 2], 1))
-    assert exc.step == "plan" and "(1,2)" in exc.message
+    the_plan = plan(profile, ModemState(contexts, [1, 2], 1))
+    assert [i.role for i in the_plan.items] == ["apn0"]
+    assert len(the_plan.unplaced) == 1
+    bearer, why = the_plan.unplaced[0]
+    assert bearer.apn == "iot.example" and "telemetry" in why and "(1,2)" in why
+    assert "cid(s) 2" in why and "did not create" in why
+
+
+def test_plan_on_a_module_with_too_few_cids_says_so():
+    profile = _profile(services=[("iot.example", ["telemetry"]), ("fota.example", ["fota"])])
+    the_plan = plan(profile, ModemState([PdpContext(1, "IP", "dm.operator.example")],
+                                        [1, 2], 1))
+    assert [i.cid for i in the_plan.items] == [1, 2]
+    assert len(the_plan.unplaced) == 1
+    bearer, why = the_plan.unplaced[0]
+    assert bearer.apn == "fota.example" and "fota" in why
+    assert "offers only 2 context(s)" in why and "did not create" not in why
+    assert the_plan.to_dict()["unplaced"][0]["name"] == "fota"
 
 
 def test_auth_key_is_the_same_digest_on_every_interpreter():

@@ -139,6 +139,7 @@ class SimModem:
         self._pending: Pending | None = None
         self._datamode: _DataModeRun | None = None
         self._suppress_final = False
+        self._lag_tail: str | None = None      # scenario lagging_lines: printed next time
         self._hung_until = -1.0
         self.extra_delay_until = -1.0
         self.transcript: list[tuple[float, str, bytes]] = []   # (time, "rx"|"tx", bytes)
@@ -354,6 +355,11 @@ class SimModem:
     def _start_line(self, line: str) -> None:
         self._busy = True
         self._suppress_final = False
+        if self._lag_tail is not None:
+            # scenario lagging_lines: the previous answer's last line comes out again,
+            # after this command's echo and before its own answer
+            self.emit_line(self._lag_tail)
+            self._lag_tail = None
         if len(line) > MAX_LINE:
             self._finish(ERROR)
             return
@@ -434,6 +440,8 @@ class SimModem:
         self._complete(reply)
 
     def _print_info(self, reply: Reply) -> None:
+        if self.scenario.lagging_lines and reply.lines and not reply.raw:
+            self._lag_tail = reply.lines[-1]
         chunk = bytearray()
         if reply.lines:
             enc = [ln.encode("latin-1", "replace") for ln in reply.lines]
@@ -619,12 +627,15 @@ class SimModem:
         boot = self.scenario.boot_time
         if boot is None:
             boot = self.dialect.boot_time
+        if self.scenario.ignore_input is not None:
+            boot = self.scenario.ignore_input      # a slow boot: deaf, then silent
         self.schedule(boot, self._boot_done)
 
     def _boot_done(self) -> None:
         self.power = "on"
-        for banner in self.dialect.boot_banners:
-            self.urc(banner)
+        if self.scenario.ignore_input is None:
+            for banner in self.dialect.boot_banners:
+                self.urc(banner)
         self.sim.start_init()
         self.net.on_boot_done()
         self._pump()
@@ -654,6 +665,7 @@ class SimModem:
 
     def _abort_line(self) -> None:
         self._busy = False
+        self._lag_tail = None
         self._lines.clear()
         self._rx_line = bytearray()
         self._cmds = []

@@ -389,7 +389,14 @@ class Network:
                 m.handle(name, self._reg_cmd(name))
         m.handle("+COPS", self._cops)
         m.handle("+CGDCONT", self._cgdcont)
-        m.handle("+CGAUTH", self._cgauth)
+        if m.scenario.cgauth:
+            m.handle("+CGAUTH", self._cgauth)
+        else:
+            m.handle("+CGAUTH", _unsupported)
+        if not m.scenario.cereg:
+            m.handle("+CEREG", _unsupported)
+        if m.dialect.sockets == "telit":
+            m.handle("#PDPAUTH", self._pdpauth)
         m.handle("+CGATT", self._cgatt)
         m.handle("+CGACT", self._cgact)
         m.handle("+CGPADDR", self._cgpaddr)
@@ -502,6 +509,8 @@ class Network:
 
     def _cgdcont(self, cmd: Command) -> Reply:
         d = self.m.dialect
+        if cmd.kind == "read" and not self.m.scenario.cgdcont_read:
+            raise AtFail(4)
         if cmd.kind == "read":
             return Reply([self._context_line(self.contexts[c]) for c in sorted(self.contexts)])
         if cmd.kind == "test":
@@ -551,6 +560,25 @@ class Network:
         if ctx is None:
             raise AtFail(50)
         ctx.auth = arg_int(args, 1, 0, 0, 3)
+        ctx.user = arg_str(args, 2, "")
+        ctx.password = arg_str(args, 3, "")
+        return Reply()
+
+    def _pdpauth(self, cmd: Command) -> Reply:
+        """Telit #PDPAUTH=<cid>,<auth_type>[,<username>[,<password>]] (ME910 AT manual):
+        the vendor's own per-cid PAP/CHAP setting, 0 none, 1 PAP, 2 CHAP."""
+        if cmd.kind == "test":
+            return Reply(['#PDPAUTH: (1-%d),(0-2),(32),(32)' % self.m.dialect.cid_max])
+        if cmd.kind == "read":
+            return Reply(['#PDPAUTH: %d,%d,"%s"' % (c.cid, c.auth, c.user)
+                          for c in (self.contexts[k] for k in sorted(self.contexts))])
+        if cmd.kind != "set":
+            raise AtFail(None)
+        args = split_args(cmd.args)
+        ctx = self.contexts.get(arg_int(args, 0, None, 0, 255))
+        if ctx is None:
+            raise AtFail(50)
+        ctx.auth = arg_int(args, 1, 0, 0, 2)
         ctx.user = arg_str(args, 2, "")
         ctx.password = arg_str(args, 3, "")
         return Reply()
@@ -765,3 +793,9 @@ class Network:
         if ctx is None or not ctx.active:
             return Reply(['+CGNAPN: 0,""'])
         return Reply(['+CGNAPN: 1,"%s"' % (ctx.apn or self.cfg.default_apn)])
+
+
+def _unsupported(cmd: Command) -> Reply:
+    """A command this module lacks (scenario cgauth/cereg = false): 27.007 CME 4,
+    "operation not supported", rendered as a plain ERROR while CMEE is off."""
+    raise AtFail(4)

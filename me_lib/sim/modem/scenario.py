@@ -12,7 +12,23 @@ key is optional; `Scenario.from_dict({})` is a generic modem on a home network.
     pin = "1234"                    # optional: enable PIN1 with this value on the card
     imei = "353456789012347"
     cmee = true                     # false: AT+CMEE=<n> answers ERROR, every error is ERROR
+    cgauth = true                   # false: no +CGAUTH (27.007 §10.1.31 is optional): every
+                                    # form answers +CME ERROR: 4 (ERROR with CMEE off)
+    cereg = true                    # false: no +CEREG (a 2G/3G-era firmware): AT+CEREG=<n>
+                                    # and AT+CEREG? answer +CME ERROR: 4, no +CEREG URC;
+                                    # registration shows in +CGREG/+CREG (which then exist
+                                    # whatever the module)
+    cid_max = 2                     # +CGDCONT=? offers only (<default cid>-cid_max); a
+                                    # higher cid answers +CME ERROR: 50
+    cgdcont_read = true             # false: AT+CGDCONT? answers +CME ERROR: 4 (the test
+                                    # and set forms still work)
+    lagging_lines = false           # true: the last information line of an answer is
+                                    # printed again after the next command's echo, before
+                                    # that command's own answer (a firmware whose UART
+                                    # buffer lags one answer behind)
     [boot]      time = 2.0, sim_busy = 3.0          # virtual seconds
+                ignore_input = 8.0  # deaf this long after power-on, then no banner
+                                    # (a slow boot the host can only find by polling AT)
     [network]   mcc = "001", mnc = "01", operator = "SimNet", rat = "lte-m" | "nb-iot",
                 registration_delay = 5.0, roaming = false, deny_cause = 0 (EMM cause),
                 default_apn = "internet.sim", apn_suffix = true, ims = false, sos = false,
@@ -28,6 +44,7 @@ key is optional; `Scenario.from_dict({})` is a generic modem on a home network.
 """
 
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +60,8 @@ class ScenarioError(ValueError):
 
 
 TOP_KEYS = {"name", "dialect", "card", "pin", "puk", "imei", "baud", "boot", "network", "dns",
-            "pco", "faults", "events", "description", "cmee"}
+            "pco", "faults", "events", "description", "cmee", "cgauth", "cereg",
+            "cid_max", "cgdcont_read", "lagging_lines"}
 NETWORK_KEYS = {"mcc", "mnc", "operator", "operator_short", "rat", "registration_delay",
                 "search_delay", "roaming", "deny_cause", "coverage", "default_apn", "apn_suffix",
                 "ims", "ims_apn", "sos", "dns_servers", "tac", "ci", "active_time", "periodic_tau",
@@ -136,12 +154,30 @@ class Scenario:
         self.baud = int(raw.get("baud", 115200))
         # a module without +CMEE: its errors (a wrong PIN included) are a plain ERROR
         self.cmee = bool(raw.get("cmee", True))
+        # modules that do less than 27.007 describes (see the module docstring)
+        self.cgauth = bool(raw.get("cgauth", True))
+        self.cereg = bool(raw.get("cereg", True))
+        self.cgdcont_read = bool(raw.get("cgdcont_read", True))
+        self.lagging_lines = bool(raw.get("lagging_lines", False))
+        if "cid_max" in raw:
+            cid_max = int(raw["cid_max"])
+            if not self.dialect.default_cid <= cid_max <= 255:
+                raise ScenarioError("cid_max must be %d..255 (the default bearer's cid "
+                                    "and up)" % self.dialect.default_cid)
+            self.dialect = replace(self.dialect, cid_max=cid_max)
+        if not self.cereg:
+            # without +CEREG the module reports registration the 2G/3G way
+            self.dialect = replace(self.dialect, cs_registration=True)
         boot = raw.get("boot", {})
         if not isinstance(boot, dict):
             raise ScenarioError("[boot] must be a table")
-        _check_keys(boot, {"time", "sim_busy"}, "[boot]")
+        _check_keys(boot, {"time", "sim_busy", "ignore_input"}, "[boot]")
         self.boot_time: float | None = (float(boot["time"]) if "time" in boot else None)
         self.sim_busy: float | None = (float(boot["sim_busy"]) if "sim_busy" in boot else None)
+        self.ignore_input: float | None = (float(boot["ignore_input"])
+                                           if "ignore_input" in boot else None)
+        if self.ignore_input is not None and not 0 <= self.ignore_input <= 600:
+            raise ScenarioError("boot.ignore_input must be 0..600 virtual seconds")
         try:
             self.network = NetworkConfig(dict(raw.get("network", {})))
         except (TypeError, ValueError) as exc:
