@@ -53,7 +53,7 @@ from me_lib.at.events import (
     Urc,
 )
 from me_lib.at.idempotent import is_idempotent
-from me_lib.at.redact import redact
+from me_lib.at.redact import for_log, redact
 from me_lib.clock import monotonic
 from me_lib.errors import (
     AtCommandError,
@@ -182,6 +182,7 @@ class AtChannel:
         self.retry_delays: tuple[float, ...] = RETRY_DELAYS
         self.trace: Callable[[str, bytes, float], None] | None = None
         self._recorders: list[Any] = []
+        self._secrets: list[str] = []     # learned during the session (add_secret)
         self._port_timeout: float | None = None
         self._cmd_lock: Any
         self._io: Any
@@ -269,9 +270,15 @@ class AtChannel:
         self._recorders.append(recorder)
         return recorder
 
+    def add_secret(self, value: str) -> None:
+        """A secret this session learned (a bearer password read from the card): the
+        traces mask it wherever it went by, as text or as hex, when they are closed."""
+        if value and value not in self._secrets:
+            self._secrets.append(value)
+
     def close(self) -> None:
         for recorder in self._recorders:
-            recorder.close()
+            recorder.close(self._secrets)
         self._recorders.clear()
         self._stop.set()
         reader = self._reader
@@ -447,7 +454,7 @@ class AtChannel:
             self._late_parts = late
             self._late_gap = payload_after or 0.0
         if log.isEnabledFor(DEBUG):
-            log.debug("%s -> %s", self.name, redact(command))
+            log.debug("%s -> %s", self.name, for_log(command))
         self._write(data)
         self.round_trips += 1
         self._late_due = self.clock() + self._late_gap
@@ -469,7 +476,7 @@ class AtChannel:
             self._resync_needed = True
         if log.isEnabledFor(DEBUG):
             for line in result.lines:
-                log.debug("%s <- %s", self.name, redact(line))
+                log.debug("%s <- %s", self.name, for_log(line))
             log.debug("%s <- %s", self.name, result.final.text or result.final.kind)
         if check and not result.final.ok:
             raise_for_final(result, self.cmee)
@@ -771,7 +778,7 @@ class AtChannel:
         for ev in events:
             if isinstance(ev, Urc):
                 if log.isEnabledFor(DEBUG):
-                    log.debug("%s <- URC %s", self.name, redact(ev.line))
+                    log.debug("%s <- URC %s", self.name, for_log(ev.line))
                 self._queue.append(ev)
             elif isinstance(ev, Prompt):
                 if log.isEnabledFor(DEBUG):

@@ -8,7 +8,8 @@ name (and the harmless parameters) so the text is still readable.
 One table says which parameters of which command are secret; everything that
 shows AT text (channel logs, `AtError` messages and `.command`, `Response`
 reprs, traces) goes through `redact()`, so a new vendor auth command is one row
-here, not a fix in every caller.
+here, not a fix in every caller. Logs also hide card data (`for_log`); traces
+mask the secrets a run found in card data when they are closed (`mask_secrets`).
 
 Portable (MicroPython).
 """
@@ -118,6 +119,61 @@ def redact_text(text: str) -> str:
             start = i + 1
         i += 1
     return "".join(out)
+
+
+# Card access: the data of a file read or written may hold a secret the library
+# only knows once it has decoded the file (an APN password in EF.DMCFG). A log
+# line keeps the status words and the size, never the data.
+CARD_DATA_HEADS = ("+CRSM:", "+CSIM:", "+CGLA:", "+CRSM=", "+CSIM=", "+CGLA=")
+
+
+def for_log(line: str) -> str:
+    """`redact(line)`, and the hex data of a card answer or write shown by its size.
+
+    For what a person reads (logs at any level); traces keep the card data,
+    which replay needs, and mask the secrets found in it when they are closed
+    (`mask_secrets`).
+    """
+    text = redact(line)
+    upper = text.upper()
+    body = upper[_head_at(upper):]
+    for head in CARD_DATA_HEADS:
+        if body.startswith(head):
+            cut = _head_at(upper) + len(head)
+            fields = split_fields(text[cut:])
+            for i in range(len(fields)):
+                value = fields[i].strip().strip('"')
+                if len(value) > 8 and _is_hex(value) and MASK not in fields[i]:
+                    fields[i] = "<%d bytes>" % (len(value) // 2)
+            return text[:cut] + ",".join(fields)
+    return text
+
+
+def _is_hex(text: str) -> bool:
+    return all(ch in "0123456789abcdefABCDEF" for ch in text)
+
+
+def mask_secrets(data: bytes, secrets: "list[bytes]") -> bytes:
+    """`data` with every secret masked where it stands as text or as hex digits.
+
+    A card answer carries file data as hex (`+CRSM: 144,0,"...7077..."`), so a
+    password decoded from EF.DMCFG is found there only once the library knows it:
+    this is the trace's last pass. The masks keep the length (`*`, hex `2A`), so
+    the bytes around them stay where they were.
+    """
+    out = bytearray(data)
+    for secret in secrets:
+        if not secret:
+            continue
+        pairs = ((secret, b"*" * len(secret)),
+                 (secret.hex().encode(), b"2a" * len(secret)),
+                 (secret.hex().upper().encode(), b"2A" * len(secret)))
+        for form, mask in pairs:
+            start = bytes(out).find(form)
+            while start >= 0:
+                out[start:start + len(form)] = mask
+                start = bytes(out).find(form, start + len(form))
+    return bytes(out)
 
 
 def _has_head(text: str) -> bool:

@@ -18,7 +18,8 @@ echoes goes through `me_lib.at.redact`, so `AT+CPIN="..."` is recorded as
 replays: the replay port compares the host's line after the same redaction
 (`me_lib.sim.protocol_replay`). `secrets_in_clear=True` (CLI
 `--record-secrets`) keeps the bytes exact; that file is created with mode 0600
-and must not be shared.
+and must not be shared. Secrets the run finds in card data (an APN password in
+EF.DMCFG, read as hex) are masked in a last pass when the trace is closed.
 
 CPython only (file I/O, json).
 """
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from me_lib.at.redact import redact_text
+from me_lib.at.redact import mask_secrets, redact_text
 
 FORMAT = 1
 
@@ -73,10 +74,44 @@ class TraceRecorder:
                                    "b": data.hex()}) + "\n")
         self._fh.flush()
 
-    def close(self) -> None:
+    def close(self, secrets: "list[str] | tuple[str, ...]" = ()) -> None:
+        """Close the file; mask `secrets` (found in card data meanwhile) in what it holds."""
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+            if secrets and not self.secrets_in_clear:
+                self._mask(secrets)
+
+    def _mask(self, secrets: "list[str] | tuple[str, ...]") -> None:
+        """The last pass: secrets the run learned late (an APN password read from the
+        card) masked in each direction's byte stream, across record boundaries.
+
+        The records keep their sizes and times; the header says how many bytes were
+        masked, since a replay then reads a card file that is not the card's (its CRC
+        no longer matches): `--record-secrets` keeps a trace exact.
+        """
+        values = [x.encode("utf-8") for x in secrets if x]
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        header = json.loads(lines[0])
+        records = [json.loads(line) for line in lines[1:] if line.strip()]
+        masked = 0
+        for direction in ("tx", "rx"):
+            mine = [r for r in records if r.get("d") == direction]
+            stream = b"".join(bytes.fromhex(r["b"]) for r in mine)
+            clean = mask_secrets(stream, values)
+            masked += sum(1 for a, b in zip(stream, clean, strict=True) if a != b)
+            pos = 0
+            for r in mine:
+                size = len(r["b"]) // 2
+                r["b"] = clean[pos:pos + size].hex()
+                pos += size
+        if not masked:
+            return
+        header["masked_bytes"] = masked
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text("\n".join(json.dumps(x) for x in [header, *records]) + "\n",
+                       encoding="utf-8")
+        os.replace(tmp, self.path)
 
 
 def redact_bytes(data: bytes) -> bytes:

@@ -217,6 +217,13 @@ def read_profile(target: "Target", sources: "Iterable[str | Source] | None" = No
     profile: Profile = restarting(lambda: _read_profile(target, sources, config, cache,
                                                         restarts),
                                   "reading the profile", on_restart=noted)
+    # the card data that carried them went through the channel as hex: its traces
+    # mask them when they are closed
+    channel = getattr(target, "channel", None)
+    if channel is not None and hasattr(channel, "add_secret"):
+        for bearer in profile.bearers:
+            if bearer.password:
+                channel.add_secret(bearer.password)
     return profile
 
 
