@@ -12,6 +12,9 @@ key is optional; `Scenario.from_dict({})` is a generic modem on a home network.
     pin = "1234"                    # optional: enable PIN1 with this value on the card
     imei = "353456789012347"
     cmee = true                     # false: AT+CMEE=<n> answers ERROR, every error is ERROR
+    crsm_sw9f = false               # true: +CRSM answers that carry data report SW 9Fxx,
+                                    # `+CRSM: 159,<len>,"<data>"`, as modems do with
+                                    # 2G-style cards (TS 51.011 §9.4.1: xx bytes available)
     [boot]      time = 2.0, sim_busy = 3.0          # virtual seconds
     [network]   mcc = "001", mnc = "01", operator = "SimNet", rat = "lte-m" | "nb-iot",
                 registration_delay = 5.0, roaming = false, deny_cause = 0 (EMM cause),
@@ -25,6 +28,13 @@ key is optional; `Scenario.from_dict({})` is a generic modem on a home network.
     [pco]             cid = 0, id = "FF00", content = "coap://dm.example.net:5683"
     [[faults]]        kind = "no_answer", command = "+CGMM", times = 1, at = 12.0, ...
     [[events]]        at = 60.0, action = "coverage_loss", duration = 10.0, ...
+
+Card behaviour lives in the card profile's `[card]` table (me_lib/sim/card_profile.py;
+a derived scenario changes it with `derive(..., card={"card": {...}})`):
+`sw_style = "gsm"` makes the card answer a SELECT with 9Fxx instead of 61xx
+(TS 51.011), which dialects passing APDUs raw (`csim_raw_61xx`) hand to the host
+on +CSIM/+CGLA, and the MT resolves itself for +CRSM; `efdir_padding = true`
+pads the EF_DIR records with 00/FF before, between and inside their objects.
 """
 
 import tomllib
@@ -43,7 +53,7 @@ class ScenarioError(ValueError):
 
 
 TOP_KEYS = {"name", "dialect", "card", "pin", "puk", "imei", "baud", "boot", "network", "dns",
-            "pco", "faults", "events", "description", "cmee"}
+            "pco", "faults", "events", "description", "cmee", "crsm_sw9f"}
 NETWORK_KEYS = {"mcc", "mnc", "operator", "operator_short", "rat", "registration_delay",
                 "search_delay", "roaming", "deny_cause", "coverage", "default_apn", "apn_suffix",
                 "ims", "ims_apn", "sos", "dns_servers", "tac", "ci", "active_time", "periodic_tau",
@@ -136,6 +146,8 @@ class Scenario:
         self.baud = int(raw.get("baud", 115200))
         # a module without +CMEE: its errors (a wrong PIN included) are a plain ERROR
         self.cmee = bool(raw.get("cmee", True))
+        # +CRSM reports data-carrying answers as 9Fxx (a modem in front of a 2G-style card)
+        self.crsm_sw9f = bool(raw.get("crsm_sw9f", False))
         boot = raw.get("boot", {})
         if not isinstance(boot, dict):
             raise ScenarioError("[boot] must be a table")
