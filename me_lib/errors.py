@@ -231,6 +231,34 @@ class SecurityStatusNotSatisfied(StatusWordError):
     """SW 6982 / 9804: the file needs a PIN (or ADM) first."""
 
 
+class ExecutionError(StatusWordError):
+    """SW 64xx / 65xx / 66xx (and 92 40, 93 00): the card failed while executing."""
+
+
+class WrongLength(StatusWordError):
+    """SW 67xx / 6Cxx (Le still wrong after the re-send): the length field was refused."""
+
+
+class ClassNotSupported(StatusWordError):
+    """SW 68xx / 6Exx: the CLA byte (channel, secure messaging, class) is not supported."""
+
+
+class CommandNotAllowed(StatusWordError):
+    """SW 69xx (other than 6982/6983) and 94xx / 98xx of GSM cards: not allowed now."""
+
+
+class WrongParameters(StatusWordError):
+    """SW 6Axx (other than 6A82) / 6Bxx: P1-P2 or the data field were refused."""
+
+
+class InstructionNotSupported(StatusWordError):
+    """SW 6Dxx: the INS byte is not supported by this card or application."""
+
+
+class TechnicalProblem(StatusWordError):
+    """SW 6Fxx: the card reports a technical problem without a precise diagnosis."""
+
+
 class PinBlocked(CardError):
     """The PIN is blocked, or too few tries are left to risk a VERIFY."""
 

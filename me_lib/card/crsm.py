@@ -16,7 +16,10 @@ one (reference/uicc.md §4.1, §7). This module absorbs the differences:
   (Telit ME310G1): the first line carrying both SW1 and SW2 wins;
 * reads are chunked at 255 bytes using the size from the FCP (tag 80),
   since P3 = 0 means different things on different modems;
-* status words become typed errors naming the operation (`sw.py`).
+* status words are classed by the one table in `sw.py`: 9Fxx/61xx next to
+  the data the MT fetched are success (`+CRSM: 159,10,"98..."` from 2G-style
+  cards), 6Cxx re-sends with P3 = xx, 6282 keeps the short data, errors
+  become typed errors naming the operation.
 
 Portable: this is the card path a MicroPython board uses.
 """
@@ -34,6 +37,7 @@ from me_lib.errors import (
     FileNotFound,
     StatusWordError,
 )
+from me_lib.log import get_logger
 
 try:
     from collections.abc import MutableMapping
@@ -54,6 +58,9 @@ FORM_MF = "mf"       # <pathid> with 3F00: "3F007FFF"
 FORM_NO_MF = "no_mf"  # <pathid> without 3F00: "7FFF"
 FORM_NONE = "none"   # no <pathid>: the MT picks the DF
 PATH_FORMS = (FORM_MF, FORM_NO_MF, FORM_NONE)
+
+log = get_logger("me_lib.card")
+MAX_RESEND = 2       # 6Cxx answered again to its own Le: give up
 
 GR_PLAIN = "plain"
 GR_MAX = "0,0,255"
@@ -117,6 +124,8 @@ class CrsmAccess:
         self.cache = DEFAULT_CACHE if cache is None else cache
         self.timeout = timeout
         self.commands = 0
+        #: Length of the proactive command the last 91xx announced (0: none).
+        self.proactive_pending = 0
         self._info: dict[P.Path, FileInfo] = {}
 
     # --- learned forms ---------------------------------------------------------
@@ -164,7 +173,11 @@ class CrsmAccess:
         except AtCommandError as exc:
             return _Attempt(None, b"", exc)
         sw, resp = parse_crsm(rsp.lines)
-        return _Attempt(sw, resp, None)
+        if SW.kind(sw) == SW.GET_RESPONSE:
+            log.debug("%s: SW %04X (%s) with %d data bytes taken as success", line[:14], sw,
+                      SW.describe(sw), len(resp))
+        self.proactive_pending = SW.proactive_length(sw)
+        return _Attempt(SW.crsm_sw(sw), resp, None)
 
     def _run(self, command: int, target: P.Path, op: str,
              variants: tuple[tuple[str, tuple[int, int, int] | None], ...],
@@ -270,13 +283,24 @@ class CrsmAccess:
             pos = offset + len(out)
             n = min(CHUNK, length - len(out))
             op = "READ BINARY %s at %d" % (P.to_hex(target), pos)
-            sw, data = self._run(READ_BINARY, target, op,
-                                 (("", (pos >> 8, pos & 0xFF, n)),))
+            sw, data = self._read(READ_BINARY, target, op, pos >> 8, pos & 0xFF, n)
             SW.check(sw, op)
             if not data:
                 raise CardError("%s returned no data" % op, "the modem dropped the response")
             out += data
+            if SW.kind(sw) == SW.WARNING and len(data) < n:
+                break  # 6282: the file ends before the size the FCP gave; keep what came
         return bytes(out[:length])
+
+    def _read(self, command: int, target: P.Path, op: str, p1: int, p2: int,
+              p3: int) -> tuple[int, bytes]:
+        """One READ BINARY/RECORD, re-sent with the P3 a 6Cxx names (bounded)."""
+        sw, data = self._run(command, target, op, (("", (p1, p2, p3)),))
+        for _ in range(MAX_RESEND):
+            if SW.kind(sw) != SW.RESEND or not sw & 0xFF:
+                break  # 6C00 would ask P3 = 0, which modems read differently
+            sw, data = self._run(command, target, op, (("", (p1, p2, sw & 0xFF)),))
+        return sw, data
 
     def _read_blind(self, target: P.Path, offset: int, why: CardError) -> bytes:
         """READ BINARY in 255-byte chunks until 6Cxx / 6282 / a short chunk / 6B00."""
@@ -284,10 +308,7 @@ class CrsmAccess:
         for _ in range(0x8000 // CHUNK + 1):
             pos = offset + len(out)
             op = "READ BINARY %s at %d" % (P.to_hex(target), pos)
-            sw, data = self._run(READ_BINARY, target, op, (("", (pos >> 8, pos & 0xFF, CHUNK)),))
-            if sw >> 8 == 0x6C and sw & 0xFF:
-                sw, data = self._run(READ_BINARY, target, op,
-                                     (("", (pos >> 8, pos & 0xFF, sw & 0xFF)),))
+            sw, data = self._read(READ_BINARY, target, op, pos >> 8, pos & 0xFF, CHUNK)
             if sw in (0x6B00, 0x6A86) and out:
                 break
             if sw == 0x6700:
@@ -310,7 +331,7 @@ class CrsmAccess:
                                                                  info.structure))
             length = info.record_length
         op = "READ RECORD %s #%d" % (P.to_hex(target), record)
-        sw, data = self._run(READ_RECORD, target, op, (("", (record, 4, length)),))
+        sw, data = self._read(READ_RECORD, target, op, record, 4, length)
         SW.check(sw, op)
         return data
 

@@ -1,11 +1,13 @@
 """APDU links: one `transmit(apdu) -> (data, sw)` over any transport, with T=0 done once.
 
 PC/SC readers in T=0, and modems answering +CSIM/+CGLA, may hand back the raw
-procedure status words: `61xx` (xx bytes wait for a GET RESPONSE) and `6Cxx`
-(wrong Le, re-issue with Le = xx). Some modems handle them internally, some do
-not (Sierra EM7565 returns `612F` to a SELECT, nRF91 returns the FCP). Each back
-end therefore only implements `exchange()` (one TPDU, no interpretation) and
-inherits `transmit()`, the single T=0 procedure, so a fix to it fixes all three.
+procedure status words: `61xx` (xx bytes wait for a GET RESPONSE), `9Fxx` (the
+same from a GSM-style card, TS 51.011 §9.4.1) and `6Cxx` (wrong Le, re-issue
+with Le = xx); the classes come from the one table in `sw.py`. Some modems
+handle them internally, some do not (Sierra EM7565 returns `612F` to a SELECT,
+nRF91 returns the FCP). Each back end therefore only implements `exchange()`
+(one TPDU, no interpretation) and inherits `transmit()`, the single T=0
+procedure, so a fix to it fixes all three.
 
 Every loop is bounded: a card (or modem firmware, Quectel EC800G) that keeps
 answering `6100` is reported instead of polled for ever.
@@ -30,6 +32,7 @@ log = get_logger("me_lib.card")
 
 MAX_GET_RESPONSE = 64   # 64 x 256 bytes: far beyond any response of a short APDU chain
 MAX_EMPTY_61 = 2        # 61xx answered with no data twice in a row: firmware loop
+MAX_RESEND = 2          # 6Cxx answered again after re-sending with its own Le: give up
 
 
 class LinkStats:
@@ -65,6 +68,8 @@ class CardLink:
         self.stats = LinkStats()
         #: Bumped on every card reset: selection state kept above the link is stale.
         self.generation = 0
+        #: Length of the proactive command the last 91xx announced (0: none).
+        self.proactive_pending = 0
 
     # --- to implement -------------------------------------------------------
 
@@ -90,31 +95,50 @@ class CardLink:
         return data, sw
 
     def transmit(self, apdu: bytes) -> tuple[bytes, int]:
-        """Send a C-APDU and return (response data, final SW), 61xx/6Cxx resolved."""
+        """Send a C-APDU and return (response data, final SW), 61xx/9Fxx/6Cxx resolved.
+
+        What each SW class asks for comes from `sw.kind()`: RESEND (6Cxx) re-sends
+        with Le=xx, GET_RESPONSE (61xx, and 9Fxx from GSM-style cards whatever
+        the CLA) fetches xx bytes with GET RESPONSE until another class ends
+        the chain. A 91xx final is noted in `proactive_pending`.
+        """
         apdu = bytes(apdu)
         if len(apdu) < 4:
             raise CardError("APDU too short: %r" % A.redacted_hex(apdu))
-        data, sw = self._raw(apdu)
-        if sw >> 8 == 0x6C and len(apdu) <= 5:
-            # Wrong Le on a case-1/2 command: re-issue with the exact length, once.
-            data, sw = self._raw(apdu[:4] + bytes((sw & 0xFF,)))
-        if sw >> 8 == 0x61 or (sw >> 8 == 0x9F and apdu[0] == 0xA0):
+        data, sw = self._with_le(apdu)
+        if SW.kind(sw) == SW.GET_RESPONSE:
             more, sw = self._get_response(apdu[0], sw)
             data += more
+        self._note(sw)
         return data, sw
+
+    def _with_le(self, apdu: bytes) -> tuple[bytes, int]:
+        """One command, re-sent with the Le a 6Cxx names (case 1/2 only, bounded)."""
+        data, sw = self._raw(apdu)
+        for _ in range(MAX_RESEND):
+            if SW.kind(sw) != SW.RESEND or len(apdu) > 5:
+                break
+            apdu = apdu[:4] + bytes((sw & 0xFF,))
+            data, sw = self._raw(apdu)
+        return data, sw
+
+    def _note(self, sw: int) -> None:
+        pending = SW.proactive_length(sw)
+        if pending:
+            log.info("%s: the card has a proactive command of %d bytes pending (SW %04X)",
+                     self.name, pending, sw)
+        self.proactive_pending = pending
 
     def _get_response(self, cla: int, sw: int) -> tuple[bytes, int]:
         out = b""
         empty = 0
         for _ in range(MAX_GET_RESPONSE):
-            if not (sw >> 8 == 0x61 or (sw >> 8 == 0x9F and cla == 0xA0)):
+            if SW.kind(sw) != SW.GET_RESPONSE:
                 return out, sw
             gr = bytes((A.get_response_cla(cla), A.INS_GET_RESPONSE, 0, 0, sw & 0xFF))
-            chunk, sw = self._raw(gr)
-            if sw >> 8 == 0x6C:
-                chunk, sw = self._raw(gr[:4] + bytes((sw & 0xFF,)))
+            chunk, sw = self._with_le(gr)
             out += chunk
-            empty = empty + 1 if not chunk and sw >> 8 == 0x61 else 0
+            empty = empty + 1 if not chunk and SW.kind(sw) == SW.GET_RESPONSE else 0
             if empty >= MAX_EMPTY_61:
                 break
         raise StatusWordError(sw, "GET RESPONSE", SW.describe(sw),

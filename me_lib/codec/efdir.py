@@ -2,7 +2,8 @@
 
 The reader finds the USIM AID (to SELECT it with its full PIX) and the
 PKCS#15 application (LwM2M bootstrap) here. Records are `61 L {4F AID; 50
-label; ...}` padded with FF; an all-FF record is an unused slot.
+label; ...}` padded with FF (or 00, anywhere between the objects); an all-FF
+record is an unused slot.
 """
 
 from me_lib.codec import tlv
@@ -52,10 +53,16 @@ class Application(Model):
 
 
 def decode(record: bytes) -> Application | None:
-    """One record; None for an unused (all FF or empty) record."""
-    if all(b == 0xFF for b in record):
+    """One record; None for an unused (all FF/00 or empty) record.
+
+    `00` and `FF` bytes before, between and after the data objects, at the top
+    level and inside the template, are padding (ISO/IEC 7816-4 §5.2.2.1,
+    §8.2.1.1): cards written by some issuers put them there, and reading them
+    as a tag made such a card look unreadable.
+    """
+    items = tlv.decode_filled(record, WHAT)
+    if not items:
         return None
-    items = tlv.decode(record, WHAT)
     if items[0].tag != TAG_TEMPLATE:
         raise DecodeError(WHAT, "tag %X where the application template 61 should be"
                           % items[0].tag, 0)
@@ -64,7 +71,7 @@ def decode(record: bytes) -> Application | None:
     aid: bytes | None = None
     label: str | None = None
     extra: list[tuple[int, bytes]] = []
-    for item in tlv.children(items[0], WHAT):
+    for item in tlv.children_filled(items[0], WHAT):
         if item.tag == TAG_AID and aid is None:
             if not 1 <= len(item.value) <= 16:
                 raise DecodeError(WHAT, "AID of %d bytes (1 to 16)" % len(item.value),

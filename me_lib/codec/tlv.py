@@ -98,6 +98,41 @@ def decode(data: bytes, what: str = "BER-TLV", base: int = 0, padding: bytes = b
     return items
 
 
+# ISO/IEC 7816-4 §5.2.2.1: '00' and 'FF' are invalid first bytes of an
+# interindustry tag, so a card may put them before, between and after data
+# objects (EF_DIR records, §8.2.1.1, are written that way by some issuers).
+FILLERS = b"\x00\xff"
+
+
+def decode_filled(data: bytes, what: str = "BER-TLV", base: int = 0,
+                  fillers: bytes = FILLERS) -> list[Tlv]:
+    """Split `data` into data objects, skipping `fillers` wherever a tag would start.
+
+    Unlike `decode`, a filler does not end the data: objects may follow it.
+    Only for interindustry templates (EF_DIR), where 00/FF can never be a tag;
+    proprietary files (FCP A5, EF.DMCFG) keep the strict `decode`.
+    """
+    items: list[Tlv] = []
+    pos = 0
+    end = len(data)
+    while pos < end:
+        if data[pos] in fillers:
+            pos += 1
+            continue
+        tag, length, vpos = _read_header(what, data, pos, base)
+        if vpos + length > end:
+            raise DecodeError(what, "tag %X says %d bytes but only %d follow"
+                              % (tag, length, end - vpos), base + pos)
+        items.append(Tlv(tag, bytes(data[vpos:vpos + length]), base + pos, base + vpos))
+        pos = vpos + length
+    return items
+
+
+def children_filled(item: Tlv, what: str = "BER-TLV") -> list[Tlv]:
+    """The nested data objects of a constructed object, 00/FF fillers skipped."""
+    return decode_filled(item.value, what, item.value_offset)
+
+
 def children(item: Tlv, what: str = "BER-TLV") -> list[Tlv]:
     """The nested data objects of a constructed object, offsets kept absolute."""
     return decode(item.value, what, item.value_offset, padding=b"")

@@ -22,8 +22,10 @@ Commands (CLA `0X` for ISO commands, `8X` for STATUS; X = channel 0..3):
 
 T=0 rules, as a real UICC behind a T=0 reader: a command carrying data that
 produces response data (SELECT with P2 `04`) answers `61xx` and keeps the data
-for GET RESPONSE; a case-2 command whose Le differs from the length it has
-(READ RECORD, STATUS, GET RESPONSE) answers `6Cxx` with the exact length.
+for GET RESPONSE (a profile with `sw_style = "gsm"` answers `9Fxx` instead, as
+a SIM does per TS 51.011 §9.4.1, while keeping the UICC commands and FCPs);
+a case-2 command whose Le differs from the length it has (READ RECORD, STATUS,
+GET RESPONSE) answers `6Cxx` with the exact length.
 READ BINARY returns what is left with `6282` when Le runs past the end and `6B00`
 when the offset is beyond it. GET RESPONSE with Le `00` returns everything pending.
 
@@ -89,6 +91,7 @@ class CardParts:
     pins: dict[int, Pin]
     atr: bytes = DEFAULT_ATR
     implicit_usim: bool = True
+    sw_style: str = "uicc"
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -108,6 +111,9 @@ class VirtualCard:
         self._pins = parts.pins
         self._atr = bytes(parts.atr)
         self._implicit_usim = parts.implicit_usim
+        # SW1 announcing response data: 61 (TS 102 221 §10.2.1.1, T=0) or, for a
+        # card answering like a GSM SIM, 9F (TS 51.011 §9.4.1).
+        self._more = 0x9F00 if parts.sw_style == "gsm" else 0x6100
         self.profile = parts.extra
         self._lock = threading.RLock()
         self._channels: dict[int, _Channel] = {}
@@ -305,7 +311,7 @@ class VirtualCard:
         if answer == 0x0C:
             return sw(SW_OK)
         ch.pending = self._fcp(node)
-        return sw(0x6100 | len(ch.pending))  # T=0: data waits for GET RESPONSE
+        return sw(self._more | len(ch.pending))  # T=0: data waits for GET RESPONSE
 
     def _by_fid(self, ch: _Channel, fid: int) -> Node | None:
         """Select-by-FID reach (TS 102 221 §8.4.1)."""
@@ -504,7 +510,7 @@ class VirtualCard:
             return sw(0x6C00 | len(ch.pending))
         out, ch.pending = ch.pending[:a.le], ch.pending[a.le:]
         if ch.pending:
-            return sw(0x6100 | min(len(ch.pending), 0xFF), out)
+            return sw(self._more | min(len(ch.pending), 0xFF), out)
         return sw(SW_OK, out)
 
     def _manage_channel(self, ch: _Channel, a: Apdu) -> bytes:

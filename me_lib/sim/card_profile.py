@@ -26,6 +26,10 @@ refused so a typo does not silently give a different card)::
     services = [10, 12, 27]             # EF_UST; default adds n°35 when [acl] is given
     acl_enabled = true                  # EF_EST n°3 (default: true when [acl] is given)
     implicit_usim = true                # basic channel starts with ADF.USIM current
+    sw_style = "uicc"                   # "gsm": SELECT answers 9Fxx, not 61xx (TS 51.011)
+    efdir_padding = false               # true: EF_DIR records carry 00/FF padding before,
+                                        # between and inside the BER-TLV objects (ISO/IEC
+                                        # 7816-4 §5.2.2.1 allows it; some issuers do it)
 
     [dmcfg]                             # EF.DMCFG 3F00/7FFF/5F4D/4F01 (SFI 01)
     hex = "8001..."                     # raw content, or the structured form below
@@ -86,7 +90,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from me_lib.codec import acl, dmcfg, efdir, ids, pkcs15, services
+from me_lib.codec import acl, dmcfg, efdir, ids, pkcs15, services, tlv
 from me_lib.errors import ProfileError
 from me_lib.sim import profile_fields as fields
 from me_lib.sim.card import DEFAULT_ATR, CardParts
@@ -118,7 +122,8 @@ UST_ACL, EST_ACL = 35, 3
 
 _CARD_KEYS = ("iccid", "imsi", "mnc_length", "atr", "pin1", "pin1_enabled", "puk1", "pin2",
               "puk2", "adm1", "pin_retries", "puk_retries", "adm_retries", "usim_aid",
-              "services", "acl_enabled", "implicit_usim")
+              "services", "acl_enabled", "implicit_usim", "sw_style", "efdir_padding")
+SW_STYLES = ("uicc", "gsm")
 _TOP_KEYS = ("card", "dmcfg", "acl", "lwm2m", "files")
 
 
@@ -202,8 +207,10 @@ def build_parts(data: dict[str, Any], source: str = "profile") -> CardParts:
         pkcs15_adf.parent = mf
         adfs.append(pkcs15_adf)
         apps.append(efdir.Application(pkcs15.AID, "PKCS#15"))
+    padded = fields.flag(card, "efdir_padding", where, False)
     with fields.errors_in(source + " EF_DIR"):
-        records = b"".join(efdir.encode(app, EF_DIR_RECORD) for app in apps)
+        records = b"".join(_padded_dir_record(app) if padded
+                           else efdir.encode(app, EF_DIR_RECORD) for app in apps)
         records += b"\xff" * EF_DIR_RECORD * (4 - len(apps))
     mf.add(EF(0x2F00, "EF_DIR", structure=LINEAR_FIXED, data=bytearray(records),
               record_length=EF_DIR_RECORD, sfi=0x1E, read=ALW, update=ADM))
@@ -215,9 +222,28 @@ def build_parts(data: dict[str, Any], source: str = "profile") -> CardParts:
     for i, spec in enumerate(files):
         _add_raw_file(mf, adfs, spec, "%s [[files]] #%d" % (source, i + 1))
 
+    sw_style = fields.text(card, "sw_style", where, "uicc")
+    if sw_style not in SW_STYLES:
+        raise ProfileError("%s: sw_style is %r" % (where, sw_style),
+                           "use one of %s" % ", ".join(SW_STYLES))
     return CardParts(mf=mf, adfs=adfs, pins=_pins(card, where),
                      atr=fields.hex_bytes(card, "atr", where, DEFAULT_ATR.hex()),
-                     implicit_usim=fields.flag(card, "implicit_usim", where, True), extra=data)
+                     implicit_usim=fields.flag(card, "implicit_usim", where, True),
+                     sw_style=sw_style, extra=data)
+
+
+def _padded_dir_record(app: efdir.Application) -> bytes:
+    """An EF_DIR record laid out the way ISO/IEC 7816-4 §5.2.2.1 permits, not the
+    way me_lib writes it: `00 00` before the template, `FF FF` between the AID and
+    the label inside it, `00` after it, then `FF` to the record length."""
+    inner = tlv.encode_one(efdir.TAG_AID, app.aid) + b"\xff\xff"
+    if app.label is not None:
+        inner += tlv.encode_one(efdir.TAG_LABEL, app.label.encode("utf-8"))
+    record = b"\x00\x00" + tlv.encode_one(efdir.TAG_TEMPLATE, inner) + b"\x00"
+    if len(record) > EF_DIR_RECORD:
+        raise ProfileError("padded EF_DIR record of %d bytes exceeds %d"
+                           % (len(record), EF_DIR_RECORD), "use a shorter AID or label")
+    return record + b"\xff" * (EF_DIR_RECORD - len(record))
 
 
 # --- sections -----------------------------------------------------------------

@@ -181,23 +181,37 @@ class CrsmCardModem(CardModem):
     `path_forms` lists the `<pathid>` forms this firmware accepts ("mf" =
     "3F007FFF", "no_mf" = "7FFF", "none" = absent); others get +CME ERROR: 4.
     `gr_needs_max`: GET RESPONSE without P3 = 255 answers 6700 (Huawei/SIMCom).
+    The MT runs T=0 itself: 61xx and (GSM cards, TS 51.011) 9Fxx get a GET
+    RESPONSE, 6Cxx a re-send. `report_procedure`: the answer carries the card's
+    61xx/9Fxx next to the data fetched (`+CRSM: 159,10,"..."`, as some modems
+    report 2G-style cards); `raw_6c`: a 6Cxx is reported instead of re-sent.
     """
 
     def __init__(self, transmit: Callable[[bytes], bytes],
                  path_forms: tuple[str, ...] = ("mf", "no_mf", "none"),
-                 gr_needs_max: bool = False, **kw: object) -> None:
+                 gr_needs_max: bool = False, report_procedure: bool = False,
+                 raw_6c: bool = False, **kw: object) -> None:
         super().__init__(transmit, **kw)  # type: ignore[arg-type]
         self.path_forms = path_forms
         self.gr_needs_max = gr_needs_max
+        self.report_procedure = report_procedure
+        self.raw_6c = raw_6c
+        self._procedure = b""
 
-    def _t0(self, apdu: bytes) -> bytes:
+    def _t0(self, apdu: bytes, report: bool = True) -> bytes:
         resp = self.transmit(apdu)
         data = b""
-        while resp[-2] == 0x61:
+        self._procedure = b""
+        for _ in range(8):
+            if resp[-2] not in (0x61, 0x9F):
+                break
+            self._procedure = self._procedure or resp[-2:]
             data += resp[:-2]
             resp = self.transmit(bytes((0, 0xC0, 0, 0, resp[-1])))
-        if resp[-2] == 0x6C:
+        if resp[-2] == 0x6C and not self.raw_6c:
             resp = self.transmit(apdu[:4] + resp[-1:])
+        if report and self.report_procedure and self._procedure and resp[-2:] == b"\x90\x00":
+            resp = resp[:-2] + self._procedure
         return data + resp
 
     def __call__(self, command: str) -> list[str]:
@@ -216,13 +230,15 @@ class CrsmCardModem(CardModem):
             sel = bytes((0, 0xA4, 0x00, 0x04, 2)) + fid.to_bytes(2, "big")
         else:
             sel = bytes((0, 0xA4, 0x08, 0x04, len(target))) + target
-        fcp = self._t0(sel)
+        fcp = self._t0(sel, report=False)
         if fcp[-2:] != b"\x90\x00":
             return ["+CRSM: %d,%d" % (fcp[-2], fcp[-1]), "OK"]
         if cmd == 192:
             if self.gr_needs_max and p3 != 255:
                 return ["+CRSM: 103,0", "OK"]
             resp = fcp
+            if self.report_procedure and self._procedure:
+                resp = fcp[:-2] + self._procedure
         elif cmd in (176, 178):
             ins = 0xB0 if cmd == 176 else 0xB2
             resp = self._t0(bytes((0, ins, p1 or 0, p2 or 0, p3 or 0)))

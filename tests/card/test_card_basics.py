@@ -9,10 +9,17 @@ from me_lib.card.fileinfo import from_fcp, from_gsm_response
 from me_lib.card.link import FunctionLink
 from me_lib.errors import (
     CardError,
+    ClassNotSupported,
+    CommandNotAllowed,
+    ExecutionError,
     FileNotFound,
+    InstructionNotSupported,
     PinBlocked,
     SecurityStatusNotSatisfied,
     StatusWordError,
+    TechnicalProblem,
+    WrongLength,
+    WrongParameters,
 )
 
 # --- status words -------------------------------------------------------------------
@@ -22,7 +29,14 @@ from me_lib.errors import (
     (0x6A82, FileNotFound), (0x9404, FileNotFound),
     (0x6982, SecurityStatusNotSatisfied), (0x9804, SecurityStatusNotSatisfied),
     (0x6983, PinBlocked), (0x9840, PinBlocked),
-    (0x6B00, StatusWordError), (0x6F42, StatusWordError), (0x1234, StatusWordError),
+    (0x6B00, WrongParameters), (0x6A86, WrongParameters), (0x9402, WrongParameters),
+    (0x6F42, TechnicalProblem), (0x6F00, TechnicalProblem),
+    (0x6400, ExecutionError), (0x6581, ExecutionError), (0x9240, ExecutionError),
+    (0x9300, ExecutionError), (0x6700, WrongLength), (0x6C10, WrongLength),
+    (0x6881, ClassNotSupported), (0x6E00, ClassNotSupported),
+    (0x6986, CommandNotAllowed), (0x9408, CommandNotAllowed), (0x9862, CommandNotAllowed),
+    (0x6D00, InstructionNotSupported),
+    (0x63C2, StatusWordError), (0x1234, StatusWordError), (0x9001, StatusWordError),
 ])
 def test_sw_maps_to_typed_error(sw: int, cls: type) -> None:
     err = SW.error_for(sw, "READ BINARY 3F002FE2")
@@ -31,6 +45,31 @@ def test_sw_maps_to_typed_error(sw: int, cls: type) -> None:
     if isinstance(err, StatusWordError):
         assert err.sw == sw and err.operation == "READ BINARY 3F002FE2"
         assert "%04X" % sw in str(err)
+    assert SW.describe(sw) in str(err)   # the message names what the SW means
+    assert SW.kind(sw) in (SW.ERROR, SW.RESEND)   # 6Cxx reaching check: Le still wrong
+    with pytest.raises(type(err)):
+        SW.check(sw, "READ BINARY 3F002FE2")
+
+
+@pytest.mark.parametrize(("sw", "kind"), [
+    (0x9000, SW.SUCCESS), (0x9110, SW.SUCCESS), (0x9200, SW.SUCCESS), (0x9203, SW.SUCCESS),
+    (0x6118, SW.GET_RESPONSE), (0x9F0A, SW.GET_RESPONSE), (0x9F00, SW.GET_RESPONSE),
+    (0x6C10, SW.RESEND), (0x6282, SW.WARNING), (0x6281, SW.WARNING), (0x62F3, SW.WARNING),
+    (0x63F1, SW.WARNING), (0x63C1, SW.ERROR), (0x9240, SW.ERROR), (0x6A82, SW.ERROR),
+    (0x9804, SW.ERROR), (0x6F00, SW.ERROR), (0x1234, SW.ERROR),
+])
+def test_sw_classes_from_the_one_table(sw: int, kind: str) -> None:
+    assert SW.kind(sw) == kind
+    assert SW.is_success(sw) == (kind == SW.SUCCESS)
+    assert SW.is_usable(sw) == (kind in (SW.SUCCESS, SW.WARNING))
+
+
+def test_sw_warning_keeps_the_data_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    SW.check(0x6282, "READ BINARY 3F002FE2 at 0")   # no exception: the data is kept
+    assert "6282" in caplog.text and "end of file" in caplog.text
+    assert SW.proactive_length(0x9123) == 0x23 and SW.proactive_length(0x9000) == 0
+    assert SW.crsm_sw(0x9F0A) == 0x9000 and SW.crsm_sw(0x6110) == 0x9000
+    assert SW.crsm_sw(0x6A82) == 0x6A82 and SW.crsm_sw(0x9143) == 0x9143
 
 
 def test_sw_success_and_meanings() -> None:

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from me_lib.codec import efdir
+from me_lib.codec import efdir, tlv
 from me_lib.errors import DecodeError
 
 RECORD = bytes.fromhex("61184F10A0000000871002FF86FF0389FFFFFFFF50045553494D") + b"\xff" * 22
@@ -54,3 +54,60 @@ def test_round_trip(aid: bytes, label: str | None, pad: int) -> None:
     data += b"\xff" * pad
     assert efdir.decode(data) == app
     assert efdir.encode(efdir.decode(data), len(data)) == data
+
+
+# --- 00/FF padding around and between the data objects (ISO/IEC 7816-4 §5.2.2.1) -------
+
+USIM_AID = "A0000000871002FF86FF0389FFFFFFFF"
+AID_TLV = "4F10" + USIM_AID
+LABEL_TLV = "50045553494D"
+
+
+@pytest.mark.parametrize("record", [
+    "61" + "1A" + AID_TLV + "FFFF" + LABEL_TLV + "FF" * 20,     # FF between objects inside
+    "61" + "1A" + AID_TLV + "0000" + LABEL_TLV + "FF" * 20,     # 00 between objects inside
+    "61" + "1A" + "FF" + AID_TLV + LABEL_TLV + "00" + "FF" * 20,  # before and after, inside
+    "0000" + "61" + "18" + AID_TLV + LABEL_TLV + "FF" * 20,     # 00 before the template
+    "FFFF" + "61" + "18" + AID_TLV + LABEL_TLV + "00" * 20,     # FF before, 00 after
+    "61" + "18" + AID_TLV + LABEL_TLV + "00FF00FF",              # mixed padding after
+])
+def test_padded_records_decode(record: str) -> None:
+    app = efdir.decode(bytes.fromhex(record))
+    assert app == efdir.Application(bytes.fromhex(USIM_AID), "USIM")
+
+
+@pytest.mark.parametrize("record", ["00" * 48, "FF" * 48, "00FF" * 24, ""])
+def test_records_of_padding_only_are_unused(record: str) -> None:
+    assert efdir.decode(bytes.fromhex(record)) is None
+
+
+def test_padding_does_not_hide_a_second_object_or_a_cut_template() -> None:
+    with pytest.raises(DecodeError, match="after the application template"):
+        efdir.decode(bytes.fromhex("61034F0101" + "FF00" + "61034F0102"))
+    with pytest.raises(DecodeError, match="says 24 bytes"):
+        efdir.decode(bytes.fromhex("0000" + "6118" + AID_TLV))
+
+
+_PAD = st.lists(st.sampled_from([b"\x00", b"\xff"]), max_size=4).map(b"".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=1, max_size=16), st.none() | st.text(max_size=12),
+       st.lists(st.tuples(st.sampled_from([0x51, 0x52, 0x53, 0x73]), st.binary(max_size=8)),
+                max_size=2),
+       st.data())
+def test_padding_between_objects_decodes_the_same(aid: bytes, label: str | None,
+                                                  extra: list[tuple[int, bytes]],
+                                                  data: st.DataObject) -> None:
+    """00/FF runs before, between and after the objects (top level and inside the
+    template) give the application the unpadded record gives."""
+    app = efdir.Application(aid, label, tuple(extra))
+    inner = [(efdir.TAG_AID, aid)]
+    if label is not None:
+        inner.append((efdir.TAG_LABEL, label.encode("utf-8")))
+    inner.extend(extra)
+    body = b"".join(data.draw(_PAD) + tlv.encode_one(tag, value) for tag, value in inner)
+    body += data.draw(_PAD)
+    record = data.draw(_PAD) + tlv.encode_one(efdir.TAG_TEMPLATE, body) + data.draw(_PAD)
+    assert efdir.decode(efdir.encode(app)) == app
+    assert efdir.decode(record) == app

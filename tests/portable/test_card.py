@@ -64,7 +64,8 @@ def test_status_words_map_to_typed_errors() -> None:
     assert isinstance(SW.error_for(0x6982, "READ"), SecurityStatusNotSatisfied)
     assert isinstance(SW.error_for(0x6983, "VERIFY"), PinBlocked)
     err = SW.error_for(0x6B00, "READ BINARY 6F57 at 300")
-    assert type(err) is StatusWordError and err.sw == 0x6B00
+    assert isinstance(err, StatusWordError) and err.sw == 0x6B00
+    assert type(err).__name__ == "WrongParameters"
     assert "READ BINARY 6F57 at 300" in err.message
     assert SW.describe(0x63C2) == "verification failed, 2 retries left"
     assert SW.describe(0x6C10) == "wrong Le; exact length is 16 (T=0)"

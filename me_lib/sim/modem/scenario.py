@@ -26,6 +26,9 @@ key is optional; `Scenario.from_dict({})` is a generic modem on a home network.
                                     # printed again after the next command's echo, before
                                     # that command's own answer (a firmware whose UART
                                     # buffer lags one answer behind)
+    crsm_sw9f = false               # true: +CRSM answers that carry data report SW 9Fxx,
+                                    # `+CRSM: 159,<len>,"<data>"`, as modems do with
+                                    # 2G-style cards (TS 51.011 §9.4.1: xx bytes available)
     [boot]      time = 2.0, sim_busy = 3.0          # virtual seconds
                 ignore_input = 8.0  # deaf this long after power-on, then no banner
                                     # (a slow boot the host can only find by polling AT)
@@ -41,6 +44,13 @@ key is optional; `Scenario.from_dict({})` is a generic modem on a home network.
     [pco]             cid = 0, id = "FF00", content = "coap://dm.example.net:5683"
     [[faults]]        kind = "no_answer", command = "+CGMM", times = 1, at = 12.0, ...
     [[events]]        at = 60.0, action = "coverage_loss", duration = 10.0, ...
+
+Card behaviour lives in the card profile's `[card]` table (me_lib/sim/card_profile.py;
+a derived scenario changes it with `derive(..., card={"card": {...}})`):
+`sw_style = "gsm"` makes the card answer a SELECT with 9Fxx instead of 61xx
+(TS 51.011), which dialects passing APDUs raw (`csim_raw_61xx`) hand to the host
+on +CSIM/+CGLA, and the MT resolves itself for +CRSM; `efdir_padding = true`
+pads the EF_DIR records with 00/FF before, between and inside their objects.
 """
 
 import tomllib
@@ -61,7 +71,7 @@ class ScenarioError(ValueError):
 
 TOP_KEYS = {"name", "dialect", "card", "pin", "puk", "imei", "baud", "boot", "network", "dns",
             "pco", "faults", "events", "description", "cmee", "cgauth", "cereg",
-            "cid_max", "cgdcont_read", "lagging_lines"}
+            "cid_max", "cgdcont_read", "lagging_lines", "crsm_sw9f"}
 NETWORK_KEYS = {"mcc", "mnc", "operator", "operator_short", "rat", "registration_delay",
                 "search_delay", "roaming", "deny_cause", "coverage", "default_apn", "apn_suffix",
                 "ims", "ims_apn", "sos", "dns_servers", "tac", "ci", "active_time", "periodic_tau",
@@ -168,6 +178,8 @@ class Scenario:
         if not self.cereg:
             # without +CEREG the module reports registration the 2G/3G way
             self.dialect = replace(self.dialect, cs_registration=True)
+        # +CRSM reports data-carrying answers as 9Fxx (a modem in front of a 2G-style card)
+        self.crsm_sw9f = bool(raw.get("crsm_sw9f", False))
         boot = raw.get("boot", {})
         if not isinstance(boot, dict):
             raise ScenarioError("[boot] must be a table")

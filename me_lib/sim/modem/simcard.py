@@ -2,7 +2,8 @@
 
 The simulated modem reaches its card only through `transmit(apdu)`, exactly
 like a real MT over ISO 7816 T=0: +CRSM does the SELECTs itself (by path from
-the MF, with GET RESPONSE after 61xx and a re-send after 6Cxx), +CSIM passes an
+the MF, with GET RESPONSE after 61xx or a GSM card's 9Fxx and a re-send after
+6Cxx; `crsm_sw9f` scenarios report data as `+CRSM: 159,<len>,...`), +CSIM passes an
 APDU through (raw 61xx on modules that do so), +CCHO opens a logical channel
 with MANAGE CHANNEL and SELECT by AID. Per-dialect quirks (quoting, case, the
 GET RESPONSE 0,0,255 rule, Telit's stray `+CRSM: 0`) come from the dialect table.
@@ -133,7 +134,7 @@ class SimAccess:
     # ---------------------------------------------------------------- APDUs
 
     def apdu(self, apdu: bytes, handle_t0: bool = True) -> bytes:
-        """Send one APDU; with `handle_t0` do GET RESPONSE on 61xx and re-send on 6Cxx."""
+        """Send one APDU; with `handle_t0` do GET RESPONSE on 61xx/9Fxx, re-send on 6Cxx."""
         if self.card is None:
             raise AtFail(10)
         resp = self.card.transmit(apdu)
@@ -145,7 +146,7 @@ class SimAccess:
             if sw >> 8 == 0x6C and len(apdu) >= 5:
                 resp = self.card.transmit(apdu[:4] + bytes([sw & 0xFF]))
                 continue
-            if sw >> 8 == 0x61:
+            if sw >> 8 in (0x61, 0x9F):   # 9Fxx: a GSM-style card (TS 51.011 §9.4.1)
                 data += resp[:-2]
                 cla = apdu[0] & 0x03 if apdu else 0
                 resp = self.card.transmit(bytes([cla, 0xC0, 0x00, 0x00, sw & 0xFF]))
@@ -374,6 +375,10 @@ class SimAccess:
         d = self.m.dialect
         sw1, sw2 = resp[-2], resp[-1]
         data = resp[:-2]
+        if self.m.scenario.crsm_sw9f and data and (sw1, sw2) == (0x90, 0x00):
+            # the scenario's modem reports "xx response bytes available" (TS 51.011)
+            # next to the data it already fetched, as seen with 2G-style cards
+            sw1, sw2 = 0x9F, min(len(data), 0xFF)
         line = "+CRSM: %d,%d" % (sw1, sw2)
         if data:
             line += ',"%s"' % self._hex(data) if d.crsm_quoted else "," + self._hex(data)
