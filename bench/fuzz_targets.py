@@ -91,7 +91,7 @@ def codec_ursp(data: bytes) -> None:
             raise AssertionError("URSP rules did not re-encode to their bytes")
         for rule in rules:
             for route in rule.usable_routes:
-                (route.dnn, route.ssc_mode, route.pdu_session_type, route.snssai)
+                _ = (route.dnn, route.ssc_mode, route.pdu_session_type, route.snssai)
     except MeLibError:
         pass
     f = ursp.decode_file(data)

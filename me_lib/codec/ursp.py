@@ -358,7 +358,8 @@ def _length_prefixed(data: bytes, pos: int, end: int, what: str, base: int) -> t
     return bytes(data[pos + 1:pos + 1 + size]), pos + 1 + size
 
 
-def _traffic(data: bytes, pos: int, end: int, base: int) -> "tuple[list[TrafficComponent], str | None]":
+def _traffic(data: bytes, pos: int, end: int,
+             base: int) -> "tuple[list[TrafficComponent], str | None]":
     """The components of a traffic descriptor, or the reason the rule is skipped."""
     out: list[TrafficComponent] = []
     while pos < end:

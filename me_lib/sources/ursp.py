@@ -235,7 +235,11 @@ class NetworkUrspSource:
         plmn = pick_plmn(ctx, plmns, self.name, notes) if len(plmns) > 1 else plmns[0]
         if plmn is None:
             return Partial(NETWORK_ORIGIN, notes=notes)
-        data = [d for p, d in found if p == plmn][0]
+        data = b""
+        for p, d in found:
+            if p == plmn:
+                data = d
+                break
         try:
             rules = ursp.decode(data)
         except DecodeError as exc:

@@ -1,4 +1,4 @@
-"""URSP rules (TS 24.526 §5.2) and EF_URSP: hand-built vectors, the example rule set, round trips."""
+"""URSP rules (TS 24.526 §5.2) and EF_URSP: hand-built vectors, the example set, round trips."""
 
 import pytest
 from hypothesis import given, settings
@@ -17,13 +17,13 @@ RULE_IOT = bytes.fromhex(
     "01"            # precedence value of the rule: 1
     "0011"          # length of traffic descriptor: 17
     "a0" "0f"       # OS App Id type (A0), OS App Id length 15
-    + "com.example.iot".encode().hex()
+    + b"com.example.iot".hex()
     + "000f"        # length of route selection descriptor list: 15
     "000d"          # length of route selection descriptor: 13
     "01"            # precedence value of the RSD: 1
     "000a"          # length of RSD contents: 10
     "01" "01"       # SSC mode type, SSC mode 1
-    "04" "04" "03" + "iot".encode().hex()   # DNN type, length 4, label "iot"
+    "04" "04" "03" + b"iot".hex()   # DNN type, length 4, label "iot"
     + "08" "01"     # PDU session type type, IPv4
 )
 
