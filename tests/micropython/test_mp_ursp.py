@@ -48,6 +48,6 @@ def test_ef_ursp_decodes_and_maps_the_same_on_micropython(tmp_path: Path) -> Non
     try:
         ursp.decode(image[5:40])
         tail = "decoded"
-    except Exception as exc:   # noqa: BLE001 - the same class name is the assertion
+    except Exception as exc:
         tail = type(exc).__name__
     assert done.stdout.split("\n")[:-1] == [*want, tail]
