@@ -33,6 +33,7 @@ from me_lib.codec import (
     pkcs15,
     services,
     tlv,
+    ursp,
 )
 from me_lib.errors import MeLibError
 from me_lib.modem import parsers, registration
@@ -88,6 +89,22 @@ def codec_dmcfg(data: bytes) -> None:
     cfg = dmcfg.decode(data)
     if cfg is not None:
         _same(dmcfg.decode(dmcfg.encode(cfg)), cfg)
+
+
+def codec_ursp(data: bytes) -> None:
+    """The rules, then the same bytes as EF_URSP (a seed of either form reaches both)."""
+    try:
+        rules = ursp.decode(data)
+        if ursp.encode(rules) != data:
+            raise AssertionError("URSP rules did not re-encode to their bytes")
+        for rule in rules:
+            for route in rule.usable_routes:
+                _ = (route.dnn, route.ssc_mode, route.pdu_session_type, route.snssai)
+    except MeLibError:
+        pass
+    f = ursp.decode_file(data)
+    if f is not None:
+        ursp.encode_file(f)
 
 
 def codec_dmcfg_address(data: bytes) -> None:
@@ -280,6 +297,10 @@ SEEDS: dict[str, bytes] = {
     "codec_acl": _ACL,
     "codec_dmcfg": _DMCFG,
     "codec_dmcfg_address": b"coaps://dm.example.com:5684",
+    # EF_URSP: PLMN 001-01, then the rules "app com.example.iot -> DNN iot, SSC 1, IPv4"
+    # and "match-all -> DNN internet" (tests/codec/test_codec_ursp.py explains the bytes)
+    "codec_ursp": _H("800300F110813F" "0025010011A00F636F6D2E6578616D706C652E696F74000F000D"
+                     "01000A0101040403696F7408010016FF0001010010000E01000B040908696E7465726E6574"),
     "codec_efdir": _H("61184F10A0000000871002FF86FF0389FFFFFFFF50045553494DFFFF"),
     "codec_fcp": _FCP,
     "codec_ids_iccid": _H("98683081462002318379"),
@@ -340,6 +361,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "codec_acl": codec_acl,
     "codec_dmcfg": codec_dmcfg,
     "codec_dmcfg_address": codec_dmcfg_address,
+    "codec_ursp": codec_ursp,
     "codec_efdir": codec_efdir,
     "codec_fcp": codec_fcp,
     "codec_ids_iccid": codec_ids_iccid,

@@ -63,6 +63,8 @@ EF_AD = (MF, P.ADF, 0x6FAD)
 EF_UST = (MF, P.ADF, 0x6F38)
 EF_EST = (MF, P.ADF, 0x6F56)
 EF_ACL = (MF, P.ADF, 0x6F57)
+#: EF_URSP in DF_5GS (TS 31.102 §4.4.11.12; uicc.md: 5FC0/4F0B, UST n°132)
+EF_URSP = (MF, P.ADF, 0x5FC0, 0x4F0B)
 DMCFG_PATH = P.parse(dmcfg_codec.DEFAULT_PATH)
 
 #: SFIs fixed by TS 102 221 / 31.102 (and DESIGN §4 for EF.DMCFG): reads without SELECT.
@@ -303,6 +305,23 @@ class Usim:
         except FileNotFound:
             return AclInfo(None, listed, enforced)
         return AclInfo(decode_acl(data), listed, enforced)
+
+    def read_ursp(self) -> "tuple[bool | None, bytes | None]":
+        """(UST n°132, EF_URSP content): the file is read only when the service is set.
+
+        (False, None): the card says it has no pre-configured URSP; (None, None):
+        EF_UST is unreadable, so the file is not trusted to exist; (True, None):
+        the service is set but the file is absent. Decoding is the caller's
+        (`me_lib.codec.ursp.decode_file`), which keeps this module free of it.
+        """
+        self.select_usim()
+        listed = self._service_bit(EF_UST, services.UST_URSP)
+        if listed is not True:
+            return listed, None
+        try:
+            return True, self.access.read_binary(EF_URSP)
+        except FileNotFound:
+            return True, None
 
     # --- LwM2M bootstrap (PKCS#15 on a logical channel) ---------------------------------
 

@@ -37,7 +37,7 @@ class Dialect:
                  auth_command: str = "",
                  pwrkey_on_s: float | None = None, pwrkey_off_s: float | None = None,
                  reset_pulse_s: float | None = None, boot_s: float | None = None,
-                 reset_kind: str = "reboot") -> None:
+                 reset_kind: str = "reboot", ursp_query: str = "") -> None:
         self.name = name
         self.match = match
         #: socket/DNS adapter family (me_lib.modem.sockets.ADAPTERS); "" = none
@@ -91,6 +91,9 @@ class Dialect:
         self.reset_kind = reset_kind
         #: from the end of the "on" pulse until the AT port answers
         self.boot_s = boot_s
+        #: the command whose read form lists the URSP rules the network gave the MT
+        #: (`+C5GURSPQRY`: docs/ursp.md has the answer format we assume); "" = none
+        self.ursp_query = ursp_query
 
     def timeout(self, command_family: str, default: float = DEFAULT_TIMEOUT) -> float:
         return self.timeouts.get(command_family, default)
@@ -179,6 +182,23 @@ DIALECTS = (
         registration_domains=("CEREG",), pco_urc="%XPCO:",
         # nRF9160 Product Specification: no PWRKEY (it runs while powered) and
         # the SLM application documents no reset pulse: the power fields stay None.
+    ),
+    Dialect(
+        # 5G NR sub-6 modules: the BG96 row's IP stack (+QIACT/+QIOPEN) and SIM URCs,
+        # plus the MT's URSP rules through the 27.007 read command +C5GURSPQRY?
+        # [U: whether the firmware implements +C5GURSPQRY and its answer format:
+        # docs/ursp.md]. Registration is read through +CEREG like the BG96 row;
+        # +C5GREG URCs are watched (provision/watch.py) [U: +C5GREG? not used].
+        "quectel-rm500q", match=("RM500Q", "RG500Q", "RM502Q", "RM520N", "RG520N"),
+        family="quectel", boot_banners=("RDY",),
+        refresh_urcs=("+QUSIM:", "+CUSATP:"),
+        sim_ready_urcs=("+CPIN: READY", "+QUSIM: 1"),
+        iccid_command="AT+QCCID", iccid_prefix="+QCCID:",
+        activation="qiact", esm_report="cme",
+        timeouts={"+QIACT": 150.0, "+QIOPEN": 150.0},
+        ursp_query="AT+C5GURSPQRY",
+        # M.2 cards powered by the host (FULL_CARD_POWER_OFF#, RESET#), no PWRKEY:
+        # the power fields stay None [U: RM500Q Hardware Design not checked].
     ),
 )
 

@@ -20,6 +20,7 @@ from me_lib.errors import (
     AtError,
     AtProtocolError,
     CmeError,
+    DecodeError,
     MeLibError,
     ModemRebooted,
     PinBlocked,
@@ -859,6 +860,57 @@ class Modem:
         if not apn:
             return None
         return apn_rules.strip_operator_id(apn)
+
+    def registered_plmn(self) -> str | None:
+        """MCC+MNC of the network the MT is registered on (`+COPS?` in numeric
+        format, switched to with `+COPS=3,2` when needed); None when not registered."""
+        for attempt in range(2):
+            rsp = self.channel.command("AT+COPS?", prefix="+COPS:", timeout=10)
+            row = rsp.first("+COPS:")
+            if row is None or len(row) < 3:
+                return None
+            if row[1] == "2":
+                digits = row[2]
+                return digits if len(digits) in (5, 6) and digits.isdigit() else None
+            if attempt == 0:
+                self.channel.command("AT+COPS=3,2", timeout=10)
+        return None
+
+    def ursp_rules(self, timeout: float = 120.0) -> "list[tuple[str, bytes]] | None":
+        """The URSP rules the network gave the MT: (PLMN, UE policy part contents) per
+        PLMN, read after registration (bounded wait); None where the module has no
+        command for them (`dialect.ursp_query`) or refuses it.
+
+        Answer format assumed (docs/ursp.md, [U]): one line per PLMN,
+        `+C5GURSPQRY: "<MCC+MNC>","<rules as hex>"`.
+        """
+        query = self.dialect.ursp_query
+        if not query:
+            return None
+
+        def registered() -> bool:
+            return any(r.registered for r in self.registrations().values())
+
+        if not registered():
+            self.wait(registered, timeout, poll=2.0)
+        prefix = query[2:] + ":"
+        try:
+            rsp = self.channel.command(query + "?", prefix=prefix, timeout=10)
+        except (AtCommandError, CmeError) as exc:
+            log.info("%s? refused (%s): no network URSP rules", query, exc)
+            return None
+        out: list[tuple[str, bytes]] = []
+        for row in rsp.fields(prefix):
+            if len(row) < 2:
+                continue
+            try:
+                data = bytes.fromhex(row[1])
+            except ValueError:
+                raise DecodeError("+C5GURSPQRY", "the rules of PLMN %s are not hex" % row[0],
+                                  None, "check the module's answer format (docs/ursp.md)"
+                                  ) from None
+            out.append((row[0], data))
+        return out
 
     def pco_dm_address(self) -> str | None:
         """A DM address the network sent in an operator PCO container (FF00h..)."""

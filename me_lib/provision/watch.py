@@ -6,7 +6,10 @@ Events it reacts to (DESIGN §5 step 9):
   only what differs is re-provisioned; a new ICCID/IMSI is a profile switch;
 - `+CGEV` deactivation or detach: the context comes back up;
 - loss of registration: wait for coverage, then check and repair;
-- a reboot banner: the modem lost its state; start again from sync.
+- a reboot banner: the modem lost its state; start again from sync;
+- new URSP rules from the network (dialects with `ursp_query`): no URC is known
+  for them, so they are read again on each registration URC and a change
+  re-reads the profile and re-provisions what differs.
 
 A corrupt EF.DMCFG read after a REFRESH keeps the last good profile (the
 sources chain falls back to the cache and says so in the profile's notes).
@@ -42,6 +45,7 @@ class WatchEvent:
 
     def __init__(self, kind: str, detail: str) -> None:
         self.kind = kind          # refresh | profile-switch | deactivated | coverage | reboot
+                                  # | ursp
         self.detail = detail
         self.result: ProvisionResult | None = None
         self.profile: Profile | None = None
@@ -81,6 +85,8 @@ class _Inbox:
             reg = parse_registration(line)
             if reg is not None and not reg.registered and reg.stat in (0, 2, 3, 4):
                 self.items.append(("coverage", "%s %s" % (reg.domain, reg.state)))
+            elif reg is not None and reg.registered and self.modem.dialect.ursp_query:
+                self.items.append(("ursp-check", "%s %s" % (reg.domain, reg.state)))
             return
         self.items.append(("refresh", line))
 
@@ -115,12 +121,19 @@ def watch(modem: Modem, profile_reader: Callable[[], Profile],
     # the card the profile in force belongs to; a different one after a REFRESH or
     # a reboot is a profile switch
     iccid = profile.iccid if profile is not None and profile.iccid else _iccid(modem)
+    ursp_seen = _ursp(modem)
     try:
         while deadline is None or ch.clock() < deadline:
             if max_events is not None and count >= max_events:
                 break
             wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - ch.clock()))
             ch.poll(wait)
+            if any(k == "ursp-check" for k, _ in inbox.items):
+                inbox.items = [i for i in inbox.items if i[0] != "ursp-check"]
+                now = _ursp(modem)
+                if now != ursp_seen:
+                    ursp_seen = now
+                    inbox.items.append(("ursp", "the network's URSP rules changed"))
             if not inbox.items:
                 continue
             kinds = {k for k, _ in inbox.items}
@@ -149,7 +162,7 @@ def watch(modem: Modem, profile_reader: Callable[[], Profile],
 
 
 def _most_drastic(kinds: set[str]) -> str:
-    for kind in ("reboot", "refresh", "coverage", "deactivated"):
+    for kind in ("reboot", "refresh", "ursp", "coverage", "deactivated"):
         if kind in kinds:
             return kind
     return sorted(kinds)[0]
@@ -159,6 +172,19 @@ def _iccid(modem: Modem) -> str | None:
     try:
         return str(modem.identity().iccid)
     except MeLibError:
+        return None
+
+
+def _ursp(modem: Modem) -> "list[tuple[str, bytes]] | None":
+    """The network's URSP rules now (None where the module does not show them)."""
+    if not modem.dialect.ursp_query:
+        return None
+    try:
+        return modem.ursp_rules(timeout=10.0)
+    except PortClosed:
+        raise
+    except MeLibError as exc:
+        log.info("watch: the network's URSP rules could not be read: %s", exc)
         return None
 
 
@@ -181,6 +207,9 @@ def _handle(modem: Modem, event: WatchEvent, current: Profile | None, iccid: str
         fresh = profile_reader()
         event.profile = fresh
         current = fresh
+    elif event.kind == "ursp":
+        current = profile_reader()
+        event.profile = current
     elif event.kind == "coverage":
         wait_registered(modem, registration_timeout)
     if current is None:

@@ -1,7 +1,8 @@
 """`me-lib encode PROFILE` and `me-lib card-sim`: the virtual card's commands.
 
-`encode` prints the EF.DMCFG hex a card vendor personalises (from the same
-`[dmcfg]` section the virtual card uses); `card-sim` serves the virtual card
+`encode` prints the EF.DMCFG (or, with `--ef ursp`, the EF_URSP) hex a card
+vendor personalises (from the same `[dmcfg]`/`[ursp]` section the virtual card
+uses); `card-sim` serves the virtual card
 to the real pcscd through vpcd until SIGTERM/SIGINT.
 """
 
@@ -20,7 +21,10 @@ def register(subparsers: Any) -> None:
     from me_lib.sim import vpcd
 
     enc = subparsers.add_parser("encode", help="print the EF.DMCFG hex for a card profile TOML")
-    enc.add_argument("profile", help="card profile TOML with a [dmcfg] section")
+    enc.add_argument("profile", help="card profile TOML with a [dmcfg] (or [ursp]) section")
+    enc.add_argument("--ef", choices=("dmcfg", "ursp"), default=None,
+                     help="which file to encode (default: dmcfg, or ursp when the profile "
+                          "has only [ursp])")
     enc.set_defaults(func=run_encode)
 
     sim = subparsers.add_parser(
@@ -46,6 +50,17 @@ def run_encode(args: argparse.Namespace) -> int:
         raise ProfileError("%s is not UTF-8 text (byte %d cannot be decoded)"
                            % (path, exc.start), "give a card profile TOML saved as UTF-8"
                            ) from None
+    which = getattr(args, "ef", None) or ("ursp" if "ursp" in data and "dmcfg" not in data
+                                          else "dmcfg")
+    if which == "ursp":
+        from me_lib.sim.card_ursp import encode_section as encode_ursp
+
+        ursp_section = data.get("ursp")
+        if not isinstance(ursp_section, dict):
+            raise ProfileError("%s has no [ursp] section" % path,
+                               "add [ursp] with [[ursp.plmn]] and [[ursp.plmn.rule]] tables")
+        print(encode_ursp(ursp_section, "%s [ursp]" % path).hex().upper())
+        return 0
     section = data.get("dmcfg")
     if not isinstance(section, dict):
         raise ProfileError("%s has no [dmcfg] section" % path,

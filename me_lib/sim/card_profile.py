@@ -59,6 +59,10 @@ refused so a typo does not silently give a different card)::
     apns = ["dm.operator.example", ""]  # "" = network-provided (DD 00)
     size = 64
 
+    [ursp]                              # EF_URSP 3F00/7FFF/5FC0/4F0B (UST n°132 added
+                                        # unless services is given); me_lib/sim/card_ursp.py
+    [[ursp.plmn]]                       # has the keys: rules per PLMN, routes per rule
+
     [lwm2m]                             # PKCS#15 application, LwM2M Appendix G
     server_uri = "coaps://bootstrap.example.net:5684"   # (required)
     bootstrap = true                    # Security object resource 1
@@ -81,7 +85,8 @@ refused so a typo does not silently give a different card)::
 
 File layout: MF 3F00 { EF_DIR 2F00 (linear fixed, SFI 1E: USIM record and, with
 [lwm2m], the PKCS#15 record), EF_ICCID 2FE2 }, ADF.USIM (7FFF) { EF_IMSI 6F07,
-EF_AD 6FAD, EF_UST 6F38, EF_EST 6F56, EF_ACL 6F57, DF 5F4D { EF.DMCFG 4F01 } },
+EF_AD 6FAD, EF_UST 6F38, EF_EST 6F56, EF_ACL 6F57, DF 5F4D { EF.DMCFG 4F01 },
+DF_5GS 5FC0 { EF_URSP 4F0B } },
 ADF.PKCS#15 A000000063504B43532D3135 { EF(ODF) 5031, EF(DODF) 6430,
 EF LwM2M_Bootstrap 6432 }.
 """
@@ -96,6 +101,7 @@ from me_lib.sim import profile_fields as fields
 from me_lib.sim.card import DEFAULT_ATR, CardParts
 from me_lib.sim.card_dmcfg import encode_section
 from me_lib.sim.card_pkcs15 import build_files
+from me_lib.sim.card_ursp import encode_section as encode_ursp
 from me_lib.sim.fs import (
     ACCESS_CONDITIONS,
     ADF_FID,
@@ -124,7 +130,8 @@ _CARD_KEYS = ("iccid", "imsi", "mnc_length", "atr", "pin1", "pin1_enabled", "puk
               "puk2", "adm1", "pin_retries", "puk_retries", "adm_retries", "usim_aid",
               "services", "acl_enabled", "implicit_usim", "sw_style", "efdir_padding")
 SW_STYLES = ("uicc", "gsm")
-_TOP_KEYS = ("card", "dmcfg", "acl", "lwm2m", "files")
+_TOP_KEYS = ("card", "dmcfg", "acl", "lwm2m", "files", "ursp")
+UST_URSP = 132
 
 
 def default_profile_path() -> Path:
@@ -186,6 +193,8 @@ def build_parts(data: dict[str, Any], source: str = "profile") -> CardParts:
     service_list = _services(card, where)
     if has_acl and "services" not in card:
         service_list.append(UST_ACL)
+    if "ursp" in data and "services" not in card:
+        service_list.append(UST_URSP)
     acl_enabled = fields.flag(card, "acl_enabled", where, has_acl)
     with fields.errors_in(where + " services"):
         ust_len = max(8, (max(service_list, default=1) + 7) // 8)
@@ -200,6 +209,11 @@ def build_parts(data: dict[str, Any], source: str = "profile") -> CardParts:
         dmcfg_df = DF(dmcfg.DF_FID, "DF.DMCFG")
         usim.add(dmcfg_df)
         dmcfg_df.add(_dmcfg_file(fields.table(data, "dmcfg", source), source + " [dmcfg]"))
+
+    if "ursp" in data:
+        df_5gs = DF(0x5FC0, "DF_5GS")
+        usim.add(df_5gs)
+        df_5gs.add(_ursp_file(fields.table(data, "ursp", source), source + " [ursp]"))
 
     apps = [efdir.Application(usim_aid, "USIM")]
     if "lwm2m" in data:
@@ -358,6 +372,14 @@ def _dmcfg_file(sec: dict[str, Any], where: str) -> EF:
         raise ProfileError("%s: read = %r" % (where, read), "use \"pin\" or \"always\"")
     content = encode_section(sec, where)
     return EF(dmcfg.EF_FID, "EF.DMCFG", data=bytearray(content), sfi=dmcfg.SFI,
+              read=PIN1 if read == "pin" else ALW, update=ADM)
+
+
+def _ursp_file(sec: dict[str, Any], where: str) -> EF:
+    read = fields.text(sec, "read", where, "pin").lower()
+    if read not in ("pin", "always"):
+        raise ProfileError("%s: read = %r" % (where, read), "use \"pin\" or \"always\"")
+    return EF(0x4F0B, "EF_URSP", data=bytearray(encode_ursp(sec, where)), sfi=0x0B,
               read=PIN1 if read == "pin" else ALW, update=ADM)
 
 

@@ -107,6 +107,9 @@ class Partial:
         self.status: str | None = None
         #: one sentence saying what was found (e.g. which object is missing)
         self.finding: str | None = None
+        #: host (lower case) -> APN of the bearer its traffic is routed on (URSP
+        #: destination-FQDN rules): where a DM server with that host is placed
+        self.host_routes: dict[str, str] | None = None
 
     def answers(self, field: str) -> bool:
         if field == "dm_servers":
@@ -157,6 +160,9 @@ class SourceContext:
         self._identity_done = False
         self._iccid: str | None = None
         self._iccid_done = False
+        #: hosts of the DM servers the chain has so far (lower case), for sources
+        #: that route by destination (URSP: the DM server's FQDN rule gives APN0)
+        self.dm_hosts: list[str] = []
 
     def usim(self) -> Usim:
         """The card; through the modem (+CRSM/+CSIM) or directly (PC/SC)."""
@@ -205,23 +211,28 @@ class Source(Protocol):
 
 
 def place_servers(entries: list[ServerEntry], bearers: list[Bearer],
-                  notes: list[str]) -> list[DmServer]:
+                  notes: list[str], host_routes: dict[str, str] | None = None
+                  ) -> list[DmServer]:
     """The servers with `bearer_index` pointing into `bearers` (matched by APN).
 
     A server whose bearer is not in the list goes over APN0, which is what
     APN0 is for (DESIGN §1: the APN on which the DM server is reachable).
+    A server given without a bearer goes where `host_routes` (URSP FQDN rules)
+    route its host, when they do.
     """
     placed: list[DmServer] = []
     for entry in entries:
         index = 0
-        if entry.bearer_apn is not None:
-            found = [i for i, b in enumerate(bearers) if b.same_apn(entry.bearer_apn)]
+        on = entry.bearer_apn
+        if on is None and host_routes:
+            on = host_routes.get(entry.server.host.lower())
+        if on is not None:
+            found = [i for i, b in enumerate(bearers) if b.same_apn(on)]
             if found:
                 index = found[0]
             else:
                 notes.append("DM server %s was given on APN %r, which the profile does not "
-                             "have; it is reached over APN0" % (entry.server.host,
-                                                                entry.bearer_apn))
+                             "have; it is reached over APN0" % (entry.server.host, on))
         placed.append(with_bearer(entry.server, index))
     return placed
 

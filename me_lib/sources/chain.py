@@ -33,8 +33,8 @@ try:  # names for the annotations only (MicroPython has no typing)
 except ImportError:
     pass
 
-DEFAULT_CHAIN = ("usim", "lwm2m", "acl", "file", "pco", "network")
-MODEMLESS = ("pco", "network")  # dropped from the default chain for a bare Usim
+DEFAULT_CHAIN = ("usim", "ursp", "lwm2m", "acl", "file", "ursp-network", "pco", "network")
+MODEMLESS = ("ursp-network", "pco", "network")  # dropped from the default chain for a bare Usim
 
 # name -> (module, class): imported when first asked for, so a board loads only the
 # sources it reads, and a source whose module this interpreter cannot import
@@ -42,6 +42,8 @@ MODEMLESS = ("pco", "network")  # dropped from the default chain for a bare Usim
 _FACTORIES = {"usim": ("me_lib.sources.usim", "UsimSource"),
               "lwm2m": ("me_lib.sources.lwm2m", "Lwm2mSource"),
               "acl": ("me_lib.sources.acl", "AclSource"),
+              "ursp": ("me_lib.sources.ursp", "UrspSource"),
+              "ursp-network": ("me_lib.sources.ursp", "NetworkUrspSource"),
               "file": ("me_lib.sources.config_file", "FileSource"),
               "pco": ("me_lib.sources.network", "PcoSource"),
               "network": ("me_lib.sources.network", "NetworkSource")}
@@ -144,7 +146,8 @@ class _Merge:
         bearers = [apn0]
         bearers.extend(services)  # no [a, *b]: MicroPython does not compile it
         servers_part = self.by_field.get("dm_servers")
-        servers = place_servers(servers_part.servers or [], bearers, notes) \
+        routes = next((p.host_routes for p in self.taken if p.host_routes), None)
+        servers = place_servers(servers_part.servers or [], bearers, notes, routes) \
             if servers_part else []
         if not servers:
             notes.append("no source gave a DM server")
@@ -256,6 +259,9 @@ def _read_profile(target: "Target", sources: "Iterable[str | Source] | None",
         if found is None and part.status is not None:
             found = part
         merge.take(part)
+        servers_part = merge.by_field.get("dm_servers")
+        if servers_part is not None and servers_part.servers:
+            ctx.dm_hosts = [e.server.host.lower() for e in servers_part.servers]
     if "apn0" not in merge.by_field:
         message = "no APN0: none of the sources tried (%s) gave one" % ", ".join(tried)
         if found is not None and found.finding:

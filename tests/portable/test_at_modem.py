@@ -224,7 +224,7 @@ def test_power_timings_of_every_dialect():
     for d in (by_name("nordic-nrf91-slm"), GENERIC):
         assert (d.pwrkey_on_s, d.pwrkey_off_s, d.reset_pulse_s, d.boot_s) == (
             None, None, None, None)
-    assert len(DIALECTS) == 5
+    assert len(DIALECTS) == 6
 
 
 def test_match_and_lookup():

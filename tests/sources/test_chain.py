@@ -80,7 +80,7 @@ def test_reordering_and_restricting(config: Path) -> None:
 def test_bare_usim_target_skips_modem_sources() -> None:
     with pytest.raises(ProfileMissing) as info:
         read_profile(usim_of(bare()))
-    assert "(usim, lwm2m, acl, file)" in str(info.value)
+    assert "(usim, ursp, lwm2m, acl, file)" in str(info.value)
     with pytest.raises(ProfileMissing) as info:
         read_profile(usim_of(bare()), sources=["network"])
     assert info.value.__notes__ == ["network: needs a modem (the target is a bare USIM)"]

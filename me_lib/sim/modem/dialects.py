@@ -68,6 +68,7 @@ class Dialect:
     delays: tuple[tuple[str, float], ...] = ()
     base_delay: float = 0.01
     extra_ok: tuple[str, ...] = field(default=())   # vendor commands answered with a bare OK
+    ursp_query: bool = False                  # +C5GURSPQRY? lists the network's URSP rules
 
     def delay_for(self, name: str, kind: str) -> float:
         """The module's typical answer time for a command, in virtual seconds."""
@@ -117,6 +118,30 @@ QUECTEL_BG96 = Dialect(
     delays=(*_COMMON_DELAYS, ("+QIACT:set", 1.5), ("+QIDNSGIP:set", 0.05),
             ("+QIOPEN:set", 0.05), ("+QIDEACT:set", 0.5)),
     extra_ok=("+QURCCFG", "+QCFG", "+QINDCFG"),
+)
+
+QUECTEL_RM500Q = Dialect(
+    name="quectel-rm500q",
+    manufacturer="Quectel",
+    model="RM500Q-GL",
+    revision="RM500QGLABR11A06M4G",
+    ati=("Quectel", "RM500Q-GL", "Revision: RM500QGLABR11A06M4G"),
+    iccid_cmds=(("+QCCID", "+QCCID: {iccid}"), ("+CCID", "+CCID: {iccid}")),
+    boot_banners=("RDY",),
+    sim_banners=("+CPIN: {cpin}", "+QUSIM: 1", "+QIND: SMS DONE"),
+    power_down_command="+QPOWD",
+    reset_banner="POWERED DOWN",
+    act_ltem=7,                # [U] the simulated network is LTE: E-UTRAN
+    cgdcont_tail=2,
+    cgcontrdp_format="combined",
+    esm_report="cme",
+    refresh_style="qusim",
+    sockets="quectel",
+    delays=(*_COMMON_DELAYS, ("+QIACT:set", 1.5), ("+QIDNSGIP:set", 0.05),
+            ("+QIOPEN:set", 0.05), ("+QIDEACT:set", 0.5)),
+    extra_ok=("+QURCCFG", "+QCFG", "+QINDCFG", "+QNWPREFCFG"),
+    # 27.007 +C5GURSPQRY read form [U: docs/ursp.md]: '+C5GURSPQRY: "<plmn>","<hex>"'
+    ursp_query=True,
 )
 
 UBLOX_SARA_R4 = Dialect(
@@ -222,7 +247,7 @@ NORDIC_NRF91_SLM = Dialect(
 )
 
 DIALECTS: dict[str, Dialect] = {
-    d.name: d for d in (GENERIC, QUECTEL_BG96, UBLOX_SARA_R4, SIMCOM_SIM7080,
+    d.name: d for d in (GENERIC, QUECTEL_BG96, QUECTEL_RM500Q, UBLOX_SARA_R4, SIMCOM_SIM7080,
                         TELIT_ME910, NORDIC_NRF91_SLM)
 }
 

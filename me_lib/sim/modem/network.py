@@ -411,6 +411,18 @@ class Network:
             m.handle("%XPCO", self._xpco)
         if m.dialect.sockets == "simcom":
             m.handle("+CGNAPN", self._cgnapn)
+        if m.dialect.ursp_query:
+            m.handle("+C5GURSPQRY", self._c5gurspqry)
+
+    def _c5gurspqry(self, cmd: Command) -> Reply:
+        """The URSP rules the network gave (scenario `network.ursp`), once registered."""
+        if cmd.kind == "test":
+            return Reply()
+        if cmd.kind != "read":
+            raise AtFail(None)
+        if not self.registered or not self.cfg.ursp:
+            return Reply()
+        return Reply(['+C5GURSPQRY: "%s","%s"' % (self.cfg.plmn, self.cfg.ursp.hex().upper())])
 
     def _cfun(self, cmd: Command) -> Reply:
         d = self.m.dialect

@@ -37,7 +37,9 @@ key is optional; `Scenario.from_dict({})` is a generic modem on a home network.
                 default_apn = "internet.sim", apn_suffix = true, ims = false, sos = false,
                 dns_servers = ["10.0.0.53", "10.0.0.54"], tac = "1F00", ci = "01A2B3C4",
                 unknown_apn_cause = 27, allow_duplicate_apn = false,
-                data_rtt = 0.1 (virtual seconds a loopback peer's reply takes)
+                data_rtt = 0.1 (virtual seconds a loopback peer's reply takes),
+                ursp = "<hex>" (URSP rules the network gives the MT: UE policy part
+                contents, TS 24.526 §5.2; shown by +C5GURSPQRY? where the dialect has it)
     [network.apns]    "<apn>" = {} | {auth = 1, user = "u", password = "p"}
     [network.reject]  "<apn>" = <ESM cause>
     [dns]             "<name>" = "<IPv4 address>"
@@ -76,7 +78,7 @@ NETWORK_KEYS = {"mcc", "mnc", "operator", "operator_short", "rat", "registration
                 "search_delay", "roaming", "deny_cause", "coverage", "default_apn", "apn_suffix",
                 "ims", "ims_apn", "sos", "dns_servers", "tac", "ci", "active_time", "periodic_tau",
                 "unknown_apn_cause", "allow_duplicate_apn", "activation_delay", "apns", "reject",
-                "data_rtt"}
+                "data_rtt", "ursp"}
 
 
 def _check_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
@@ -125,6 +127,11 @@ class NetworkConfig:
         self.data_rtt = float(raw.get("data_rtt", 0.1))
         if not 0 <= self.data_rtt <= 60:
             raise ScenarioError("network.data_rtt must be 0..60 virtual seconds")
+        try:
+            #: URSP rules the network gives the MT (settable at run time: a new policy)
+            self.ursp = bytes.fromhex(str(raw.get("ursp", "")))
+        except ValueError:
+            raise ScenarioError("network.ursp must be hex (the URSP rules)") from None
         apns = raw.get("apns", {})
         if not isinstance(apns, dict):
             raise ScenarioError("network.apns must be a table of APN -> {auth, user, password}")
