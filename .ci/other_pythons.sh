@@ -47,6 +47,7 @@ for v in $VERSIONS; do
     # from an empty directory: the checkout's me_lib must not shadow the installed one
     (cd "$work" && "$work/venv$v/bin/python" -c \
         "import me_lib, sys; assert '/site-packages/' in me_lib.__file__, me_lib.__file__" \
+        && "$work/venv$v/bin/me-lib" --version \
         && "$work/venv$v/bin/me-lib" demo >"$work/demo$v.log" 2>&1) \
         || { cat "$work/demo$v.log" 2>/dev/null; echo "== pythons: CPython $v FAILED"; exit 1; }
     tail -n 1 "$work/demo$v.log"
