@@ -22,6 +22,8 @@ key is optional; `Scenario.from_dict({})` is a generic modem on a home network.
     [network.apns]    "<apn>" = {} | {auth = 1, user = "u", password = "p"}
     [network.reject]  "<apn>" = <ESM cause>
     [dns]             "<name>" = "<IPv4 address>"
+    serve_dm = true   # a loopback destination nothing listens on (the card's DM port)
+                      # is served by the simulator's own DM server; false: refused/silent
     [pco]             cid = 0, id = "FF00", content = "coap://dm.example.net:5683"
     [[faults]]        kind = "no_answer", command = "+CGMM", times = 1, at = 12.0, ...
     [[events]]        at = 60.0, action = "coverage_loss", duration = 10.0, ...
@@ -43,7 +45,7 @@ class ScenarioError(ValueError):
 
 
 TOP_KEYS = {"name", "dialect", "card", "pin", "puk", "imei", "baud", "boot", "network", "dns",
-            "pco", "faults", "events", "description", "cmee"}
+            "pco", "faults", "events", "description", "cmee", "serve_dm"}
 NETWORK_KEYS = {"mcc", "mnc", "operator", "operator_short", "rat", "registration_delay",
                 "search_delay", "roaming", "deny_cause", "coverage", "default_apn", "apn_suffix",
                 "ims", "ims_apn", "sos", "dns_servers", "tac", "ci", "active_time", "periodic_tau",
@@ -136,6 +138,9 @@ class Scenario:
         self.baud = int(raw.get("baud", 115200))
         # a module without +CMEE: its errors (a wrong PIN included) are a plain ERROR
         self.cmee = bool(raw.get("cmee", True))
+        # `me-lib provision --modem sim://default` reaches a DM server with no setup;
+        # tests of an unreachable DM server turn it off (derive(dm_port=...) does)
+        self.serve_dm = bool(raw.get("serve_dm", True))
         boot = raw.get("boot", {})
         if not isinstance(boot, dict):
             raise ScenarioError("[boot] must be a table")
