@@ -16,7 +16,12 @@ REQUIRED = (
     ("me_lib/py.typed", "PEP 561: mypy uses the inline types of the installed package"),
     ("me_lib/sim/scenarios/default.toml", "sim://default, `me-lib demo`"),
     ("me_lib/sim/profiles/", "the simulated cards' profiles"),
+    ("firmware_shim/deploy.py", "python -m firmware_shim.deploy from an installed package"),
+    ("firmware_shim/manifest.txt", "what firmware_shim.deploy compiles and copies"),
+    ("firmware_shim/main.py", "the board's boot script (deploy --main)"),
 )
+# the licence travels with the package (PEP 639: dist-info/licenses/)
+LICENCE_SUFFIX = ".dist-info/licenses/LICENSE"
 
 
 def missing(names: list[str]) -> list[str]:
@@ -36,6 +41,8 @@ def main(argv: list[str]) -> int:
     with zipfile.ZipFile(argv[1]) as whl:
         names = whl.namelist()
     lost = missing(names)
+    if not any(n.endswith(LICENCE_SUFFIX) for n in names):
+        lost.append("*%s (the Apache-2.0 licence text)" % LICENCE_SUFFIX)
     for entry in lost:
         print("wheel lacks " + entry)
     if lost:

