@@ -14,7 +14,7 @@ APT_PKGS := pcscd vsmartcard-vpcd libpcsclite-dev socat ser2net
 MP_NODE := tests/micropython
 MP_NODE_STAMP := $(MP_NODE)/node_modules/.package-lock.json
 
-.PHONY: test demo bench lint sysdeps venv clean mpdeps deploy fuzz mutation
+.PHONY: test demo bench lint sysdeps venv clean mpdeps deploy fuzz mutation pythons
 
 sysdeps: $(SYS_STAMP)
 $(SYS_STAMP):
@@ -49,10 +49,12 @@ deploy: $(STAMP)
 # After the unit/e2e suite, the HIL suite (hil/, docs/hil.md) against every transport CI
 # can run: four simulated modules in parallel (one xdist worker each), a bare sim:// URL,
 # a real pty, RFC 2217 through a ser2net started by the fixtures, and the card through
-# pcscd + vpcd. JUnit XML and per-test AT traces go to build/hil/. Each run fails make.
+# pcscd + vpcd. Between the two, `make pythons`: the wheel on CPython 3.12 and 3.13.
+# JUnit XML and per-test AT traces go to build/hil/. Each run fails make.
 # The PC/SC run is last and alone: pcscd is machine-wide (/tmp/me-lib-pcsc.lock).
 test: $(STAMP) $(MP_NODE_STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
+	@PY=$(PY) .ci/other_pythons.sh
 	@rm -rf build/hil && mkdir -p build/hil
 	@set -e; hil() { name=$$1; shift; echo "== hil: $$name"; \
 	  $(PY) -m pytest hil -q -p no:cacheprovider -o junit_family=xunit1 --timeout 120 \
@@ -62,6 +64,11 @@ test: $(STAMP) $(MP_NODE_STAMP)
 	hil pty --rig hil/rigs/pty.toml; \
 	hil rfc2217 --rig hil/rigs/rfc2217.toml; \
 	hil pcsc --rig hil/rigs/pcsc.toml
+
+# The wheel, checked for its package data, installed into fresh 3.12 and 3.13 virtual
+# environments (pyenv builds; a missing one is reported and skipped), `me-lib demo` in each.
+pythons: $(STAMP)
+	@PY=$(PY) .ci/other_pythons.sh
 
 demo: $(STAMP)
 	$(VENV)/bin/me-lib demo

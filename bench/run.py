@@ -12,7 +12,7 @@ import sys
 from bench.results import merge
 
 MODULES = ["bench.bench_at", "bench.bench_card", "bench.bench_provision",
-           "bench.bench_micropython", "bench.bench_fault_matrix"]
+           "bench.bench_micropython", "bench.bench_fault_matrix", "bench.bench_import"]
 
 
 def main() -> int:

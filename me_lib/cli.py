@@ -14,23 +14,47 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "me_lib.commands.read_cmd",
     "me_lib.commands.provision_cmd",
+    "me_lib.commands.ports_cmd",
     "me_lib.demo",
     "me_lib.sim.card_cli",
     "me_lib.sim.modem_cli",
 )
 
 
+VERBOSE_HELP = "log more (-v info, -vv AT traffic at debug level, secrets redacted)"
+
+
+def version() -> str:
+    """The installed distribution's version; `me_lib.__version__` from a bare checkout."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("me-lib")
+    except metadata.PackageNotFoundError:
+        import me_lib
+
+        return me_lib.__version__
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The `me-lib` parser: global options, then one subparser per command module.
+
+    `-v` is accepted before and after the subcommand (`me-lib -v read` and
+    `me-lib read -v`), as both are common habits; the counts add up.
+    """
     parser = argparse.ArgumentParser(
         prog="me-lib",
         description="Provision a cellular IoT device from its USIM profile over AT commands.",
     )
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="log more (-v info, -vv AT traffic at debug level, secrets redacted)")
+    parser.add_argument("--version", action="version", version="me-lib " + version())
+    parser.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    for subparser in sub.choices.values():
+        subparser.add_argument("-v", "--verbose", dest="sub_verbose", action="count",
+                               default=0, help=VERBOSE_HELP)
     return parser
 
 
@@ -46,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
-        verbose = args.verbose
+        verbose = args.verbose + getattr(args, "sub_verbose", 0)
         _setup_logging(verbose)
         rc: int = args.func(args)
         sys.stdout.flush()      # a closed pipe shows here, not at interpreter exit

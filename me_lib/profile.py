@@ -187,23 +187,28 @@ class Profile:
 
     @property
     def apn0(self) -> Bearer:
+        """The bearer the DM server is reached through (APN0): the first one."""
         return self.bearers[0]
 
     @property
     def service_bearers(self) -> list[Bearer]:
+        """The per-service bearers: every one after APN0."""
         return self.bearers[1:]
 
     @property
     def dm(self) -> DmServer | None:
+        """The first (preferred) DM server, None if no source gave one."""
         return self.servers[0] if self.servers else None
 
     def bearer_for(self, service: str) -> Bearer | None:
+        """The bearer that carries `service`, None if no bearer lists it."""
         for bearer in self.bearers:
             if service in bearer.services:
                 return bearer
         return None
 
     def to_dict(self) -> dict[str, Any]:
+        """The profile as JSON-ready data, for `--json` output."""
         return {"dm_servers": [s.to_dict() for s in self.servers],
                 "bearers": [b.to_dict() for b in self.bearers],
                 "origins": dict(self.origins), "sequence": self.sequence,

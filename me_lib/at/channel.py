@@ -277,6 +277,7 @@ class AtChannel:
             self._secrets.append(value)
 
     def close(self) -> None:
+        """Close the port and stop the reader thread and trace recorders (bounded wait)."""
         for recorder in self._recorders:
             recorder.close(self._secrets)
         self._recorders.clear()
@@ -531,11 +532,13 @@ class AtChannel:
         self.engine.add_urc_prefix(prefix)
 
     def unsubscribe(self, prefix: str, callback: UrcCallback) -> None:
+        """Stop delivering URCs with `prefix` to `callback` (no error if it was not subscribed)."""
         entry = (prefix.upper(), callback)
         if entry in self._subs:
             self._subs.remove(entry)
 
     def on_reboot(self, callback: RebootCallback) -> None:
+        """Call `callback` when the module's boot banner is seen: its session state is gone."""
         self._reboot_subs.append(callback)
 
     def poll(self, timeout: float = 0.0) -> int:
@@ -624,6 +627,7 @@ class AtChannel:
         return stale
 
     def pending_urcs(self) -> list[Urc]:
+        """The URCs queued and not yet delivered, without consuming them."""
         with self._io:
             return [x for x in self._queue if isinstance(x, Urc)]
 
@@ -802,6 +806,7 @@ class AtChannel:
 
     @property
     def consecutive_timeouts(self) -> int:
+        """How many commands in a row got no answer: a growing count means the module hangs."""
         return self.engine.consecutive_timeouts
 
     @property

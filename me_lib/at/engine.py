@@ -261,10 +261,12 @@ class AtEngine:
 
     @property
     def pending_command(self) -> str | None:
+        """The command awaiting its final result, None when the engine is idle."""
         return self._pending.command if self._pending is not None else None
 
     @property
     def data_mode(self) -> bool:
+        """Whether the engine is in data mode (after CONNECT): bytes are not parsed as lines."""
         return self._data_mode
 
     def buffered(self) -> int:
@@ -332,6 +334,7 @@ class AtEngine:
         self._data_mode = False
 
     def add_urc_prefix(self, prefix: str) -> None:
+        """Treat lines starting with `prefix` as URCs, even while a command is pending."""
         self.urc_prefixes.add(prefix.upper())
 
     # -- commands ------------------------------------------------------------

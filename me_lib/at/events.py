@@ -43,6 +43,7 @@ class Response:
 
     @property
     def ok(self) -> bool:
+        """Whether the final result code was a success (OK, CONNECT, a success final)."""
         return self.final.ok
 
     def fields(self, prefix: str) -> list[list[str]]:
@@ -57,6 +58,7 @@ class Response:
         return out
 
     def first(self, prefix: str) -> list[str] | None:
+        """The unquoted fields of the first line with `prefix`, None if there is none."""
         rows = self.fields(prefix)
         return rows[0] if rows else None
 

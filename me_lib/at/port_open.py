@@ -16,11 +16,11 @@ from me_lib.errors import PortUnavailable
 # errno -> what to do; the first errno found on the exception chain decides.
 _BY_ERRNO: tuple[tuple[int, str], ...] = (
     (errno.ENOENT, "no such device: check the device path and the cable; list the serial "
-                   "ports with `python -m serial.tools.list_ports`"),
+                   "ports and readers with `me-lib ports`"),
     (errno.ENODEV, "the device is gone: check the cable and that the module is powered; list "
-                   "the serial ports with `python -m serial.tools.list_ports`"),
+                   "the serial ports with `me-lib ports`"),
     (errno.ENXIO, "the device is gone: check the cable and that the module is powered; list "
-                  "the serial ports with `python -m serial.tools.list_ports`"),
+                  "the serial ports with `me-lib ports`"),
     (errno.EACCES, "permission denied: add your user to the group owning the device "
                    "(dialout, uucp) and log in again"),
     (errno.EBUSY, "the port is in use by another program (ModemManager, minicom, another "
@@ -31,7 +31,7 @@ _BY_ERRNO: tuple[tuple[int, str], ...] = (
     (errno.ENETUNREACH, "network unreachable: check the address in the URL and the network"),
     (errno.ETIMEDOUT, "no answer from that address: check the host and port in the URL"),
     (errno.ENOTTY, "that path is not a serial port: give the modem's AT port (list them "
-                   "with `python -m serial.tools.list_ports`)"),
+                   "with `me-lib ports`)"),
 )
 _NAME_ERROR = "cannot resolve the host in the URL: check its spelling"
 _BAD_URL = ("check the URL (device path, socket://HOST:PORT, rfc2217://HOST:PORT, "

@@ -207,6 +207,10 @@ class PcscLink(CardLink):
         return bytes(atr)
 
     def exchange(self, apdu: bytes) -> tuple[bytes, int]:
+        """Send one APDU to the card in the reader, returning (data, SW).
+
+        A reset by another PC/SC client is recovered once (the session is re-selected).
+        """
         if self._card is None:
             raise CardError("PC/SC link is closed", "open a new link")
         if self.protocol == self._sc.SCARD_PROTOCOL_T1 and _wants_data_case3(apdu):
@@ -251,6 +255,7 @@ class PcscLink(CardLink):
         self.generation += 1
 
     def close(self) -> None:
+        """Disconnect from the card (left powered for other clients) and release the context."""
         sc = self._sc
         if self._card is not None:
             sc.SCardDisconnect(self._card, sc.SCARD_LEAVE_CARD)

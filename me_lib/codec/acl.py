@@ -35,14 +35,17 @@ class Acl(Model):
 
     @property
     def count_mismatch(self) -> bool:
+        """Whether the count byte disagrees with the APNs found (a card written carelessly)."""
         return self.declared_count is not None and self.declared_count != len(self.apns)
 
     @property
     def allows_network_provided(self) -> bool:
+        """Whether the ACL lists the empty APN: a network-provided APN is allowed."""
         return "" in self.apns
 
 
 def decode(data: bytes) -> Acl:
+    """EF_ACL (TS 31.102 4.2.48): the count byte, then APN TLVs; raises `DecodeError`."""
     if not data:
         raise DecodeError(WHAT, "empty file (at least the count byte is needed)")
     apns: list[str] = []

@@ -125,14 +125,17 @@ def protocol_number(value: str | int) -> int:
 
 
 def pdn_type_number(value: str | int) -> int:
+    """The EF.DMCFG PDN type code of `value` (a name like "IPV4V6" or the number)."""
     return _lookup(PDN_TYPES, "PDN type", value)
 
 
 def auth_number(value: str | int) -> int:
+    """The EF.DMCFG authentication code of `value` ("none", "pap", "chap" or the number)."""
     return _lookup(AUTH_TYPES, "authentication", value)
 
 
 def address_kind_number(value: str | int) -> int:
+    """The EF.DMCFG address kind code of `value` (a name or the number)."""
     return _lookup(ADDRESS_KINDS, "address kind", value)
 
 
@@ -340,6 +343,7 @@ class DmServer(Model):
 
     @property
     def protocol_name(self) -> str | None:
+        """The protocol's name ("coap", ...), None if the entry gives none or an unknown one."""
         return name_of(PROTOCOLS, self.protocol)
 
 
@@ -387,6 +391,7 @@ class DmConfig(Model):
 
     @property
     def apn0(self) -> Bearer:
+        """The bearer the DM server is reached through: the first one."""
         return self.bearers[0]
 
     def bearer_for(self, service: str) -> Bearer | None:

@@ -34,6 +34,7 @@ class Application(Model):
 
     @property
     def path(self) -> bytes | None:
+        """The application's path (tag 51) if EF_DIR gives one."""
         for tag, value in self.extra:
             if tag == TAG_PATH:
                 return value
@@ -41,14 +42,17 @@ class Application(Model):
 
     @property
     def is_usim(self) -> bool:
+        """Whether the AID is a USIM application's (RID A000000087, app 1002)."""
         return self.aid.startswith(USIM_PREFIX)
 
     @property
     def is_isim(self) -> bool:
+        """Whether the AID is an ISIM application's."""
         return self.aid.startswith(ISIM_PREFIX)
 
     @property
     def is_pkcs15(self) -> bool:
+        """Whether the AID is the PKCS#15 application's (where LwM2M bootstrap data may be)."""
         return self.aid.startswith(PKCS15_AID)
 
 

@@ -88,6 +88,7 @@ class FileDescriptor(Model):
 
     @property
     def shareable(self) -> bool:
+        """Whether the file may be opened on several logical channels at once."""
         return _fdb_bits(self.fdb)[0]
 
     @property
@@ -174,6 +175,7 @@ class PinStatus(Model):
 
     @classmethod
     def build(cls, pins: list[tuple[int, bool]]) -> "PinStatus":
+        """The PS_DO for `pins` [(key reference, enabled)], as a card answers it."""
         ps = bytearray(max(1, (len(pins) + 7) // 8))
         for i, (_ref, on) in enumerate(pins):
             if on:
@@ -231,6 +233,7 @@ class Fcp(Model):
 
     @property
     def life_cycle(self) -> str | None:
+        """The life cycle status by name ("operational, activated", ...), None if absent."""
         return None if self.lcsi is None else lcsi_name(self.lcsi)
 
     @property
@@ -241,6 +244,7 @@ class Fcp(Model):
 
     @property
     def arr(self) -> ArrReference | None:
+        """The access rule reference (tag 8B), None if the FCP gives rules another way."""
         for tag, value in self.security:
             if tag == 0x8B:
                 return _decode_arr(value, None)
@@ -248,6 +252,9 @@ class Fcp(Model):
 
     @property
     def effective_sfi(self) -> int | None:
+        """The SFI to read the file by: the explicit one, else the FID's low 5 bits, None if
+        the file has none.
+        """
         if self.no_sfi:
             return None
         if self.sfi is not None:
@@ -256,6 +263,7 @@ class Fcp(Model):
 
     @property
     def is_df(self) -> bool:
+        """Whether the file is a DF (a directory or application), not an EF."""
         return self.descriptor is not None and self.descriptor.file_type == TYPE_DF
 
 

@@ -63,6 +63,7 @@ class Iccid(Model):
 
     @property
     def luhn_ok(self) -> bool:
+        """Whether the ICCID's Luhn check digit is right (a wrong one hints at a misread)."""
         return luhn_ok(self.digits)
 
     def __str__(self) -> str:
@@ -95,6 +96,7 @@ def decode_iccid(data: bytes) -> Iccid:
 
 
 def encode_iccid(iccid: Iccid | str) -> bytes:
+    """EF_ICCID bytes (swapped BCD) for `iccid`; raises `ProfileError` if not digits."""
     text = iccid.digits if isinstance(iccid, Iccid) else iccid
     _check_iccid_digits(text)
     return _swapped_bytes([ord(ch) - 0x30 for ch in text])
@@ -155,6 +157,7 @@ def decode_imsi(data: bytes) -> str:
 
 
 def encode_imsi(imsi: str, size: int = IMSI_SIZE) -> bytes:
+    """EF_IMSI bytes (length, type nibble, swapped BCD) padded with FF to `size`."""
     if not 6 <= len(imsi) <= 15 or any(ch not in _DIGITS for ch in imsi):
         raise ProfileError("IMSI %r is not 6 to 15 decimal digits" % imsi)
     digits = [ord(ch) - 0x30 for ch in imsi]
@@ -208,12 +211,16 @@ class AdminData(Model):
 
     @property
     def mnc_length(self) -> int | None:
+        """The MNC length (2 or 3) EF_AD gives, None if absent or invalid: it splits
+        the IMSI into MCC/MNC.
+        """
         if self.mnc_byte is None or self.mnc_byte & 0x0F not in (2, 3):
             return None
         return self.mnc_byte & 0x0F
 
 
 def decode_ad(data: bytes) -> AdminData:
+    """EF_AD: operation mode, info bytes, MNC length byte; raises `DecodeError`."""
     if len(data) < 3:
         raise DecodeError("EF_AD", "file too short (%d bytes, at least 3)" % len(data))
     mode, info, rest = _ad_fields(data)
@@ -221,6 +228,7 @@ def decode_ad(data: bytes) -> AdminData:
 
 
 def encode_ad(ad: AdminData) -> bytes:
+    """EF_AD bytes for `ad`; raises `ProfileError` for out-of-range fields."""
     if len(ad.info) != 2 or not 0 <= ad.mode <= 0xFF:
         raise ProfileError("EF_AD mode must be a byte and info 2 bytes")
     if ad.mnc_byte is None:

@@ -123,6 +123,7 @@ def decode_int(value: bytes, offset: int | None = None) -> int:
 
 
 def encode_int(value: int) -> bytes:
+    """An LwM2M TLV integer: the shortest of 1, 2, 4 or 8 signed big-endian bytes."""
     for size in (1, 2, 4, 8):
         if -(1 << (8 * size - 1)) <= value < (1 << (8 * size - 1)):
             return value.to_bytes(size, "big", signed=True)
@@ -143,6 +144,7 @@ class BootstrapFile:
     objects: tuple[BootstrapObject, ...]
 
     def object(self, object_id: int) -> BootstrapObject | None:
+        """The object with `object_id` (0 Security, 1 Server), None if absent."""
         for obj in self.objects:
             if obj.object_id == object_id:
                 return obj
@@ -224,6 +226,7 @@ class SecurityInstance:
 
     @classmethod
     def from_tlv(cls, inst: LwTlv, offset: int | None = None) -> "SecurityInstance":
+        """A Security object instance from its TLV; raises `DecodeError` if it is not one."""
         if inst.kind != KIND_OBJECT_INSTANCE:
             raise DecodeError(TLV_WHAT, "Security object content is not an instance", offset)
         uri = boot = mode = ssid = None

@@ -49,6 +49,7 @@ def decode_oid(content: bytes, what: str = "OID", offset: int = 0) -> str:
 
 
 def encode_oid(dotted: str) -> bytes:
+    """The DER body of the dotted OID `dotted`; raises `ProfileError` if not valid."""
     try:
         arcs = [int(part) for part in dotted.split(".")]
     except ValueError:
@@ -120,6 +121,7 @@ class OdfEntry:
 
 
 def decode_odf(data: bytes) -> tuple[OdfEntry, ...]:
+    """EF(ODF): where each PKCS#15 directory file is; raises `DecodeError`."""
     what = "EF(ODF)"
     out = []
     for item in tlv.decode(data, what, padding=_PAD):
@@ -131,6 +133,7 @@ def decode_odf(data: bytes) -> tuple[OdfEntry, ...]:
 
 
 def encode_odf(entries: tuple[OdfEntry, ...] | list[OdfEntry]) -> bytes:
+    """EF(ODF) bytes for `entries`."""
     return tlv.encode([(e.tag, _encode_path(e.path)) for e in entries])
 
 
@@ -209,6 +212,7 @@ def _decode_entry(item: tlv.Tlv, data: bytes, what: str) -> DodfEntry:
 
 
 def decode_dodf(data: bytes) -> tuple[DodfEntry, ...]:
+    """EF(DODF): the data objects (the LwM2M bootstrap among them); raises `DecodeError`."""
     what = "EF(DODF)"
     return tuple(_decode_entry(item, data, what)
                  for item in tlv.decode(data, what, padding=_PAD))
@@ -232,6 +236,7 @@ def _encode_entry(entry: DodfEntry) -> bytes:
 
 
 def encode_dodf(entries: tuple[DodfEntry, ...] | list[DodfEntry]) -> bytes:
+    """EF(DODF) bytes for `entries`."""
     return b"".join(_encode_entry(e) for e in entries)
 
 

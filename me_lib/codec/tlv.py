@@ -147,10 +147,12 @@ def find(items: Iterable[Tlv], tag: int) -> Tlv | None:
 
 
 def find_all(items: Iterable[Tlv], tag: int) -> list[Tlv]:
+    """The items of `items` with `tag`, in order."""
     return [item for item in items if item.tag == tag]
 
 
 def encode_length(length: int) -> bytes:
+    """A BER-TLV length (1 byte, or 81/82 + 1/2 bytes); raises `ProfileError` over 65535."""
     if length < 0 or length > 0xFFFF:
         raise ProfileError("BER-TLV value of %d bytes cannot be encoded" % length,
                            "values are limited to 65535 bytes")
@@ -162,6 +164,7 @@ def encode_length(length: int) -> bytes:
 
 
 def encode_tag(tag: int) -> bytes:
+    """A one- or two-byte BER-TLV tag; raises `ProfileError` for any other."""
     if 0 <= tag <= 0xFF and tag & 0x1F != 0x1F:
         return bytes([tag])
     if 0x1F00 <= tag <= 0xFFFF and (tag >> 8) & 0x1F == 0x1F and not tag & 0x80:
@@ -170,6 +173,7 @@ def encode_tag(tag: int) -> bytes:
 
 
 def encode_one(tag: int, value: bytes) -> bytes:
+    """One BER-TLV item: tag, length, value."""
     return encode_tag(tag) + encode_length(len(value)) + bytes(value)
 
 

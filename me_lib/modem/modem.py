@@ -111,9 +111,19 @@ class Modem:
     @classmethod
     def open(cls, url: str, baudrate: int = 115200, dialect: Dialect | str | None = None,
              pin: str | None = None, **serial_kwargs: Any) -> "Modem":
+        """A `Modem` on the pyserial URL or device path `url`.
+
+        Any pyserial URL works (`sim://`, `socket://`, `rfc2217://`) or a path
+        like `/dev/ttyUSB2`.
+
+        `dialect` pins the module's row of the dialect table (default: matched from its
+        identification at `start()`); `pin` unlocks the SIM if it asks. Use it as a context
+        manager so the port is closed on every path.
+        """
         return cls(AtChannel.open(url, baudrate=baudrate, **serial_kwargs), dialect, pin)
 
     def close(self) -> None:
+        """Close the port (and stop the URC reader): the modem keeps its state."""
         self.channel.close()
 
     def __enter__(self) -> "Modem":
@@ -192,6 +202,7 @@ class Modem:
 
     @property
     def started(self) -> bool:
+        """Whether `start()` has synced the modem and matched its dialect in this session."""
         return self._started
 
     def reset_session(self) -> None:
@@ -216,6 +227,10 @@ class Modem:
         return dict(self._latest_reg)
 
     def identify(self) -> Identification:
+        """Manufacturer, model, revision and IMEI (+CGMI/+CGMM/+CGMR/+CGSN, ATI as fallback).
+
+        The dialect is matched on these, and results and traces name the module by them.
+        """
         manufacturer = self._text("AT+CGMI", "+CGMI:")
         model = self._text("AT+CGMM", "+CGMM:")
         revision = self._text("AT+CGMR", "+CGMR:")
@@ -404,6 +419,11 @@ class Modem:
             self.session["sim_ready"] = True
 
     def enter_pin(self, pin: str) -> None:
+        """Unlock the SIM with `pin` (AT+CPIN); the PIN is masked in errors and traces.
+
+        Raises `MeLibError` before sending anything if it is not 4 to 8 digits, so a
+        mistyped value never costs a card retry.
+        """
         if not pin.isdigit() or not 4 <= len(pin) <= 8:
             raise MeLibError("the PIN must be 4 to 8 digits",
                              "check the value of the PIN variable or file")
@@ -459,9 +479,11 @@ class Modem:
         self._usim = None
 
     def identity(self) -> "Identity":
+        """ICCID, IMSI and EF_AD of the card, read through the modem (see `usim()`)."""
         return self.usim().identity()
 
     def imsi(self) -> str:
+        """The IMSI as the modem reports it (AT+CIMI), without reading the card's files."""
         rsp = self.channel.command("AT+CIMI", timeout=5)
         for line in rsp.lines:
             text = unquote(line.replace("+CIMI:", "").strip())
@@ -472,11 +494,13 @@ class Modem:
     # -- power and registration -----------------------------------------------------------
 
     def functionality(self) -> int | None:
+        """The +CFUN level (1 full, 4 airplane, 0 minimum), None if the modem gives none."""
         rsp = self.channel.command("AT+CFUN?", prefix="+CFUN:", timeout=10)
         row = rsp.first("+CFUN:")
         return to_int(row[0]) if row else None
 
     def set_functionality(self, fun: int) -> None:
+        """Set +CFUN to `fun`, with the dialect's timeout (radio on/off can take a minute)."""
         self.channel.command(build_command("+CFUN", fun), timeout=self.dialect.timeout(
             "+CFUN", 60.0))
 
@@ -498,6 +522,7 @@ class Modem:
         return None
 
     def registrations(self) -> dict[str, Registration]:
+        """The registration of every domain the dialect reports, by domain name."""
         out = {}
         for domain in self.dialect.registration_domains:
             reg = self.registration(domain)
@@ -506,17 +531,20 @@ class Modem:
         return out
 
     def attached(self) -> bool:
+        """Whether the modem is attached to the packet domain (AT+CGATT?)."""
         rsp = self.channel.command("AT+CGATT?", prefix="+CGATT:", timeout=10)
         row = rsp.first("+CGATT:")
         return row is not None and bool(row) and to_int(row[0]) == 1
 
     def attach(self) -> None:
+        """Attach to the packet domain (AT+CGATT=1), waiting as long as the dialect allows."""
         self.channel.command("AT+CGATT=1", timeout=self.dialect.timeout("+CGATT", 180.0))
 
     # -- contexts ------------------------------------------------------------------------
 
     @property
     def default_cid(self) -> int:
+        """The cid of the module's default (attach) bearer: 0 on nRF91, 1 elsewhere."""
         return self.dialect.default_cid
 
     def contexts(self) -> list[PdpContext]:
@@ -564,6 +592,9 @@ class Modem:
         return cids or list(range(1, 12))
 
     def define_context(self, cid: int, pdp_type: str, apn: str) -> None:
+        """Define PDP context `cid` with `pdp_type` and `apn` (+CGDCONT, or +CNCFG on SIMCom
+        app contexts): the one write the plan makes per context that differs.
+        """
         if cid != self.default_cid and self.dialect.service_activation == "cnact":
             self.channel.command(build_command("+CNCFG", self._cnact_index(cid),
                                                _CNCFG_NUMBERS.get(pdp_type, 1), apn),
@@ -572,6 +603,7 @@ class Modem:
         self.channel.command(build_command("+CGDCONT", cid, pdp_type, apn), timeout=10)
 
     def undefine_context(self, cid: int) -> None:
+        """Remove the definition of context `cid`, so a stale APN is not left behind."""
         if cid != self.default_cid and self.dialect.service_activation == "cnact":
             self.channel.command(build_command("+CNCFG", self._cnact_index(cid), 1, ""),
                                  timeout=10)
@@ -605,6 +637,8 @@ class Modem:
         need the context's `apn` and `pdp_type` as well). Where there is none,
         credentials cannot be set: `ProvisionError("auth")` naming the module and
         the bearer (`name`, `apn`); clearing them (`auth` "none") is then a no-op.
+
+        The password goes only on the wire; errors and traces show it masked.
         """
         number = _AUTH_NUMBERS[auth]
         if not self.lacks("+CGAUTH"):
@@ -689,6 +723,7 @@ class Modem:
         return max(0, min(3, cid - self.default_cid))
 
     def deactivate(self, cid: int) -> None:
+        """Deactivate context `cid` the way the dialect does (+CGACT, +QIDEACT, +CNACT, #SGACT)."""
         how = self._method(cid)
         if how == "qiact":
             self.channel.command(build_command("+QIDEACT", cid), timeout=40)
@@ -753,6 +788,9 @@ class Modem:
         return ActivationRejected(cid, cause, exc)
 
     def ceer(self) -> str:
+        """The modem's last error report (AT+CEER) as text, "" if it has none: it says why
+        an activation or attach was refused.
+        """
         try:
             rsp = self.channel.command("AT+CEER", prefix=("+CEER:", ""), timeout=10)
         except (AtCommandError, CmeError):

@@ -90,18 +90,24 @@ class Plan:
 
     @property
     def apn0(self) -> ContextPlan:
+        """The plan of the APN0 context (the first item)."""
         return self.items[0]
 
     @property
     def services(self) -> list[ContextPlan]:
+        """The plans of the service contexts (every item after APN0)."""
         return self.items[1:]
 
     @property
     def writes(self) -> int:
+        """How many writes the plan makes (definitions, authentications, releases):
+        0 means the modem already matches the profile.
+        """
         return sum(1 for i in self.items if i.action == "define") + sum(
             1 for i in self.items if i.write_auth) + len(self.release)
 
     def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON-ready data, for `--dry-run --json`."""
         return {"contexts": [i.to_dict() for i in self.items], "release": self.release,
                 "forget": [{"cid": c, "reason": r} for c, r in self.forget],
                 "unplaced": [{"name": service_name(b), "apn": b.apn, "reason": r}

@@ -22,6 +22,7 @@ class DmResult:
         self.error: str | None = None  # the typed error's class when not reached
 
     def to_dict(self) -> dict[str, Any]:
+        """The DM probe as JSON-ready data (RTT in ms), for `--json` output."""
         return {"host": self.host, "ip": self.ip, "port": self.port, "protocol": self.protocol,
                 "transport": self.transport, "reachable": self.reachable,
                 "rtt_ms": None if self.rtt is None else round(self.rtt * 1000, 2),
@@ -46,6 +47,7 @@ class ContextResult:
         self.cause: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The context as JSON-ready data, for `--json` output."""
         return {"role": self.role, "name": self.name, "cid": self.cid, "apn": self.apn,
                 "pdp_type": self.pdp_type, "action": self.action, "state": self.state,
                 "ip": self.addresses, "dns": self.dns, "network_apn": self.network_apn,
@@ -86,16 +88,19 @@ class ProvisionResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the DM server was reachable (or not probed) and no context failed."""
         dm_ok = self.dm is None or self.dm.reachable or self.dm.via == ""
         return dm_ok and all(c.state != "failed" for c in self.contexts)
 
     def context(self, name: str) -> ContextResult | None:
+        """The context result named `name` (or one of a shared context's names), or None."""
         for ctx in self.contexts:
             if ctx.name == name or name in ctx.name.split(","):
                 return ctx
         return None
 
     def to_dict(self) -> dict[str, Any]:
+        """The whole result as JSON-ready data, for `--json` output."""
         return {"ok": self.ok, "modem": self.modem, "registration": self.registration,
                 "dm": self.dm.to_dict() if self.dm else None,
                 "contexts": [c.to_dict() for c in self.contexts],

@@ -87,6 +87,10 @@ def derive(workdir: Path, scenario: str = "default", card: dict[str, Any] | None
     `card`: changes merged into the scenario's card profile; `dm_port`: the port
     every DM server entry of the card's EF.DMCFG names; other keyword args are
     merged into the scenario itself (e.g. `network={"apns": {...}}`).
+
+    With `dm_port` the caller runs the DM server (or means to have none), so the
+    simulator's own loopback DM server is off (`serve_dm = false`) unless
+    `serve_dm=True` is passed: an unreachable server stays unreachable.
     """
     scen_path = Path(scenario) if scenario.endswith(".toml") else SCENARIO_DIR / (
         scenario + ".toml")
@@ -98,6 +102,8 @@ def derive(workdir: Path, scenario: str = "default", card: dict[str, Any] | None
     workdir.mkdir(parents=True, exist_ok=True)
     card_file = workdir / ("card-%s.toml" % scen_path.stem)
     card_file.write_text(dumps(card_data) + "\n", encoding="utf-8")
+    if dm_port is not None:
+        scen["serve_dm"] = False
     scen = _merge(scen, changes)
     scen["card"] = str(card_file)
     out = workdir / ("scenario-%s.toml" % scen_path.stem)

@@ -5,14 +5,15 @@
 noting every value it had to skip (docs/architecture.md "Sources").
 `ProfileCache` keeps the last good EF.DMCFG profile per ICCID for torn OTA
 updates; `apply_service_apns` applies APNs the DM platform pushes later.
+
+Importing the package loads nothing else: each public name is imported from its
+module on first use (PEP 562), so the CPython-only sources (config_file needs
+tomllib, lwm2m construct) load only when used, and a MicroPython board imports
+the modules it runs (me_lib.sources.chain, .cache) itself.
 """
 
-import sys
-
-# CPython: the whole public surface, as always. MicroPython: nothing eagerly,
-# a board imports the modules it runs (me_lib.sources.chain, .cache) and never
-# loads the CPython-only sources (config_file needs tomllib, lwm2m construct).
-if sys.implementation.name != "micropython":
+TYPE_CHECKING = False
+if TYPE_CHECKING:
     from me_lib.sources.acl import AclSource
     from me_lib.sources.base import ModemLike, Partial, ServerEntry, Source, SourceContext
     from me_lib.sources.cache import ProfileCache
@@ -22,6 +23,32 @@ if sys.implementation.name != "micropython":
     from me_lib.sources.lwm2m import Lwm2mSource
     from me_lib.sources.network import NetworkSource, PcoSource
     from me_lib.sources.usim import UsimSource
+
+# name -> module of this package that defines it
+_WHERE = {
+    "AclSource": "acl", "ModemLike": "base", "Partial": "base", "ServerEntry": "base",
+    "Source": "base", "SourceContext": "base", "ProfileCache": "cache",
+    "DEFAULT_CHAIN": "chain", "make_source": "chain", "read_profile": "chain",
+    "DeviceConfig": "config_file", "FileSource": "config_file", "load_config": "config_file",
+    "parse_config": "config_file", "apply_service_apns": "dm_platform",
+    "Lwm2mSource": "lwm2m", "NetworkSource": "network", "PcoSource": "network",
+    "UsimSource": "usim",
+}
+
+
+def __getattr__(name: str) -> object:
+    """The names of `__all__`, imported from their module when first asked for (PEP 562)."""
+    where = _WHERE.get(name)
+    if where is not None:
+        return getattr(__import__(__name__ + "." + where, None, None, [name]), name)
+    # MicroPython asks the package for a submodule (`from me_lib.sources import x`) before it
+    # looks for one, and does not fall back when this raises
+    if not name.startswith("_"):
+        try:
+            return __import__(__name__ + "." + name, None, None, [name])
+        except ImportError:
+            pass
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 __all__ = [
     "DEFAULT_CHAIN",

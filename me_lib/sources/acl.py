@@ -50,6 +50,7 @@ class AclSource:
     name = "acl"
 
     def read(self, ctx: SourceContext) -> Partial:
+        """Service APNs from EF_ACL, as a fallback when EF.DMCFG gives none."""
         part = Partial(ORIGIN)
         usim = ctx.usim()
         try:

@@ -60,10 +60,17 @@ class IdentityLike(Protocol):
 class ModemLike(Protocol):
     """The part of `me_lib.modem.Modem` the sources use (docs/architecture.md)."""
 
-    def usim(self) -> Usim: ...
-    def identity(self) -> IdentityLike: ...
-    def network_apn(self) -> str | None: ...
-    def pco_dm_address(self) -> str | None: ...
+    def usim(self) -> Usim:
+        """The card, read through this target."""
+
+    def identity(self) -> IdentityLike:
+        """ICCID and IMSI of the card, which key the profile cache."""
+
+    def network_apn(self) -> str | None:
+        """The APN the network gave the default bearer, None if none."""
+
+    def pco_dm_address(self) -> str | None:
+        """A DM address the network sent in (e)PCO, None if none."""
 
 
 Target: TypeAlias = "Usim | ModemLike"
@@ -112,6 +119,7 @@ class Partial:
         self.host_routes: dict[str, str] | None = None
 
     def answers(self, field: str) -> bool:
+        """Whether this source gave a value for `field` (one of `profile.FIELDS`)."""
         if field == "dm_servers":
             return self.servers is not None
         if field == "apn0":
@@ -207,7 +215,10 @@ class Source(Protocol):
 
     name: str
 
-    def read(self, ctx: SourceContext) -> Partial: ...
+    def read(self, ctx: SourceContext) -> Partial:
+        """What this source knows about the profile; never raises for a missing value
+        (that is a note), only for a fatal card state (PIN blocked, SIM not ready).
+        """
 
 
 def place_servers(entries: list[ServerEntry], bearers: list[Bearer],

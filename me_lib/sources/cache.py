@@ -196,6 +196,7 @@ class ProfileCache:
     # --- writing ---------------------------------------------------------------------
 
     def entry_for(self, profile: Profile) -> dict[str, Any]:
+        """The cache entry stored for `profile` (passwords only if `store_passwords`)."""
         return {"sequence": profile.sequence,
                 "dm_servers": [_server_dict(s) for s in profile.servers],
                 "bearers": [_bearer_dict(b, self.store_passwords) for b in profile.bearers]}

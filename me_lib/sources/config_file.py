@@ -94,6 +94,7 @@ class DeviceConfig:
 
     @property
     def origin(self) -> str:
+        """Where the values came from, as results name it: "file:<path>"."""
         return "file:%s" % self.path
 
     def tables_for(self, ident: IdentityLike | None, notes: list[str]) -> list[str]:
@@ -365,6 +366,7 @@ class FileSource:
         self.env = env
 
     def read(self, ctx: SourceContext) -> Partial:
+        """The fields the device config file gives (a file that does not load becomes a note)."""
         config = self.path if self.path is not None else ctx.config
         if config is None:
             return Partial("file", notes=["file: no device config file given"])

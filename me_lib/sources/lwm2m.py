@@ -29,6 +29,7 @@ class Lwm2mSource:
     name = "lwm2m"
 
     def read(self, ctx: SourceContext) -> Partial:
+        """The DM server from the card's LwM2M bootstrap (Security object), if it has one."""
         part = Partial(ORIGIN)
         try:
             boot = ctx.usim().read_lwm2m_bootstrap()

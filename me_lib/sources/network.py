@@ -24,6 +24,7 @@ class PcoSource:
     origin = "pco"
 
     def read(self, ctx: SourceContext) -> Partial:
+        """The DM server from the address the network sent in (e)PCO."""
         part = Partial(self.origin)
         if ctx.modem is None:
             part.notes.append("pco: needs a modem (the target is a bare USIM)")
@@ -46,6 +47,7 @@ class NetworkSource:
     origin = "network"
 
     def read(self, ctx: SourceContext) -> Partial:
+        """APN0 from the network-given APN of the default bearer, as the last resort."""
         part = Partial(self.origin)
         if ctx.modem is None:
             part.notes.append("network: needs a modem (the target is a bare USIM)")

@@ -118,6 +118,7 @@ class UsimSource:
     name = "usim"
 
     def read(self, ctx: SourceContext) -> Partial:
+        """The profile from EF.DMCFG; a file that is absent or does not decode becomes a note."""
         try:
             cfg = ctx.usim().read_dmcfg()
         except FATAL:

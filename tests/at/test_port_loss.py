@@ -224,7 +224,7 @@ def _free_port():
 
 
 @pytest.mark.parametrize("url, hint", [
-    ("/dev/ttyME_LIB_NO_SUCH", "list_ports"),
+    ("/dev/ttyME_LIB_NO_SUCH", "me-lib ports"),
     ("socket://127.0.0.1:%d" % _free_port(), "connection refused"),
     ("sim://no-such-scenario", "quectel-bg96"),
     ("/dev/null", "not a serial port"),

@@ -39,7 +39,7 @@ def free_port():
 
 @pytest.mark.parametrize("command", ["read", "provision"])
 @pytest.mark.parametrize("url, hint", [
-    ("/dev/ttyME_LIB_NO_SUCH", "list_ports"),
+    ("/dev/ttyME_LIB_NO_SUCH", "me-lib ports"),
     ("socket://127.0.0.1:%d" % free_port(), "check the host and port"),
     ("sim://no-such-scenario", "default"),
 ])

@@ -43,6 +43,8 @@ key is optional; `Scenario.from_dict({})` is a generic modem on a home network.
     [network.apns]    "<apn>" = {} | {auth = 1, user = "u", password = "p"}
     [network.reject]  "<apn>" = <ESM cause>
     [dns]             "<name>" = "<IPv4 address>"
+    serve_dm = true   # a loopback destination nothing listens on (the card's DM port)
+                      # is served by the simulator's own DM server; false: refused/silent
     [pco]             cid = 0, id = "FF00", content = "coap://dm.example.net:5683"
     [[faults]]        kind = "no_answer", command = "+CGMM", times = 1, at = 12.0, ...
     [[events]]        at = 60.0, action = "coverage_loss", duration = 10.0, ...
@@ -73,7 +75,8 @@ class ScenarioError(ValueError):
 
 TOP_KEYS = {"name", "dialect", "card", "pin", "puk", "imei", "baud", "boot", "network", "dns",
             "pco", "faults", "events", "description", "cmee", "cgauth", "cereg",
-            "cid_max", "cgdcont_read", "lagging_lines", "crsm_sw9f"}
+            "cid_max", "cgdcont_read", "lagging_lines", "crsm_sw9f",
+            "serve_dm"}
 NETWORK_KEYS = {"mcc", "mnc", "operator", "operator_short", "rat", "registration_delay",
                 "search_delay", "roaming", "deny_cause", "coverage", "default_apn", "apn_suffix",
                 "ims", "ims_apn", "sos", "dns_servers", "tac", "ci", "active_time", "periodic_tau",
@@ -187,6 +190,9 @@ class Scenario:
             self.dialect = replace(self.dialect, cs_registration=True)
         # +CRSM reports data-carrying answers as 9Fxx (a modem in front of a 2G-style card)
         self.crsm_sw9f = bool(raw.get("crsm_sw9f", False))
+        # `me-lib provision --modem sim://default` reaches a DM server with no setup;
+        # tests of an unreachable DM server turn it off (derive(dm_port=...) does)
+        self.serve_dm = bool(raw.get("serve_dm", True))
         boot = raw.get("boot", {})
         if not isinstance(boot, dict):
             raise ScenarioError("[boot] must be a table")

@@ -14,6 +14,7 @@ on a shared bridge; which one a modem gets is the dialect's `sockets` field.
 
 import ipaddress
 import socket
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -33,10 +34,43 @@ from me_lib.sim.modem.commands import (
 )
 
 if TYPE_CHECKING:
+    from me_lib.sim.dm_server import DmServer
     from me_lib.sim.modem.core import SimModem
     from me_lib.sim.modem.network import Context
 
 MAX_PAYLOAD = 1460
+_DM_LOCK = threading.Lock()
+_DM_SERVER: "DmServer | None" = None
+
+
+def loopback_dm_server() -> "DmServer":
+    """The process's own loopback DM server (UDP CoAP + TCP), started on first use.
+
+    One per process, for every simulated modem in it; its threads are daemons
+    and it lives as long as the process.
+    """
+    global _DM_SERVER
+    with _DM_LOCK:
+        if _DM_SERVER is None:
+            from me_lib.sim.dm_server import DmServer
+
+            _DM_SERVER = DmServer(0, tcp=True).start()
+        return _DM_SERVER
+
+
+def _listening(proto: str, ip: str, port: int) -> bool:
+    """Whether something has `port` on loopback (its bind fails: the address is in use)."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if proto == "UDP"
+                          else socket.SOCK_STREAM)
+    try:
+        probe.bind((ip, port))
+    except OSError:
+        return True
+    finally:
+        probe.close()
+    return False
+
+
 REPLY_WAIT = 2.0      # real seconds a loopback peer gets to answer before it counts as silent
 
 
@@ -97,6 +131,8 @@ class SocketStack:
         self.m = modem
         self.sockets: dict[int, SimSocket] = {}
         self.app_active: set[int] = set()
+        # the simulator's DM server address -> the destination it stands in for
+        self.shown_as: dict[tuple[str, int], tuple[str, int]] = {}
 
     # --------------------------------------------------------------- bridge
 
@@ -108,6 +144,37 @@ class SocketStack:
         except ValueError:
             return self.m.scenario.dns.get(host.lower())
 
+    def served(self, proto: str, ip: str, port: int) -> tuple[str, int] | None:
+        """Where the simulator's own DM server answers for (ip, port), or None.
+
+        Only with the scenario's `serve_dm` on, for a loopback destination that
+        nothing listens on (the card's DM port when no test server runs), so
+        `me-lib provision --modem sim://default` reaches a DM server as the
+        README shows, and a test's own server on that port still gets the traffic.
+        """
+        if (not self.m.scenario.serve_dm or not is_loopback(ip)
+                or port not in self.card_dm_ports() or _listening(proto, ip, port)):
+            return None
+        return ("127.0.0.1", loopback_dm_server().port)
+
+    def card_dm_ports(self) -> set[int]:
+        """The ports of the DM servers in the card's profile (CoAP's 5683/5684 if unset).
+
+        Only those are served: any other closed loopback port stays refused or
+        silent, as tests of the socket adapters need.
+        """
+        profile = getattr(self.m.sim.card, "profile", None)
+        dmcfg = profile.get("dmcfg") if isinstance(profile, dict) else None
+        servers = dmcfg.get("server", []) if isinstance(dmcfg, dict) else []
+        ports: set[int] = set()
+        for server in servers if isinstance(servers, list) else []:
+            port = server.get("port") if isinstance(server, dict) else None
+            if isinstance(port, int):
+                ports.add(port)
+            else:
+                ports.update((5683, 5684))
+        return ports
+
     def open_real(self, proto: str, ip: str, port: int, lport: int = 0) -> socket.socket:
         """A real socket towards a loopback destination; AtFail(None) otherwise."""
         if not is_loopback(ip) or not 0 < port < 65536:
@@ -117,7 +184,8 @@ class SocketStack:
                 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 sock.bind(("127.0.0.1", lport))
             else:
-                sock = socket.create_connection((ip, port), timeout=2.0)
+                target = self.served("TCP", ip, port) or (ip, port)
+                sock = socket.create_connection(target, timeout=2.0)
             sock.setblocking(False)
         except OSError:
             raise AtFail(None) from None
@@ -150,6 +218,10 @@ class SocketStack:
             if sim.proto == "UDP":
                 if target is None or not is_loopback(target[0]):
                     return False
+                served = self.served("UDP", target[0], target[1])
+                if served is not None:
+                    self.shown_as[served] = target      # replies show the address sent to
+                    target = served
                 sim.sock.sendto(data, target)
             else:
                 sim.sock.sendall(data)
@@ -176,6 +248,7 @@ class SocketStack:
                 try:
                     if sim.proto == "UDP":
                         data, addr = sim.sock.recvfrom(65535)
+                        addr = self.shown_as.get(addr, addr)
                     else:
                         data = sim.sock.recv(65535)
                         addr = sim.remote or ("0.0.0.0", 0)
