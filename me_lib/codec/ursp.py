@@ -152,6 +152,7 @@ class TrafficComponent(Model):
 
     @property
     def name(self) -> str:
+        """A readable name of the component type (unknown types as `type-XX`)."""
         if self.kind in TD_OPAQUE:
             return TD_OPAQUE[self.kind][0]
         return TD_NAMES.get(self.kind, "type-%02X" % self.kind)
@@ -192,27 +193,32 @@ class RouteDescriptor(Model):
 
     @property
     def dnn(self) -> str | None:
+        """The DNN (APN) this route selects; None: the route names none (the default)."""
         value = self._value(RSD_DNN)
         return value if isinstance(value, str) else None
 
     @property
     def ssc_mode(self) -> int | None:
+        """SSC mode 1-3 (TS 23.501 §5.6.9), None when absent or out of range."""
         value = self._value(RSD_SSC_MODE)
         return value & 0x07 if isinstance(value, int) and 1 <= value & 0x07 <= 3 else None
 
     @property
     def pdu_session_type(self) -> int | None:
+        """PDU session type (1 IPv4, 2 IPv6, 3 IPv4v6, ...), None when absent."""
         value = self._value(RSD_PDU_SESSION_TYPE)
         return value & 0x07 if isinstance(value, int) and value & 0x07 in PDU_SESSION_TYPES \
             else None
 
     @property
     def snssai(self) -> bytes | None:
+        """The S-NSSAI as coded (SST, then SD and mapped values when present)."""
         value = self._value(RSD_SNSSAI)
         return value if isinstance(value, bytes) else None
 
     @property
     def preferred_access(self) -> int | None:
+        """Preferred access type (1 3GPP, 2 non-3GPP), None when absent."""
         value = self._value(RSD_PREFERRED_ACCESS)
         return value if isinstance(value, int) else None
 
@@ -243,6 +249,7 @@ class UrspRule(Model):
 
     @property
     def match_all(self) -> bool:
+        """Whether the rule matches all traffic: its routes are the default bearer."""
         return any(c.kind == TD_MATCH_ALL for c in self.traffic)
 
     @property
@@ -287,6 +294,7 @@ class UrspFile(Model):
         self.unknown = tuple(unknown)
 
     def rules_for(self, plmn: str) -> "tuple[UrspRule, ...] | None":
+        """The rules the file holds for `plmn` (MCC+MNC digits); None: none for it."""
         for entry in self.entries:
             if entry.plmn == plmn:
                 return entry.rules
@@ -660,6 +668,7 @@ def decode_plmn(value: bytes, offset: int = 0) -> str:
 
 
 def encode_plmn(plmn: str) -> bytes:
+    """MCC+MNC digits as the 3-byte PLMN identity of TS 24.008 §10.5.1.13."""
     if len(plmn) not in (5, 6) or any(ch not in "0123456789" for ch in plmn):
         raise ProfileError("PLMN %r is not MCC+MNC (5 or 6 digits)" % (plmn,),
                            "e.g. \"00101\" or \"310410\"")
