@@ -128,8 +128,10 @@ class Modem:
         # a (re)start: whatever this object knew about the modem's state is stale
         self.reset_session()
         ch.sync()
-        # reboots seen before this (re)initialisation are what it answers
-        ch.discard_reboots()
+        # reboots seen before this (re)initialisation are what it answers; URCs queued
+        # before the last of them (a "+CEREG: 1" of the old boot, read only now that
+        # sync met the new boot's banner) describe a module that no longer exists
+        ch.forget_before_reboot()
         ch.command("ATE0")
         try:
             ch.command("AT+CMEE=1")
