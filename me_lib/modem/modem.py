@@ -145,6 +145,8 @@ class Modem:
         for banner in self.dialect.boot_banners:
             ch.engine.banners.add(banner)
         ch.subscribe("+CNEC_ESM:", self._on_cnec)
+        ch.unsubscribe("+CPIN:", self._on_cpin)     # once, however often it restarts
+        ch.subscribe("+CPIN:", self._on_cpin)
         for domain in ("CREG", "CGREG", "CEREG", "C5GREG"):
             ch.subscribe("+%s:" % domain, self._on_registration)
         if self.dialect.pco_urc:
@@ -283,7 +285,14 @@ class Modem:
 
         `pin` defaults to the one given to the Modem (or $ME_LIB_PIN). The PIN is
         never sent when fewer than two tries are left, unless `force_pin`.
+
+        READY is remembered for the session: `AT+CPIN?` costs seconds on a slow
+        module, and `ready()` then the flow's SIM step would ask twice. What can
+        change it ends the memo: a reboot (`reset_session`), a REFRESH or profile
+        switch (`forget_card`), a `+CPIN:` URC other than READY.
         """
+        if self.session.get("sim_ready"):
+            return
         pin = pin if pin is not None else self.pin
         clock = self.channel.clock
         deadline = clock() + timeout
@@ -292,6 +301,7 @@ class Modem:
         while True:
             state = self.sim_state()
             if state == "READY":
+                self.session["sim_ready"] = True
                 return
             if state in ("BUSY", "NOT READY"):
                 if clock() >= deadline:
@@ -354,9 +364,7 @@ class Modem:
         """Started, events on, SIM READY: what reading the card needs."""
         if not self._started:
             self.start()
-        if not self.session.get("sim_ready"):
-            self.wait_sim_ready()
-            self.session["sim_ready"] = True
+        self.wait_sim_ready()       # asks the card once per session (see there)
 
     def enter_pin(self, pin: str) -> None:
         if not pin.isdigit() or not 4 <= len(pin) <= 8:
@@ -410,8 +418,10 @@ class Modem:
         return self._usim
 
     def forget_card(self) -> None:
-        """After REFRESH or a profile switch: nothing read from the card is current."""
+        """After REFRESH or a profile switch: nothing read from the card is current,
+        not even its PIN state (a REFRESH may re-initialise the application)."""
         self._usim = None
+        self.session.pop("sim_ready", None)
 
     def identity(self) -> "Identity":
         return self.usim().identity()
@@ -757,6 +767,13 @@ class Modem:
         reg = parse_registration(urc.line)
         if reg is not None:
             self._latest_reg[reg.domain] = reg
+
+    def _on_cpin(self, urc: Urc) -> None:
+        # the module reporting its SIM state unasked: the memo follows it
+        if parse_cpin([urc.line]) == "READY":
+            self.session["sim_ready"] = True
+        else:
+            self.session.pop("sim_ready", None)
 
     def _on_cnec(self, urc: Urc) -> None:
         values = line_values(urc.line, "+CNEC_ESM:")
