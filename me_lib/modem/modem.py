@@ -487,15 +487,19 @@ class Modem:
         """
         defined = parse_cgdcont(self.channel.command("AT+CGDCONT?", prefix="+CGDCONT:",
                                                      timeout=10).lines)
+        blank: list[PdpContext] = []
         if self.dialect.service_activation == "cnact":
             defined = [c for c in defined if c.cid == self.default_cid]
             rsp = self.channel.command("AT+CNCFG?", prefix="+CNCFG:", timeout=10)
             for row in rsp.fields("+CNCFG:"):
                 index = to_int(row[0]) if row else None
-                if index is not None and index > 0 and len(row) > 2 and row[2]:
-                    defined.append(PdpContext(index + 1, _CNCFG_TYPES.get(row[1], "IP"),
-                                              row[2]))
+                if index is not None and index > 0 and len(row) > 2:
+                    ctx = PdpContext(index + 1, _CNCFG_TYPES.get(row[1], "IP"), row[2])
+                    (defined if row[2] else blank).append(ctx)
         active = self.active_cids()
+        # an unused +CNCFG slot reads as an empty APN too: one that is up is in use,
+        # with the network-provided APN
+        defined.extend(c for c in blank if c.cid in active)
         for ctx in defined:
             ctx.active = ctx.cid in active
         self.session["active"] = active

@@ -18,7 +18,10 @@ key is optional; `Scenario.from_dict({})` is a generic modem on a home network.
                 default_apn = "internet.sim", apn_suffix = true, ims = false, sos = false,
                 dns_servers = ["10.0.0.53", "10.0.0.54"], tac = "1F00", ci = "01A2B3C4",
                 unknown_apn_cause = 27, allow_duplicate_apn = false,
-                data_rtt = 0.1 (virtual seconds a loopback peer's reply takes)
+                data_rtt = 0.1 (virtual seconds a loopback peer's reply takes),
+                cgdcont_network_apn = true (false: +CGDCONT? shows the APN as defined,
+                "" for a network-provided one, as 27.007 reads; true: an active
+                context shows the APN the network gave it, suffix included)
     [network.apns]    "<apn>" = {} | {auth = 1, user = "u", password = "p"}
     [network.reject]  "<apn>" = <ESM cause>
     [dns]             "<name>" = "<IPv4 address>"
@@ -48,7 +51,7 @@ NETWORK_KEYS = {"mcc", "mnc", "operator", "operator_short", "rat", "registration
                 "search_delay", "roaming", "deny_cause", "coverage", "default_apn", "apn_suffix",
                 "ims", "ims_apn", "sos", "dns_servers", "tac", "ci", "active_time", "periodic_tau",
                 "unknown_apn_cause", "allow_duplicate_apn", "activation_delay", "apns", "reject",
-                "data_rtt"}
+                "data_rtt", "cgdcont_network_apn"}
 
 
 def _check_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
@@ -92,6 +95,9 @@ class NetworkConfig:
         self.unknown_apn_cause = int(raw.get("unknown_apn_cause", 27))
         self.allow_duplicate_apn = bool(raw.get("allow_duplicate_apn", False))
         self.activation_delay = float(raw.get("activation_delay", 0.0))
+        # what +CGDCONT? shows for an active context: the network's APN (many modules)
+        # or the one defined (27.007's <APN> is the definition; +CGCONTRDP the network's)
+        self.cgdcont_network_apn = bool(raw.get("cgdcont_network_apn", True))
         # virtual seconds from a packet leaving the module to the peer's reply arriving
         # (an LTE-M round trip); replies from loopback peers are delivered on this schedule
         self.data_rtt = float(raw.get("data_rtt", 0.1))
