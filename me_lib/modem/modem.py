@@ -143,8 +143,10 @@ class Modem:
         # a (re)start: whatever this object knew about the modem's state is stale
         self.reset_session()
         ch.sync()
-        # reboots seen before this (re)initialisation are what it answers
-        ch.discard_reboots()
+        # reboots seen before this (re)initialisation are what it answers; URCs queued
+        # before the last of them (a "+CEREG: 1" of the old boot, read only now that
+        # sync met the new boot's banner) describe a module that no longer exists
+        ch.forget_before_reboot()
         ch.command("ATE0")
         try:
             ch.command("AT+CMEE=1")
@@ -162,6 +164,8 @@ class Modem:
         for banner in self.dialect.boot_banners:
             ch.engine.banners.add(banner)
         ch.subscribe("+CNEC_ESM:", self._on_cnec)
+        ch.unsubscribe("+CPIN:", self._on_cpin)     # once, however often it restarts
+        ch.subscribe("+CPIN:", self._on_cpin)
         for domain in ("CREG", "CGREG", "CEREG", "C5GREG"):
             ch.subscribe("+%s:" % domain, self._on_registration)
         if self.dialect.pco_urc:
@@ -337,7 +341,14 @@ class Modem:
 
         `pin` defaults to the one given to the Modem (or $ME_LIB_PIN). The PIN is
         never sent when fewer than two tries are left, unless `force_pin`.
+
+        READY is remembered for the session: `AT+CPIN?` costs seconds on a slow
+        module, and `ready()` then the flow's SIM step would ask twice. What can
+        change it ends the memo: a reboot (`reset_session`), a REFRESH or profile
+        switch (`forget_card`), a `+CPIN:` URC other than READY.
         """
+        if self.session.get("sim_ready"):
+            return
         pin = pin if pin is not None else self.pin
         clock = self.channel.clock
         deadline = clock() + timeout
@@ -346,6 +357,7 @@ class Modem:
         while True:
             state = self.sim_state()
             if state == "READY":
+                self.session["sim_ready"] = True
                 return
             if state in ("BUSY", "NOT READY", "UNKNOWN"):
                 if clock() >= deadline:
@@ -414,9 +426,7 @@ class Modem:
         """Started, events on, SIM READY: what reading the card needs."""
         if not self._started:
             self.start()
-        if not self.session.get("sim_ready"):
-            self.wait_sim_ready()
-            self.session["sim_ready"] = True
+        self.wait_sim_ready()       # asks the card once per session (see there)
 
     def enter_pin(self, pin: str) -> None:
         """Unlock the SIM with `pin` (AT+CPIN); the PIN is masked in errors and traces.
@@ -475,8 +485,10 @@ class Modem:
         return self._usim
 
     def forget_card(self) -> None:
-        """After REFRESH or a profile switch: nothing read from the card is current."""
+        """After REFRESH or a profile switch: nothing read from the card is current,
+        not even its PIN state (a REFRESH may re-initialise the application)."""
         self._usim = None
+        self.session.pop("sim_ready", None)
 
     def identity(self) -> "Identity":
         """ICCID, IMSI and EF_AD of the card, read through the modem (see `usim()`)."""
@@ -566,15 +578,19 @@ class Modem:
                 self._mark_unsupported("+CGDCONT?")
                 log.warning("%s: AT+CGDCONT? refused (%s); its contexts are unknown",
                             self.dialect.name, exc)
+        blank: list[PdpContext] = []
         if self.dialect.service_activation == "cnact":
             defined = [c for c in defined if c.cid == self.default_cid]
             rsp = self.channel.command("AT+CNCFG?", prefix="+CNCFG:", timeout=10)
             for row in rsp.fields("+CNCFG:"):
                 index = to_int(row[0]) if row else None
-                if index is not None and index > 0 and len(row) > 2 and row[2]:
-                    defined.append(PdpContext(index + 1, _CNCFG_TYPES.get(row[1], "IP"),
-                                              row[2]))
+                if index is not None and index > 0 and len(row) > 2:
+                    ctx = PdpContext(index + 1, _CNCFG_TYPES.get(row[1], "IP"), row[2])
+                    (defined if row[2] else blank).append(ctx)
         active = self.active_cids()
+        # an unused +CNCFG slot reads as an empty APN too: one that is up is in use,
+        # with the network-provided APN
+        defined.extend(c for c in blank if c.cid in active)
         for ctx in defined:
             ctx.active = ctx.cid in active
         self.session["active"] = active
@@ -965,6 +981,13 @@ class Modem:
         reg = parse_registration(urc.line)
         if reg is not None:
             self._latest_reg[reg.domain] = reg
+
+    def _on_cpin(self, urc: Urc) -> None:
+        # the module reporting its SIM state unasked: the memo follows it
+        if parse_cpin([urc.line]) == "READY":
+            self.session["sim_ready"] = True
+        else:
+            self.session.pop("sim_ready", None)
 
     def _on_cnec(self, urc: Urc) -> None:
         values = line_values(urc.line, "+CNEC_ESM:")

@@ -13,9 +13,12 @@ reported by name and not retried; other failures back off exponentially
 """
 
 from me_lib.at.cme import EMM_CAUSES
+from me_lib.codec import apn_rules
 from me_lib.errors import (
+    AtCommandError,
     AtError,
     AtTimeout,
+    CmeError,
     MeLibError,
     ModemRebooted,
     PortClosed,
@@ -23,6 +26,7 @@ from me_lib.errors import (
 )
 from me_lib.log import get_logger
 from me_lib.modem.modem import ActivationRejected, Modem
+from me_lib.modem.parsers import parse_cgcontrdp
 from me_lib.modem.registration import Registration
 from me_lib.profile import Bearer, Profile
 from me_lib.provision.ownership import Ownership
@@ -40,6 +44,7 @@ try:  # names for the annotations only (MicroPython has no typing)
     from collections.abc import Callable
     from os import PathLike
 
+    from me_lib.modem.parsers import ContextInfo, PdpContext
     from me_lib.provision.probe import Rng
 except ImportError:
     pass
@@ -265,15 +270,64 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
                 ctx.addresses = info.addresses
                 ctx.dns = info.dns
                 ctx.network_apn = info.apn
+        for item in the_plan.services:
+            _record_network_apn(ownership, key, item, infos.get(item.cid))
     run.end(mark, "%d context(s)" % len(the_plan.services))
+
+
+def _record_network_apn(ownership: Ownership, key: str, item: ContextPlan,
+                        info: "ContextInfo | None") -> None:
+    """Keep what the network gave our network-provided service context beside its
+    record: a module that shows it in `+CGDCONT?` still holds our context."""
+    if item.bearer.apn or info is None or not info.apn:
+        return
+    entry = ownership.owned(key).get(item.cid)
+    given = apn_rules.strip_operator_id(info.apn)
+    if entry is None or entry.get("apn") != "" or entry.get("network_apn") == given:
+        return
+    try:
+        apn_rules.validate(given)
+    except MeLibError:
+        return                  # not an APN we could match against later anyway
+    updated = dict(entry)       # not dict(entry, key=...): kept simple for MicroPython
+    updated["network_apn"] = given
+    ownership.record(key, item.cid, updated)
 
 
 def make_plan(modem: Modem, profile: Profile, ownership: Ownership) -> Plan:
     """The plan for `profile` on `modem` right now (what `--dry-run` prints)."""
     contexts = modem.contexts()
     cids = modem.cached("cids", lambda: modem.context_cids(profile.apn0.pdp_type))
-    state = ModemState(contexts, cids, modem.default_cid, ownership.owned(modem_key(modem)))
+    state = ModemState(contexts, cids, modem.default_cid, ownership.owned(modem_key(modem)),
+                       _network_apns(modem, profile, contexts))
     return plan(profile, state)
+
+
+def _network_apns(modem: Modem, profile: Profile, contexts: list[PdpContext]
+                  ) -> dict[int, str]:
+    """What the network gave the active contexts defined with an empty APN.
+
+    Read (one bare `+CGCONTRDP`) only when there is such a context and the
+    profile names an APN no context shows: a module that shows the network's
+    APN in `+CGDCONT?` (most), and any re-run, cost nothing more. Whether the
+    context is up is not asked of the IP-stack view: on LTE the default bearer
+    is up from the attach, before `+QIACT` and the like.
+    """
+    empty = [c.cid for c in contexts if not c.apn]
+    missing = [b for b in profile.bearers
+               if b.apn and not any(c.apn and b.same_apn(c.apn) for c in contexts)]
+    if not empty or not missing:
+        return {}
+    try:
+        rsp = modem.command("AT+CGCONTRDP", prefix="+CGCONTRDP:", timeout=10)
+    except (AtCommandError, CmeError):
+        return {}
+    out = {}
+    for cid in empty:
+        info = parse_cgcontrdp(rsp.lines, cid)
+        if info is not None and info.apn:
+            out[cid] = info.apn
+    return out
 
 
 # -- APN0, registration ------------------------------------------------------------------

@@ -50,13 +50,17 @@ def entry_problem(cid: str, entry: Any) -> str | None:
     apn = entry.get("apn")
     if not isinstance(apn, str):
         return "cid %s has no APN text" % cid
-    if not apn and entry.get("role") != "apn0":  # only APN0 may be network-provided
-        return "cid %s has an empty APN" % cid
-    if apn:
-        try:
-            apn_rules.validate(apn)
-        except ProfileError as exc:
-            return "cid %s: %s" % (cid, exc.message)
+    # an empty APN is a network-provided one (APN0 or a service); what the network
+    # gave it is kept beside it, as the modem may show that instead
+    network_apn = entry.get("network_apn", "")
+    if not isinstance(network_apn, str) or (network_apn and apn):
+        return "cid %s: network APN %r recorded for APN %r" % (cid, network_apn, apn)
+    for text in (apn, network_apn):
+        if text:
+            try:
+                apn_rules.validate(text)
+            except ProfileError as exc:
+                return "cid %s: %s" % (cid, exc.message)
     if entry.get("pdp_type") not in PDP_TYPES:
         return "cid %s: PDP type %r is not one of %s" % (cid, entry.get("pdp_type"),
                                                          ", ".join(PDP_TYPES))

@@ -19,6 +19,12 @@ provisioned modem finds nothing to do. Rules (DESIGN §5, modems.md §0.5-6):
 - "Created" is exact: a recorded cid counts as ours only while the modem still
   holds the APN and PDP type the library recorded there. A context the user
   redefined since is the user's; its record is dropped (`Plan.forget`).
+- A network-provided APN (empty in the profile) matches a context defined empty
+  and, once the network filled it in, the APN the network gave it: many modules
+  show that in `+CGDCONT?` while the context is up, so a recorded empty APN
+  also matches the network APN recorded with it. A context defined empty whose
+  network APN (`+CGCONTRDP`, `ModemState.network_apns`) equals a profile APN
+  matches that APN: the network already gives what the profile asks for.
 """
 
 from me_lib.codec import apn_rules
@@ -36,12 +42,15 @@ class ModemState:
     """What the plan needs to know about the modem right now."""
 
     def __init__(self, contexts: list[PdpContext], cids: list[int], default_cid: int,
-                 owned: dict[int, dict[str, Any]] | None = None) -> None:
+                 owned: dict[int, dict[str, Any]] | None = None,
+                 network_apns: dict[int, str] | None = None) -> None:
         self.contexts = {c.cid: c for c in contexts}
         self.cids = cids
         self.default_cid = default_cid
         #: cid -> {"apn", "pdp_type", "auth"} for contexts this library wrote earlier
         self.owned = dict(owned or {})
+        #: cid -> the APN the network gave a context defined with an empty one (+CGCONTRDP)
+        self.network_apns = dict(network_apns or {})
 
 
 class ContextPlan:
@@ -133,12 +142,30 @@ def auth_key(bearer: Bearer) -> str:
     return "%s:%s" % (bearer.auth, binascii.hexlify(digest).decode()[:16])
 
 
-def _matches(ctx: PdpContext | None, bearer: Bearer) -> bool:
+def _matches(ctx: PdpContext | None, bearer: Bearer,
+             network_apns: dict[int, str] | None = None) -> bool:
     if ctx is None:
         return False
     if bearer.apn == "":
         return True               # network-provided: whatever the network gave is right
-    return bearer.same_apn(ctx.apn) and _same_type(ctx.pdp_type, bearer.pdp_type)
+    if not _same_type(ctx.pdp_type, bearer.pdp_type):
+        return False
+    if bearer.same_apn(ctx.apn):
+        return True
+    # defined empty, and the network gave it the very APN the profile names
+    given = (network_apns or {}).get(ctx.cid, "") if not ctx.apn else ""
+    return bool(given) and bearer.same_apn(given)
+
+
+def _network_provided(state: ModemState, cid: int, bearer: Bearer) -> bool:
+    """Whether service context `cid` is a network-provided one of `bearer`'s type:
+    defined empty (whoever did), or ours recorded empty (the modem may show the
+    APN the network filled in; `_still_ours` checked it is that one)."""
+    ctx = state.contexts.get(cid)
+    if ctx is None or not _same_type(ctx.pdp_type, bearer.pdp_type):
+        return False
+    entry = state.owned.get(cid)
+    return ctx.apn == "" or (entry is not None and entry.get("apn") == "")
 
 
 def _same_type(have: str, want: str) -> bool:
@@ -166,14 +193,30 @@ def _still_ours(state: ModemState) -> tuple[dict[int, dict[str, Any]], list[tupl
             continue
         apn = entry.get("apn")
         pdp_type = entry.get("pdp_type")
-        if (isinstance(apn, str) and isinstance(pdp_type, str) and apn
-                and apn_rules.same_apn(apn, ctx.apn) and _same_type(ctx.pdp_type, pdp_type)):
+        if (isinstance(apn, str) and isinstance(pdp_type, str)
+                and _holds(apn, entry.get("network_apn"), ctx.apn)
+                and _same_type(ctx.pdp_type, pdp_type)):
             owned[cid] = entry
         else:
             forget.append((cid, "cid %d was redefined outside me_lib (now %s %r, recorded "
                                 "%s %r): it is the user's and stays untouched"
                            % (cid, ctx.pdp_type or "no type", ctx.apn, pdp_type, apn)))
     return owned, forget
+
+
+def _holds(recorded: str, network_apn: Any, shown: str) -> bool:
+    """Whether a context showing APN `shown` still holds the `recorded` one.
+
+    A recorded empty (network-provided) APN is held while the context shows
+    none, or the APN the network gave it when it was last up (recorded with it):
+    many modules show that in `+CGDCONT?` instead of the empty definition.
+    """
+    if recorded:
+        return apn_rules.same_apn(recorded, shown)
+    if not shown:
+        return True
+    return isinstance(network_apn, str) and bool(network_apn) and apn_rules.same_apn(
+        network_apn, shown)
 
 
 def _auth_needed(state: ModemState, cid: int, bearer: Bearer) -> bool:
@@ -193,12 +236,13 @@ def _auth_needed(state: ModemState, cid: int, bearer: Bearer) -> bool:
 def plan(profile: Profile, state: ModemState) -> Plan:
     """The context plan for `profile` on a modem in `state` (see the module docstring)."""
     owned, forget = _still_ours(state)
-    state = ModemState(list(state.contexts.values()), state.cids, state.default_cid, owned)
+    state = ModemState(list(state.contexts.values()), state.cids, state.default_cid, owned,
+                       state.network_apns)
     items: list[ContextPlan] = []
     dcid = state.default_cid
     current = state.contexts.get(dcid)
     apn0 = profile.apn0
-    if _matches(current, apn0):
+    if _matches(current, apn0, state.network_apns):
         items.append(ContextPlan("apn0", apn0, dcid, "keep",
                                  "default bearer already has APN %r" % (
                                      current.apn if current else ""),
@@ -255,8 +299,13 @@ def _service_cid(state: ModemState, bearer: Bearer,
     # 1. a context that already carries this APN (ours or the user's: same thing)
     for cid in sorted(state.contexts):
         ctx = state.contexts[cid]
-        if cid not in taken and bearer.apn and _matches(ctx, bearer):
+        if cid in taken or cid == state.default_cid:
+            continue
+        if bearer.apn and _matches(ctx, bearer, state.network_apns):
             return cid, "keep", "cid %d already has APN %r" % (cid, ctx.apn)
+        if not bearer.apn and _network_provided(state, cid, bearer):
+            return cid, "keep", "cid %d already has the network-provided APN%s" % (
+                cid, " (%r)" % ctx.apn if ctx.apn else "")
     # 2. a cid we own from an earlier run (its APN changed with the profile)
     for cid in sorted(state.owned):
         if cid not in taken and cid != state.default_cid:

@@ -36,6 +36,10 @@ except ImportError:
 
 log = get_logger("me_lib.provision")
 
+#: s (modem clock) without a URC that ends a burst; the longest a burst is gathered
+SETTLE = 0.5
+SETTLE_MAX = 5.0
+
 _DEACT_EVENTS = ("NW PDN DEACT", "ME PDN DEACT", "NW DEACT", "ME DEACT", "NW DETACH",
                  "ME DETACH")
 
@@ -83,7 +87,16 @@ class _Inbox:
             return
         if up.startswith(("+CEREG:", "+CGREG:", "+C5GREG:")):
             reg = parse_registration(line)
-            if reg is not None and not reg.registered and reg.stat in (0, 2, 3, 4):
+            if reg is None:
+                return
+            if reg.registered:
+                # back before the loop acted on it (or a report queued before watch()
+                # began, e.g. the search of the last attach): registration is what it
+                # was, so it is no event; a bearer it cost says so with its own +CGEV
+                head = reg.domain + " "
+                self.items = [(k, d) for k, d in self.items
+                              if not (k == "coverage" and d.startswith(head))]
+            elif reg.stat in (0, 2, 3, 4):
                 self.items.append(("coverage", "%s %s" % (reg.domain, reg.state)))
             elif reg is not None and reg.registered and self.modem.dialect.ursp_query:
                 self.items.append(("ursp-check", "%s %s" % (reg.domain, reg.state)))
@@ -136,6 +149,9 @@ def watch(modem: Modem, profile_reader: Callable[[], Profile],
                     inbox.items.append(("ursp", "the network's URSP rules changed"))
             if not inbox.items:
                 continue
+            _settle(ch, deadline)
+            if not inbox.items:     # the rest of the burst undid it (back in coverage)
+                continue
             kinds = {k for k, _ in inbox.items}
             detail = "; ".join(d for _, d in inbox.items)
             inbox.items.clear()
@@ -159,6 +175,24 @@ def watch(modem: Modem, profile_reader: Callable[[], Profile],
         for prefix in prefixes:
             ch.unsubscribe(prefix, inbox.urc)
     return handled
+
+
+def _settle(ch: Any, deadline: float | None) -> None:
+    """Take the rest of a burst of URCs before acting on its first line.
+
+    What comes together is one event: a search and the registration right after
+    it (no event at all), `+CPIN: READY` then `+QUSIM: 1`, reports queued while
+    the last run's commands were answered. On a real-time port they reach the
+    host a few reads apart, and the first alone would be handled as its own
+    event. The burst ends after `SETTLE` s without a URC, at most `SETTLE_MAX` s
+    (a chatty module cannot hold the loop), never past `deadline`.
+    """
+    end = ch.clock() + SETTLE_MAX
+    if deadline is not None:
+        end = min(end, deadline)
+    while ch.clock() < end:
+        if not ch.poll(min(SETTLE, max(0.0, end - ch.clock()))):
+            return
 
 
 def _most_drastic(kinds: set[str]) -> str:

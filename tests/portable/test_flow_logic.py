@@ -142,6 +142,61 @@ def test_plan_forgets_records_of_contexts_the_user_redefined_and_touches_them_no
     assert the_plan.to_dict()["forget"][0]["cid"] == 4
 
 
+def _network_rec(network_apn=None):
+    rec = _rec("")
+    if network_apn is not None:
+        rec["network_apn"] = network_apn
+    return rec
+
+
+def test_plan_keeps_a_network_provided_service_however_the_modem_shows_it():
+    """An empty service APN matches its context defined empty, or showing the APN the
+    network gave it (recorded beside the empty one), suffix or not."""
+    profile = _profile(apn0="", services=[("", ["telemetry"]), ("fota.example", ["fota"])])
+    for shown in ("", "internet.sim", "INTERNET.SIM.mnc001.mcc001.gprs"):
+        contexts = [PdpContext(1, "IP", "internet.sim.mnc001.mcc001.gprs", active=True),
+                    PdpContext(2, "IP", shown, active=True),
+                    PdpContext(3, "IP", "fota.example", active=True)]
+        owned = {2: _network_rec("internet.sim"), 3: _rec("fota.example")}
+        the_plan = plan(profile, ModemState(contexts, [1, 2, 3, 4], 1, owned))
+        assert [(i.cid, i.action) for i in the_plan.items] == [
+            (1, "keep"), (2, "keep"), (3, "keep")], (shown, the_plan.items)
+        assert the_plan.writes == 0 and the_plan.forget == [] and the_plan.release == []
+
+
+def test_plan_leaves_a_network_provided_context_the_user_redefined():
+    """Recorded empty, now showing an APN the network did not give it: the user's."""
+    profile = _profile(services=[("", ["telemetry"])])
+    for rec in (_network_rec("internet.sim"), _network_rec()):
+        contexts = [PdpContext(1, "IP", "dm.operator.example"),
+                    PdpContext(2, "IP", "user.private")]
+        the_plan = plan(profile, ModemState(contexts, [1, 2, 3], 1, {2: rec}))
+        assert [c for c, _ in the_plan.forget] == [2]
+        assert [(i.cid, i.action) for i in the_plan.services] == [(3, "define")]
+
+
+def test_plan_takes_the_network_given_apn_of_an_empty_default_bearer():
+    """A module showing `+CGDCONT: 1,"IP",""` (27.007: the definition) while the network
+    gave it the profile's APN0 (+CGCONTRDP): nothing to change."""
+    profile = _profile(apn0="internet.sim")
+    contexts = [PdpContext(1, "IP", "", active=True)]
+    state = ModemState(contexts, [1, 2], 1, None, {1: "internet.sim.mnc001.mcc001.gprs"})
+    assert plan(profile, state).apn0.action == "keep"
+    assert plan(profile, ModemState(contexts, [1, 2], 1)).apn0.action == "define"
+    other = ModemState(contexts, [1, 2], 1, None, {1: "other.apn"})
+    assert plan(profile, other).apn0.action == "define"
+
+
+def test_ownership_keeps_a_network_provided_service_record():
+    doc = MemoryDocument({"imei:1": {"2": _network_rec("internet.sim"),
+                                     "3": _network_rec(),
+                                     "4": dict(_rec("x.example"), network_apn="y.example"),
+                                     "5": _network_rec("bad..apn")}})
+    owned = Ownership(doc).owned("imei:1")
+    assert sorted(owned) == [2, 3]
+    assert owned[2]["network_apn"] == "internet.sim"
+
+
 def test_plan_never_adopts_a_context_with_an_empty_pdp_type():
     """`+CGDCONT: 1,"",apn` is no type: it does not equal the profile's IP."""
     profile = _profile(services=[("iot.example", ["telemetry"])])
@@ -234,7 +289,9 @@ def test_ownership_drops_malformed_entries_with_a_note():
                    "8": {"apn": "f", "pdp_type": "IP", "auth": 7},
                    "9": {"apn": "g", "pdp_type": "IP", "auth": "kerberos:00"},
                    "10": {"apn": "h", "pdp_type": "IP", "role": "boss"},
-                   "11": {"apn": "", "pdp_type": "IP", "role": "service"}},
+                   # a network-provided service is recorded empty, with what the network
+                   # gave it: a network APN beside a named one is no such record
+                   "11": dict(_rec("i"), network_apn="j.example")},
         "imei:2": [1, 2], "junk": 5})
     record = Ownership(doc)
     assert record.owned("imei:1") == {0: apn0, 3: _rec("a")}

@@ -114,3 +114,31 @@ def test_coverage_loss_and_return(world, tmp_path, ownership):
     assert [e.kind for e in events] == ["coverage"], events
     assert events[0].result.ok
     assert events[0].result.registration.endswith(("HOME", "ROAMING"))
+
+
+def test_a_search_already_over_is_not_taken_for_a_coverage_loss(world, tmp_path, ownership):
+    # A search and the registration after it, reported before watch() looks (a cell
+    # change, or the attach of the last run whose URCs nobody polled), then a REFRESH
+    # a moment later: the REFRESH is the event, registration never changed.
+    modem, profile, reader = provisioned(world, tmp_path, ownership)
+    sim = sim_of(modem)
+    sim.send_urc("+CEREG: 2")
+    sim.send_urc('+CEREG: 1,"1F00","01A2B3C4",8')
+    data = changed_dmcfg(modem)
+    sim.after(3.0, lambda: sim.ota_update(DMCFG_PATH, data))
+    events = watch(modem, reader, profile=profile, ownership=ownership, max_events=1,
+                   duration=600, reach_dm=False)
+    assert [e.kind for e in events] == ["refresh"], events
+    assert events[0].result.context("telemetry").apn == "telemetry2.example"
+
+
+def test_a_search_still_on_is_a_coverage_event(world, tmp_path, ownership):
+    # the counterpart: a loss not yet over when the loop looks is handled as coverage
+    modem, profile, reader = provisioned(world, tmp_path, ownership)
+    sim = sim_of(modem)
+    sim.lose_coverage()
+    sim.after(30.0, sim.restore_coverage)
+    events = watch(modem, reader, profile=profile, ownership=ownership, max_events=1,
+                   duration=600, reach_dm=False)
+    assert [e.kind for e in events] == ["coverage"], events
+    assert events[0].result.ok

@@ -512,7 +512,8 @@ class Network:
             addr = d.cgdcont_empty_addr_ip
         else:
             addr = V6_ZERO
-        apn = ctx.nw_apn if ctx.active and ctx.nw_apn else ctx.apn
+        shows_network = ctx.active and ctx.nw_apn and self.cfg.cgdcont_network_apn
+        apn = ctx.nw_apn if shows_network else ctx.apn
         line = '+CGDCONT: %d,"%s","%s","%s",0,0' % (ctx.cid, ctx.pdp_type, apn, addr)
         tail = ["0"] * d.cgdcont_tail
         if tail and ctx.emergency:

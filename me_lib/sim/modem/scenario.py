@@ -40,6 +40,9 @@ key is optional; `Scenario.from_dict({})` is a generic modem on a home network.
                 data_rtt = 0.1 (virtual seconds a loopback peer's reply takes),
                 ursp = "<hex>" (URSP rules the network gives the MT: UE policy part
                 contents, TS 24.526 §5.2; shown by +C5GURSPQRY? where the dialect has it)
+                cgdcont_network_apn = true (false: +CGDCONT? shows the APN as defined,
+                "" for a network-provided one, as 27.007 reads; true: an active
+                context shows the APN the network gave it, suffix included)
     [network.apns]    "<apn>" = {} | {auth = 1, user = "u", password = "p"}
     [network.reject]  "<apn>" = <ESM cause>
     [dns]             "<name>" = "<IPv4 address>"
@@ -81,7 +84,7 @@ NETWORK_KEYS = {"mcc", "mnc", "operator", "operator_short", "rat", "registration
                 "search_delay", "roaming", "deny_cause", "coverage", "default_apn", "apn_suffix",
                 "ims", "ims_apn", "sos", "dns_servers", "tac", "ci", "active_time", "periodic_tau",
                 "unknown_apn_cause", "allow_duplicate_apn", "activation_delay", "apns", "reject",
-                "data_rtt", "ursp"}
+                "data_rtt", "ursp", "cgdcont_network_apn"}
 
 
 def _check_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
@@ -125,6 +128,9 @@ class NetworkConfig:
         self.unknown_apn_cause = int(raw.get("unknown_apn_cause", 27))
         self.allow_duplicate_apn = bool(raw.get("allow_duplicate_apn", False))
         self.activation_delay = float(raw.get("activation_delay", 0.0))
+        # what +CGDCONT? shows for an active context: the network's APN (many modules)
+        # or the one defined (27.007's <APN> is the definition; +CGCONTRDP the network's)
+        self.cgdcont_network_apn = bool(raw.get("cgdcont_network_apn", True))
         # virtual seconds from a packet leaving the module to the peer's reply arriving
         # (an LTE-M round trip); replies from loopback peers are delivered on this schedule
         self.data_rtt = float(raw.get("data_rtt", 0.1))
