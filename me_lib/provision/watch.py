@@ -96,10 +96,12 @@ class _Inbox:
                 head = reg.domain + " "
                 self.items = [(k, d) for k, d in self.items
                               if not (k == "coverage" and d.startswith(head))]
+                if self.modem.dialect.ursp_query:
+                    # no URC announces new URSP rules: a registration update is when
+                    # the network may have sent them
+                    self.items.append(("ursp-check", "%s %s" % (reg.domain, reg.state)))
             elif reg.stat in (0, 2, 3, 4):
                 self.items.append(("coverage", "%s %s" % (reg.domain, reg.state)))
-            elif reg is not None and reg.registered and self.modem.dialect.ursp_query:
-                self.items.append(("ursp-check", "%s %s" % (reg.domain, reg.state)))
             return
         self.items.append(("refresh", line))
 
