@@ -50,6 +50,9 @@ PERMANENT_EMM_CAUSES = (2, 3, 6, 7, 8, 11, 12, 13, 14, 15)
 #: Seconds after which a DM server reached earlier is probed again although
 #: nothing changed (provision(recheck_dm_after=...)).
 RECHECK_DM_AFTER = 24 * 3600.0
+#: Seconds after switching the radio on before registration is first polled (the
+#: +CEREG URC normally says it first; each poll reads every domain)
+FIRST_POLL_AFTER_RADIO_ON = 10.0
 
 try:
     from typing import TypeAlias
@@ -216,9 +219,10 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
         if not radio_on and modem.functionality() != 1:
             run.writes += 1
             modem.set_functionality(1)
-        # just polled (or switched on): let the URC tell us before polling again
+        # just polled (or just switched on: a search takes seconds, usually more than
+        # five): let the URC tell us before polling, which is only the fallback
         reg = wait_registered(modem, registration_timeout, lambda d: run.progress(
-            "register", "wait", d), first_poll=5.0)
+            "register", "wait", d), first_poll=FIRST_POLL_AFTER_RADIO_ON if radio_on else 5.0)
     result.registration = "%s %s" % (reg.domain, reg.state)
     run.end(mark, result.registration)
 
@@ -546,9 +550,12 @@ def reach(modem: Modem, profile: Profile, cid: int, timeout: float,
     memo = modem.session.get("dm")
     if not recheck and isinstance(memo, DmResult) and (memo.host, memo.port) == (dm.host,
                                                                                   dm.port):
-        memo.detail = "reached earlier in this session"
-        memo.probed = False
-        return memo
+        again = DmResult(memo.host, memo.port, memo.protocol, memo.transport)
+        again.ip, again.rtt, again.reachable, again.via = (memo.ip, memo.rtt, memo.reachable,
+                                                           memo.via)
+        again.detail = "reached earlier in this session"
+        again.probed = False
+        return again
     adapter = modem.sockets
     if path == "host":
         from me_lib.modem.sockets.host import HostSockets
