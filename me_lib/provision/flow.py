@@ -53,6 +53,8 @@ RECHECK_DM_AFTER = 24 * 3600.0
 #: Seconds after switching the radio on before registration is first polled (the
 #: +CEREG URC normally says it first; each poll reads every domain)
 FIRST_POLL_AFTER_RADIO_ON = 10.0
+#: Seconds to wait for the +CEREG report of a burst whose +CGREG said "registered"
+EPS_REPORT_GRACE = 0.3
 
 try:
     from typing import TypeAlias
@@ -380,6 +382,13 @@ def wait_registered(modem: Modem, timeout: float,
         for domain in ("CEREG", "C5GREG", "CGREG"):
             reg = latest.get(domain)
             if reg is not None and reg.registered:
+                if domain == "CGREG" and "CEREG" in modem.dialect.registration_domains:
+                    # URCs come in a burst (+CREG, +CGREG, +CEREG): the EPS report of
+                    # the same burst, if any, decides (no +CGATT? then)
+                    modem.channel.poll(EPS_REPORT_GRACE)
+                    eps = modem.latest_registrations().get("CEREG")
+                    if eps is not None and eps.registered:
+                        return eps
                 return reg
         # in a fixed order (the dialect's, then any other domain): which report is
         # "last" must not depend on dict order, which MicroPython does not keep
