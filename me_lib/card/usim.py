@@ -66,6 +66,8 @@ EF_ACL = (MF, P.ADF, 0x6F57)
 #: EF_URSP in DF_5GS (TS 31.102 §4.4.11.12; uicc.md: 5FC0/4F0B, UST n°132)
 EF_URSP = (MF, P.ADF, 0x5FC0, 0x4F0B)
 DMCFG_PATH = P.parse(dmcfg_codec.DEFAULT_PATH)
+#: Bytes read to find EF.DMCFG's sequence number: 80 01 vv, 81 (1 to 4) ss...
+DMCFG_HEAD = 9
 
 #: SFIs fixed by TS 102 221 / 31.102 (and DESIGN §4 for EF.DMCFG): reads without SELECT.
 STANDARD_SFI: dict[P.Path, int] = {
@@ -280,6 +282,26 @@ class Usim:
         self.select_usim()
         target = self.dmcfg_path if path is None else P.parse(path)
         return decode_dmcfg(self.access.read_binary(target))
+
+    def read_dmcfg_sequence(self, path: P.PathLike | None = None) -> int | None:
+        """EF.DMCFG's sequence number (81) from the file's first bytes: one short read.
+
+        What tells a cached profile of this card still holds without reading
+        the whole file; None when the head holds no version (80) then sequence
+        (81) object (not provisioned, another layout: read it in full).
+        """
+        self.select_usim()
+        target = self.dmcfg_path if path is None else P.parse(path)
+        head = self.access.read_binary(target, 0, DMCFG_HEAD)
+        at = 0
+        while at + 2 <= len(head):
+            tag, size = head[at], head[at + 1]
+            if size >= 0x80 or at + 2 + size > len(head) or tag not in (0x80, 0x81):
+                return None
+            if tag == 0x81:
+                return int.from_bytes(head[at + 2:at + 2 + size], "big") if size else None
+            at += 2 + size
+        return None
 
     def _service_bit(self, path: P.Path, service: int) -> bool | None:
         try:

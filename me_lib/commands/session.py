@@ -41,8 +41,13 @@ def state_dir(args: argparse.Namespace) -> Path:
 def open_modem(args: argparse.Namespace) -> Modem:
     if not args.modem:
         raise MeLibError("no modem given", "pass --modem URL (e.g. --modem sim://default)")
+    from me_lib.modem.known import KnownModules
+
+    # what earlier runs learned of the module on this port (identity checked by +CGSN,
+    # cid ranges, when the DM server was last reached): fewer round trips next time
+    known = KnownModules(state_dir(args) / "known.json")
     modem = Modem.open(args.modem, baudrate=args.baud, dialect=args.dialect,
-                       pin=pin_from(args))
+                       pin=pin_from(args), known=known)
     if getattr(args, "record", None):
         clear = bool(getattr(args, "record_secrets", False))
         if clear:

@@ -49,6 +49,7 @@ except ImportError:  # MicroPython: the names above only annotate
 
 if TYPE_CHECKING:
     from me_lib.card.usim import Identity, Usim
+    from me_lib.modem.known import KnownModules
 
 log = get_logger("me_lib.modem")
 
@@ -88,8 +89,16 @@ class Modem:
     """One cellular module reached through an AT channel."""
 
     def __init__(self, channel: AtChannel, dialect: Dialect | str | None = None,
-                 pin: str | None = None) -> None:
+                 pin: str | None = None, known: "KnownModules | None" = None) -> None:
         self.channel = channel
+        #: what earlier runs learned about the module on this port (me_lib.modem.known):
+        #: its identification, checked with one +CGSN, and its cid ranges
+        self.known = known
+        self._known_row: dict[str, Any] | None = None
+        #: the channel's counters when this object took it: `provision()` reports what
+        #: went over the wire since then (or since the previous provision() returned)
+        self.wire_since = (getattr(channel, "round_trips", 0), getattr(channel, "bytes_out", 0),
+                           getattr(channel, "bytes_in", 0))
         #: the SIM PIN, when the card needs one: given, or $ME_LIB_PIN (never logged)
         self.pin = pin if pin is not None else _env("ME_LIB_PIN")
         self.dialect: Dialect = by_name(dialect) if isinstance(dialect, str) else (
@@ -110,17 +119,20 @@ class Modem:
 
     @classmethod
     def open(cls, url: str, baudrate: int = 115200, dialect: Dialect | str | None = None,
-             pin: str | None = None, **serial_kwargs: Any) -> "Modem":
+             pin: str | None = None, known: "KnownModules | None" = None,
+             **serial_kwargs: Any) -> "Modem":
         """A `Modem` on the pyserial URL or device path `url`.
 
         Any pyserial URL works (`sim://`, `socket://`, `rfc2217://`) or a path
         like `/dev/ttyUSB2`.
 
         `dialect` pins the module's row of the dialect table (default: matched from its
-        identification at `start()`); `pin` unlocks the SIM if it asks. Use it as a context
-        manager so the port is closed on every path.
+        identification at `start()`); `pin` unlocks the SIM if it asks; `known` is the
+        state directory's record of modules per port (fewer round trips on a re-run).
+        Use it as a context manager so the port is closed on every path.
         """
-        return cls(AtChannel.open(url, baudrate=baudrate, **serial_kwargs), dialect, pin)
+        return cls(AtChannel.open(url, baudrate=baudrate, **serial_kwargs), dialect, pin,
+                   known)
 
     def close(self) -> None:
         """Close the port (and stop the URC reader): the modem keeps its state."""
@@ -231,14 +243,38 @@ class Modem:
         return dict(self._latest_reg)
 
     def identify(self) -> Identification:
-        """Manufacturer, model, revision and IMEI (+CGMI/+CGMM/+CGMR/+CGSN, ATI as fallback).
+        """Who the module is, in as few round trips as the port's record allows.
 
-        The dialect is matched on these, and results and traces name the module by them.
+        The dialect is matched on it, and results and traces name the module by it.
+
+        With a record of this port (`self.known`), one `AT+CGSN`: the same IMEI
+        means the same module, whose recorded identification is used. Without
+        one, `+CGMM` first: a model the dialect table knows needs no `+CGMI`
+        (the vendor is the row's); then `+CGMR` and `+CGSN`.
         """
-        manufacturer = self._text("AT+CGMI", "+CGMI:")
+        row = self.known.module(self.channel.name) if self.known is not None else None
+        if row is not None:
+            imei = self._text("AT+CGSN", "+CGSN:")
+            if imei and imei == row.get("imei"):
+                ati = row.get("ati")
+                self.ident = Identification(
+                    _str(row.get("manufacturer")), _str(row.get("model")),
+                    _str(row.get("revision")), imei,
+                    [_str(x) for x in ati] if isinstance(ati, list) else [])
+                self._known_row = row
+                return self.ident
+            log.info("the module on %s is not the one recorded; identifying it",
+                     self.channel.name)
+            return self._identify_fully(imei)
+        return self._identify_fully(None)
+
+    def _identify_fully(self, imei: str | None) -> Identification:
         model = self._text("AT+CGMM", "+CGMM:")
+        vendor = VENDORS.get(match_dialect(model).family, "") if model else ""
+        manufacturer = vendor or self._text("AT+CGMI", "+CGMI:")
         revision = self._text("AT+CGMR", "+CGMR:")
-        imei = self._text("AT+CGSN", "+CGSN:")
+        if imei is None:
+            imei = self._text("AT+CGSN", "+CGSN:")
         ati: list[str] = []
         if not (manufacturer or model):
             # ATI is the fallback: its layout differs per vendor and nRF91 refuses it
@@ -247,6 +283,12 @@ class Modem:
             except (AtCommandError, CmeError):
                 ati = []
         self.ident = Identification(manufacturer, model, revision, imei, ati)
+        self._known_row = None
+        if self.known is not None and imei:
+            row = {"imei": imei, "manufacturer": manufacturer, "model": model,
+                   "revision": revision, "ati": ati}
+            self.known.remember_module(self.channel.name, row)
+            self._known_row = row
         return self.ident
 
     def _text(self, command: str, prefix: str) -> str:
@@ -600,11 +642,19 @@ class Modem:
         """The cids +CGDCONT accepts for `pdp_type` (from +CGDCONT=?)."""
         if self.dialect.service_activation == "cnact":
             return [self.default_cid + i for i in range(4)]
+        key = "cids:" + pdp_type
+        row = self._known_row
+        if row is not None and isinstance(row.get(key), list) and all(
+                isinstance(c, int) for c in row[key]) and row[key]:
+            return list(row[key])   # this module's answer in an earlier run
         try:
             rsp = self.channel.command("AT+CGDCONT=?", prefix="+CGDCONT:", timeout=10)
         except (AtCommandError, CmeError):
             return list(range(1, 12))
         cids = parse_cgdcont_test(rsp.lines, pdp_type)
+        if cids and row is not None and self.known is not None:
+            row[key] = cids
+            self.known.remember(self.channel.name, key, cids)
         return cids or list(range(1, 12))
 
     def define_context(self, cid: int, pdp_type: str, apn: str) -> None:
@@ -710,7 +760,10 @@ class Modem:
                                      timeout=self.dialect.timeout("+QIACT", 150.0))
             elif how == "cnact":
                 index = self._cnact_index(cid)
-                if bearer is not None:
+                # a service context's +CNCFG entry is its definition (define_context
+                # wrote it, or contexts() read it as it is): only the default bearer's
+                # app context 0 needs its APN set here
+                if bearer is not None and cid == self.default_cid:
                     self.channel.command(build_command(
                         "+CNCFG", index, _CNCFG_NUMBERS.get(bearer.pdp_type, 1), bearer.apn),
                         timeout=10)
@@ -750,19 +803,23 @@ class Modem:
         else:
             self.channel.command(build_command("+CGACT", 0, cid), timeout=40)
 
-    def active_cids(self) -> set[int]:
+    def active_cids(self, default_only: bool = False) -> set[int]:
         """Contexts that are up, each judged by the view its activation method gives.
 
         The default bearer is judged by the module's IP-stack view (+QIACT?,
         +CNACT?, #SGACT?), service contexts by theirs; one query per view.
+        `default_only`: the default bearer's view alone (one query), for when
+        no service context can be up.
         """
         views: dict[str, set[int]] = {}
         # a tuple, not a set: the order of the queries on the wire is fixed
-        for how in (self.dialect.activation, self.dialect.service_activation):
+        kinds = (self.dialect.activation,) if default_only else (
+            self.dialect.activation, self.dialect.service_activation)
+        for how in kinds:
             if how not in views:
                 views[how] = self._active_view(how)
         cids = {self.default_cid} | views.get(self.dialect.service_activation, set())
-        return {c for c in cids if c in views[self._method(c)]}
+        return {c for c in cids if c in views.get(self._method(c), ())}
 
     def _active_view(self, how: str) -> set[int]:
         if how == "qiact":
@@ -1030,6 +1087,16 @@ class Modem:
             if clock() >= deadline:
                 return False
             self.channel.poll(min(poll, max(0.0, deadline - clock())))
+
+
+#: The vendor behind each dialect family, as its +CGMI says it: a model the table
+#: knows needs no +CGMI round trip.
+VENDORS = {"quectel": "Quectel", "ublox": "u-blox", "simcom": "SIMCOM INCORPORATED",
+           "telit": "Telit", "nrf91": "Nordic Semiconductor ASA"}
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 _PIN_HINT = ("correct the PIN at its source (ME_LIB_PIN or --pin-file): every wrong try "

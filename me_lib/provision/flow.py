@@ -12,6 +12,8 @@ reported by name and not retried; other failures back off exponentially
 (bounded); a modem reboot in the middle restarts the run from sync.
 """
 
+import time
+
 from me_lib.at.cme import EMM_CAUSES
 from me_lib.codec import apn_rules
 from me_lib.errors import (
@@ -25,6 +27,7 @@ from me_lib.errors import (
     ProvisionError,
 )
 from me_lib.log import get_logger
+from me_lib.modem.known import KnownModules
 from me_lib.modem.modem import ActivationRejected, Modem
 from me_lib.modem.parsers import parse_cgcontrdp
 from me_lib.modem.registration import Registration
@@ -43,6 +46,7 @@ from me_lib.provision.result import ContextResult, DmResult, ProvisionResult, St
 try:  # names for the annotations only (MicroPython has no typing)
     from collections.abc import Callable
     from os import PathLike
+    from typing import Any
 
     from me_lib.modem.parsers import ContextInfo, PdpContext
     from me_lib.provision.probe import Rng
@@ -58,6 +62,14 @@ NO_CID = -1
 CONFIGURATION_CAUSES = (8, 27, 28, 29, 32, 33, 50, 51, 55, 65, 66, 112)
 # EMM causes for which the network will keep refusing this device.
 PERMANENT_EMM_CAUSES = (2, 3, 6, 7, 8, 11, 12, 13, 14, 15)
+#: Seconds after which a DM server reached earlier is probed again although
+#: nothing changed (provision(recheck_dm_after=...)).
+RECHECK_DM_AFTER = 24 * 3600.0
+#: Seconds after switching the radio on before registration is first polled (the
+#: +CEREG URC normally says it first; each poll reads every domain)
+FIRST_POLL_AFTER_RADIO_ON = 10.0
+#: Seconds to wait for the +CEREG report of a burst whose +CGREG said "registered"
+EPS_REPORT_GRACE = 0.3
 
 try:
     from typing import TypeAlias
@@ -72,7 +84,12 @@ def _quiet(step: str, status: str, detail: str) -> None:
 
 
 class _Run:
-    """Bookkeeping of one provision run: step timings, round trips, writes."""
+    """Bookkeeping of one provision run: step timings, round trips, writes.
+
+    Round trips and bytes are counted at the channel from `modem.wire_since`:
+    everything the modem object sent since it was opened (sync, identification,
+    the profile read) or since the previous provision() on it returned.
+    """
 
     def __init__(self, modem: Modem, progress: Progress) -> None:
         self.modem = modem
@@ -80,9 +97,7 @@ class _Run:
         self.result = ProvisionResult()
         self.writes = 0
         self._t0 = modem.channel.clock()
-        self._rt0 = modem.channel.round_trips
-        self._out0 = modem.channel.bytes_out
-        self._in0 = modem.channel.bytes_in
+        self._rt0, self._out0, self._in0 = modem.wire_since
 
     def begin(self, name: str, detail: str = "") -> tuple[str, float, int, int]:
         self.progress(name, "start", detail)
@@ -103,6 +118,7 @@ class _Run:
         r.bytes_out = ch.bytes_out - self._out0
         r.bytes_in = ch.bytes_in - self._in0
         r.seconds = ch.clock() - self._t0
+        self.modem.wire_since = (ch.round_trips, ch.bytes_out, ch.bytes_in)
         return r
 
 
@@ -120,7 +136,8 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
               reach_dm: bool = True, recheck_dm: bool = False, probe_timeout: float = 10.0,
               dm_path: str = "modem", probe_rng: "Rng | None" = None,
               progress: "Progress | None" = None, max_reboots: int = 3,
-              force_pin: bool = False) -> ProvisionResult:
+              force_pin: bool = False, recheck_dm_after: float = RECHECK_DM_AFTER,
+              known: "KnownModules | None" = None) -> ProvisionResult:
     """Make the modem match `profile`; returns a ProvisionResult (see module docstring).
 
     services: "eager" activates every service context now, "on-demand" only
@@ -133,6 +150,13 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
     context record in `<state_dir>/contexts.json`; a board passes
     `ownership=Ownership(FlashFile(...))` instead. A second call on a
     provisioned modem sends no write command.
+
+    The DM server is probed when the profile's server or APN0 changed, when
+    this run changed or brought up APN0's context, or when it was last reached
+    more than `recheck_dm_after` seconds ago (wall time; `recheck_dm` forces a
+    probe); otherwise `result.dm` says when it was last reached and that it
+    was not probed again. That record lives in `known` (default: the modem's
+    own, else `<state_dir>/known.json`).
     """
     if dm_path not in ("modem", "host"):
         raise ProvisionError("arguments", "dm_path must be 'modem' or 'host'")
@@ -144,13 +168,20 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
             folder = str(state_dir)
             path = folder + ("" if not folder or folder.endswith("/") else "/") + "contexts.json"
         ownership = Ownership(path)
+    if known is None:
+        known = modem.known
+    if known is None and state_dir is not None:
+        folder = str(state_dir)
+        known = KnownModules(folder + ("" if not folder or folder.endswith("/") else "/")
+                             + "known.json")
+    dm_policy = _DmPolicy(known, recheck_dm, recheck_dm_after)
     attempts = 0
     failed_saves = ownership.failed_saves
     while True:
         run = _Run(modem, progress or _quiet)
         try:
             _provision_once(run, modem, profile, pin, ownership, services,
-                            registration_timeout, reach_dm, recheck_dm, probe_timeout,
+                            registration_timeout, reach_dm, dm_policy, probe_timeout,
                             force_pin, dm_path, probe_rng)
             result = run.finish()
             result.notes.extend(ownership.new_notes())
@@ -169,7 +200,7 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
 
 def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
                     ownership: Ownership, services: str, registration_timeout: float,
-                    reach_dm: bool, recheck_dm: bool, probe_timeout: float,
+                    reach_dm: bool, dm_policy: "_DmPolicy", probe_timeout: float,
                     force_pin: bool, dm_path: str, probe_rng: "Rng | None") -> None:
     result = run.result
     result.profile = profile.to_dict()
@@ -202,21 +233,24 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
     run.end(mark, the_plan.apn0.action)
 
     mark = run.begin("register")
-    reg = _registered_now(modem)
+    # the radio was switched on a moment ago: it cannot have registered yet, so
+    # the registration URC is awaited (polling as a fallback) without a first read
+    reg = None if radio_on else _registered_now(modem)
     attached_now = reg is None        # contexts came up during this step
     if reg is None:
         if not radio_on and modem.functionality() != 1:
             run.writes += 1
             modem.set_functionality(1)
-        # just polled: let the URC tell us before polling again
+        # just polled (or just switched on: a search takes seconds, usually more than
+        # five): let the URC tell us before polling, which is only the fallback
         reg = wait_registered(modem, registration_timeout, lambda d: run.progress(
-            "register", "wait", d), first_poll=5.0)
+            "register", "wait", d), first_poll=FIRST_POLL_AFTER_RADIO_ON if radio_on else 5.0)
     result.registration = "%s %s" % (reg.domain, reg.state)
     run.end(mark, result.registration)
 
     mark = run.begin("attach")
     # EPS registration is an attach (the default bearer is up); GPRS/3G needs +CGATT.
-    if reg.domain != "CEREG" and not modem.attached():
+    if not _eps_registered(modem, reg) and not modem.attached():
         run.writes += 1
         modem.attach()
         if not modem.wait(modem.attached, 60.0, poll=2.0):
@@ -226,9 +260,19 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
 
     # What is up: from the plan's read, unless the radio went off and on since
     # (then read once more); our own activations keep it current after that.
-    active: set[int] = (modem.active_cids() if radio_on or attached_now
-                        or the_plan.apn0.action == "define"
-                        else set(modem.session.get("active", set())))
+    # After our own radio cycle (CFUN=4 tore every context down) only the default
+    # bearer can be up again, and only where the attach itself brings it up (the
+    # +CGACT view): a vendor IP stack's context (+QIACT, #SGACT, +CNACT) needs
+    # its own activation, which nobody sent since.
+    active: set[int]
+    if radio_on:
+        active = (modem.active_cids(default_only=True)
+                  if modem.dialect.activation == "cgact" else set())
+    elif attached_now or the_plan.apn0.action == "define":
+        active = modem.active_cids()
+    else:
+        active = set(modem.session.get("active", set()))
+    apn0_was_up = the_plan.apn0.cid in active and not the_plan.apn0.writes
 
     mark = run.begin("apn0-up")
     apn0 = _bring_up(run, modem, the_plan.apn0, None, active)
@@ -237,8 +281,13 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
 
     if reach_dm and profile.dm is not None and apn0.state == "active":
         mark = run.begin("dm", "%s:%d" % (profile.dm.host, profile.dm.effective_port))
-        result.dm = reach(modem, profile, the_plan.apn0.cid, probe_timeout, recheck_dm,
-                          dm_path, probe_rng)
+        dm_key = modem_key(modem)
+        result.dm = dm_policy.remembered(modem, profile, dm_key,
+                                         unchanged=apn0_was_up and not the_plan.writes)
+        if result.dm is None:
+            result.dm = reach(modem, profile, the_plan.apn0.cid, probe_timeout,
+                              dm_policy.recheck, dm_path, probe_rng)
+            dm_policy.record(result.dm, profile, dm_key)
         run.end(mark, _dm_summary(result.dm))
 
     mark = run.begin("services")
@@ -341,7 +390,9 @@ def _apply_apn0(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership
     bearer = item.bearer
     radio_cycled = False
     if item.action == "define":
-        if modem.dialect.default_apn_change_needs_radio_off and modem.functionality() == 1:
+        # the radio goes off whatever it was (no +CFUN? first: switching off a radio
+        # that is off costs the same round trip as asking), and on again below
+        if modem.dialect.default_apn_change_needs_radio_off:
             run.writes += 1
             modem.set_functionality(modem.dialect.radio_off_cfun)
             radio_cycled = True
@@ -357,6 +408,25 @@ def _apply_apn0(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership
     ownership.record(key, item.cid, {"apn": bearer.apn, "pdp_type": bearer.pdp_type,
                                      "auth": auth_key(bearer), "role": "apn0"})
     return radio_cycled
+
+
+#: Access technologies of an EPS or 5GS registration (27.007 names, and the
+#: dialect table's for vendors that number them their own way): the attach
+#: brought the default bearer up, so no +CGATT is needed.
+_EPS_ACT_NAMES = ("LTE", "LTE-M", "NB-IoT", "LTE_NB_IOT", "5GNR", "LTE_5GNR")
+
+
+def _eps_registered(modem: Modem, reg: Registration) -> bool:
+    """Registered in EPS/5GS, by the domain that answered, its AcT, or a +CEREG URC."""
+    if reg.domain in ("CEREG", "C5GREG"):
+        return True
+    if reg.act is not None and modem.dialect.act_name(reg.act, reg.act_name) in _EPS_ACT_NAMES:
+        return True
+    for domain in ("CEREG", "C5GREG"):
+        other = modem.latest_registrations().get(domain)
+        if other is not None and other.registered:
+            return True
+    return False
 
 
 def _registered_now(modem: Modem) -> Registration | None:
@@ -390,6 +460,13 @@ def wait_registered(modem: Modem, timeout: float,
         for domain in ("CEREG", "C5GREG", "CGREG"):
             reg = latest.get(domain)
             if reg is not None and reg.registered:
+                if domain == "CGREG" and "CEREG" in modem.dialect.registration_domains:
+                    # URCs come in a burst (+CREG, +CGREG, +CEREG): the EPS report of
+                    # the same burst, if any, decides (no +CGATT? then)
+                    modem.channel.poll(EPS_REPORT_GRACE)
+                    eps = modem.latest_registrations().get("CEREG")
+                    if eps is not None and eps.registered:
+                        return eps
                 return reg
         # in a fixed order (the dialect's, then any other domain): which report is
         # "last" must not depend on dict order, which MicroPython does not keep
@@ -488,6 +565,66 @@ def _service(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership, k
 # -- DM server --------------------------------------------------------------------------------
 
 
+def _wall() -> float:
+    """Seconds on the wall clock: the DM record must mean the same in the next process."""
+    return float(time.time())
+
+
+class _DmPolicy:
+    """When the DM server is probed, and the record of when it was last reached."""
+
+    def __init__(self, known: "KnownModules | None", recheck: bool, after: float) -> None:
+        self.known = known
+        self.recheck = recheck
+        self.after = after
+
+    @staticmethod
+    def _what(profile: Profile) -> dict[str, Any]:
+        server = profile.dm
+        assert server is not None
+        return {"host": server.host, "port": server.effective_port,
+                "protocol": server.effective_protocol, "apn0": profile.apn0.apn,
+                "pdp_type": profile.apn0.pdp_type}
+
+    def remembered(self, modem: Modem, profile: Profile, key: str,
+                   unchanged: bool) -> DmResult | None:
+        """The DM result without a probe, or None when it must be probed."""
+        if self.recheck or self.known is None or not unchanged:
+            return None
+        row = self.known.dm(key)
+        if row is None:
+            return None
+        what = self._what(profile)
+        for name in sorted(what):
+            if row.get(name) != what[name]:
+                return None
+        reached = row.get("reached")
+        if not isinstance(reached, (int, float)):
+            return None
+        age = _wall() - reached
+        if not 0 <= age <= self.after:
+            return None
+        dm = DmResult(what["host"], what["port"], what["protocol"],
+                      profile.dm.transport if profile.dm else "udp")
+        dm.reachable = True
+        dm.probed = False
+        dm.last_reached = float(reached)
+        ip = row.get("ip")
+        dm.ip = ip if isinstance(ip, str) else None
+        via = row.get("via")
+        dm.via = via if isinstance(via, str) else ""
+        dm.detail = ("last reached %.0f s ago; not probed again (nothing changed since; "
+                     "re-probed after %.0f s, or with recheck_dm)" % (age, self.after))
+        return dm
+
+    def record(self, dm: DmResult, profile: Profile, key: str) -> None:
+        if self.known is None or not dm.reachable or not dm.probed:
+            return
+        row = self._what(profile)
+        row.update({"reached": _wall(), "ip": dm.ip, "via": dm.via})
+        self.known.remember_dm(key, row)
+
+
 def reach(modem: Modem, profile: Profile, cid: int, timeout: float,
           recheck: bool = False, path: str = "modem",
           rng: "Rng | None" = None) -> DmResult:
@@ -501,8 +638,12 @@ def reach(modem: Modem, profile: Profile, cid: int, timeout: float,
     memo = modem.session.get("dm")
     if not recheck and isinstance(memo, DmResult) and (memo.host, memo.port) == (dm.host,
                                                                                   dm.port):
-        memo.detail = "reached earlier in this session"
-        return memo
+        again = DmResult(memo.host, memo.port, memo.protocol, memo.transport)
+        again.ip, again.rtt, again.reachable, again.via = (memo.ip, memo.rtt, memo.reachable,
+                                                           memo.via)
+        again.detail = "reached earlier in this session"
+        again.probed = False
+        return again
     adapter = modem.sockets
     if path == "host":
         from me_lib.modem.sockets.host import HostSockets

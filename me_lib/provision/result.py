@@ -20,13 +20,20 @@ class DmResult:
         self.via = ""            # "modem:quectel", "host", or "" when not checked
         self.detail = ""
         self.error: str | None = None  # the typed error's class when not reached
+        #: False when this run did not probe the server (reached earlier, nothing changed)
+        self.probed = True
+        #: when not probed: wall-clock seconds (time.time()) of the earlier probe that
+        #: reached it (a probe of this run is now: its `rtt` tells)
+        self.last_reached: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The DM probe as JSON-ready data (RTT in ms), for `--json` output."""
         return {"host": self.host, "ip": self.ip, "port": self.port, "protocol": self.protocol,
                 "transport": self.transport, "reachable": self.reachable,
                 "rtt_ms": None if self.rtt is None else round(self.rtt * 1000, 2),
-                "via": self.via, "detail": self.detail, "error": self.error}
+                "via": self.via, "detail": self.detail, "error": self.error,
+                "probed": self.probed, "last_reached": None if self.last_reached is None
+                else round(self.last_reached, 3)}
 
 
 class ContextResult:
@@ -77,6 +84,10 @@ class ProvisionResult:
         self.registration = ""
         self.modem: dict[str, str] = {}
         self.profile: dict[str, Any] = {}
+        #: AT commands that went over the wire for this run, counted at the channel:
+        #: everything the Modem object sent since it was opened (sync, identification,
+        #: the profile read included), or since the previous provision() on it
+        #: returned; `steps` break down the part inside provision()
         self.round_trips = 0
         self.writes = 0
         self.bytes_out = 0

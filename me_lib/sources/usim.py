@@ -118,7 +118,13 @@ class UsimSource:
     name = "usim"
 
     def read(self, ctx: SourceContext) -> Partial:
-        """The profile from EF.DMCFG; a file that is absent or does not decode becomes a note."""
+        """The profile from EF.DMCFG; a file that is absent or does not decode becomes a note.
+
+        On a re-run, an unchanged card (ICCID and sequence number) answers from the cache.
+        """
+        unchanged = self._unchanged(ctx)
+        if unchanged is not None:
+            return unchanged
         try:
             cfg = ctx.usim().read_dmcfg()
         except FATAL:
@@ -134,6 +140,43 @@ class UsimSource:
             return _found("empty", "usim: EF.DMCFG is not provisioned (all FF)")
         part = partial_from_dmcfg(cfg)
         self._remember(ctx, part)
+        return part
+
+    def _unchanged(self, ctx: SourceContext) -> Partial | None:
+        """The cached profile of this card when EF.DMCFG's sequence number says it holds.
+
+        Two short reads (EF_ICCID, the file's head) instead of the whole file:
+        an OTA update of EF.DMCFG bumps its sequence number, a card swap changes
+        the ICCID, and either makes this None (the file is read in full). Not
+        used when the card's file has no sequence number, or when a bearer
+        needs a password the cache does not keep.
+        """
+        if ctx.cache is None:
+            return None
+        iccid = ctx.iccid()
+        if iccid is None:
+            return None
+        cached, _ = ctx.cache.get(iccid)
+        if cached is None or cached.sequence is None:
+            return None
+        for bearer in cached.bearers:
+            if bearer.auth != "none" and bearer.password is None:
+                return None
+        try:
+            sequence = ctx.usim().read_dmcfg_sequence()
+        except FATAL:
+            raise
+        except FileNotFound:
+            return None     # the full read reports the file absent
+        except MeLibError as exc:
+            # unreadable now (timeout after retries, busy, access): the whole file would
+            # not read either; this card's cached profile answers, as for a full read
+            return self._unreadable(ctx, exc)
+        if sequence != cached.sequence:
+            return None
+        part = partial_from_profile(cached, ORIGIN)
+        part.notes = ["usim: EF.DMCFG sequence %d unchanged on ICCID %s: the profile read "
+                      "from it earlier was used" % (sequence, iccid)]
         return part
 
     def _unreadable(self, ctx: SourceContext, exc: MeLibError) -> Partial:

@@ -17,7 +17,7 @@ from .conftest import SPEED, sim_of
 # step -> the command the module reboots on instead of answering (a fault prefix)
 BEFORE_PROVISION = {
     "sync (echo off)": "E0",
-    "start (identification)": "+CGMI",
+    "start (identification)": "+CGMM",
     "SIM check": "+CPIN?",
     "card read (EF.DMCFG)": "+CRSM=176",
 }

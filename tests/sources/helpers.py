@@ -61,6 +61,9 @@ class FakeModem:
     def __init__(self, vc: VirtualCard, network_apn: str | None = None,
                  pco: str | None = None, identity: Identity | None = None) -> None:
         self.vc = vc
+        # a new session finds the card as a new process would: just powered up, at
+        # the MF (the library's FileAccess starts there)
+        vc.reset()
         self._network_apn = network_apn
         self._pco = pco
         self._identity = identity

@@ -56,6 +56,8 @@ def _failing_dmcfg(monkeypatch: pytest.MonkeyPatch, exc: Exception) -> None:
         raise exc
 
     monkeypatch.setattr(Usim, "read_dmcfg", read_dmcfg)
+    # the same file, read by its head (the sequence number check of a cached profile)
+    monkeypatch.setattr(Usim, "read_dmcfg_sequence", read_dmcfg)
 
 
 @pytest.mark.parametrize("exc", TRANSIENT, ids=lambda e: type(e).__name__ + ":" + str(e)[:20])
