@@ -531,6 +531,9 @@ class Modem:
         not even its PIN state (a REFRESH may re-initialise the application)."""
         self._usim = None
         self.session.pop("sim_ready", None)
+        # the card said its files changed: read them in full once, whatever their
+        # sequence number says (an OTA update that did not bump it is still an update)
+        self.session["card_refreshed"] = True
 
     def identity(self) -> "Identity":
         """ICCID, IMSI and EF_AD of the card, read through the modem (see `usim()`)."""

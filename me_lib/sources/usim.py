@@ -148,11 +148,15 @@ class UsimSource:
         Two short reads (EF_ICCID, the file's head) instead of the whole file:
         an OTA update of EF.DMCFG bumps its sequence number, a card swap changes
         the ICCID, and either makes this None (the file is read in full). Not
-        used when the card's file has no sequence number, or when a bearer
-        needs a password the cache does not keep.
+        used when the card's file has no sequence number, when a bearer needs a
+        password the cache does not keep, or once after the card signalled a
+        REFRESH (`Modem.forget_card`).
         """
         if ctx.cache is None:
             return None
+        session = getattr(ctx.modem, "session", None)
+        if isinstance(session, dict) and session.pop("card_refreshed", False):
+            return None     # a REFRESH since: the file is read in full
         iccid = ctx.iccid()
         if iccid is None:
             return None

@@ -82,10 +82,11 @@ def on_both(tree: Path, tmp_path: Path, dm_port: int, scenario: str = SCENARIO,
 
 
 def tear_dmcfg(modem: Any) -> None:
-    """A torn OTA write of EF.DMCFG: complete, but its CRC (tag 8F) no longer matches."""
+    """A torn OTA write of EF.DMCFG: a new sequence number (tag 81, right after the
+    version), but its CRC (tag 8F) no longer matches the content."""
     raw = bytearray(modem.sim.card.read_file(DMCFG_PATH))
-    crc_at = raw.index(0x8F)
-    raw[crc_at + 2] ^= 0xFF
+    assert raw[3] == 0x81, raw[:8].hex()          # 80 01 01 | 81 <len> <sequence>
+    raw[4 + raw[4]] += 1
     modem.ota_update(DMCFG_PATH, bytes(raw), refresh=False)
 
 

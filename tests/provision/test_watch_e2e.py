@@ -28,13 +28,26 @@ def provisioned(world, tmp_path, ownership, scenario="quectel-bg96"):
     return modem, profile, reader
 
 
-def changed_dmcfg(modem):
+def changed_dmcfg(modem, bump=1):
     raw = sim_of(modem).sim.card.read_file(DMCFG_PATH)
     cfg = dmcfg.decode(raw)
     bearers = list(cfg.bearers)
     bearers[1] = bearers[1].replace(apn="telemetry2.example")
-    return dmcfg.encode(cfg.replace(bearers=tuple(bearers), sequence=(cfg.sequence or 0) + 1),
-                        len(raw))
+    return dmcfg.encode(cfg.replace(bearers=tuple(bearers),
+                                    sequence=(cfg.sequence or 0) + bump), len(raw))
+
+
+def test_refresh_reads_the_file_even_when_its_sequence_number_stayed(world, tmp_path,
+                                                                     ownership):
+    """The sequence number spares a re-run the full read; a REFRESH naming the file is
+    news by itself, even from an MNO that forgot to bump it."""
+    modem, profile, reader = provisioned(world, tmp_path, ownership)
+    sim_of(modem).ota_update(DMCFG_PATH, changed_dmcfg(modem, bump=0))
+    events = watch(modem, reader, profile=profile, ownership=ownership, max_events=1,
+                   duration=600, reach_dm=False)
+    assert [e.kind for e in events] == ["refresh"], events
+    assert events[0].result is not None
+    assert events[0].result.context("telemetry").apn == "telemetry2.example"
 
 
 def test_refresh_with_a_new_dmcfg_changes_only_that_service(world, tmp_path, ownership):
