@@ -531,8 +531,12 @@ class Modem:
         not even its PIN state (a REFRESH may re-initialise the application)."""
         self._usim = None
         self.session.pop("sim_ready", None)
-        # the card said its files changed: read them in full once, whatever their
-        # sequence number says (an OTA update that did not bump it is still an update)
+
+    def card_refreshed(self) -> None:
+        """The card said its files changed (REFRESH): forget what was read from it, and
+        read EF.DMCFG in full once, whatever its sequence number says (an OTA update
+        that did not bump it is still an update)."""
+        self.forget_card()
         self.session["card_refreshed"] = True
 
     def identity(self) -> "Identity":

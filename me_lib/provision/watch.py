@@ -230,6 +230,8 @@ def _handle(modem: Modem, event: WatchEvent, current: Profile | None, iccid: str
             provision_args: dict[str, Any]) -> tuple[Profile | None, str | None]:
     if event.kind == "reboot":
         modem.reset_session()
+    if event.kind == "refresh":
+        modem.card_refreshed()
     if event.kind in ("reboot", "refresh"):
         modem.forget_card()
         if not modem.started:
