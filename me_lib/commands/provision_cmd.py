@@ -18,8 +18,9 @@ def register(sub: Any) -> None:
     add_device_arguments(p)
     p.add_argument("--dry-run", action="store_true",
                    help="print the plan (what would be written) and change nothing")
-    p.add_argument("--services", choices=("eager", "on-demand"), default="eager",
-                   help="activate service contexts now, or only define them")
+    p.add_argument("--services", choices=("eager", "on-demand"), default=None,
+                   help="activate service contexts now, or only define them "
+                   "(default eager; with replay:// the recorded one)")
     p.add_argument("--watch", action="store_true",
                    help="keep running: re-provision on REFRESH, profile switch, "
                    "deactivation, coverage loss and reboots")
@@ -31,6 +32,13 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.modem and str(args.modem).startswith("replay://") and not args.dry_run:
+        # the recorded run's seed, options and starting state (me_lib/sim/replay.py)
+        from me_lib.sim.replay import replay_setup
+
+        replay_setup(args, state_dir(args))
+    if args.services is None:
+        args.services = "eager"
     if getattr(args, "record", None) and not args.dry_run and not args.watch:
         return _run_recorded(args)
     return _run(args)
@@ -42,6 +50,7 @@ def _run_recorded(args: argparse.Namespace) -> int:
     See me_lib/sim/replay_trace.py for the end record; the probe's message ids
     come from a recorded seed so that a replay sends the same bytes.
     """
+    import time
     from pathlib import Path
 
     from me_lib.errors import MeLibError
@@ -51,6 +60,9 @@ def _run_recorded(args: argparse.Namespace) -> int:
     seed = args.probe_seed if args.probe_seed is not None else random.randrange(1 << 32)
     end: dict[str, Any] = {
         "command": "provision",
+        # wall time of the snapshot: a replay moves known.json's "DM last reached" by
+        # the time since, so the re-probe policy sees the recorded age
+        "recorded_at": round(time.time(), 3),
         "args": {"services": args.services, "reach_dm": True, "dialect": args.dialect,
                  "pin": pin_from(args) is not None, "seed": seed,
                  "config": str(args.config) if args.config is not None else None},

@@ -21,7 +21,11 @@ def add_pin_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def pin_from(args: argparse.Namespace) -> str | None:
-    """The PIN named by --pin-file or --pin-env, if any."""
+    """The PIN named by --pin-file or --pin-env, if any; else a replayed trace's own.
+
+    `replayed_pin` is set by me_lib.sim.replay.replay_setup for `replay://`: the
+    PIN the recorded host sent (or a stand-in where the trace masked it).
+    """
     if args.pin_file is not None:
         try:
             text = args.pin_file.read_text(encoding="utf-8")
@@ -38,4 +42,7 @@ def pin_from(args: argparse.Namespace) -> str | None:
             raise MeLibError("the PIN file %s is empty" % args.pin_file)
         return pin
     value = os.environ.get(args.pin_env)
-    return value.strip() if value else None
+    if value and value.strip():
+        return value.strip()
+    replayed = getattr(args, "replayed_pin", None)
+    return replayed if isinstance(replayed, str) else None

@@ -7,19 +7,24 @@ own it must also say what was run and what came out. `me-lib provision
     {"end": {"command": "provision",
              "args": {"services": "eager", "reach_dm": true, "dialect": null,
                       "pin": false, "seed": 1234567},
-             "state": {"contexts.json": null, "profile-cache.json": null},
+             "recorded_at": 1764392400.0,
+             "state": {"contexts.json": null, "profile-cache.json": null,
+                       "known.json": null},
              "result": {...ProvisionResult.to_dict() without wall-clock fields...}}}
 
 (`"error": {"type": ..., "message": ...}` instead of `"result"` when the run
 raised). `state` is what the state directory held before the run (the
-ownership record and the profile cache change what the plan writes; neither
-holds secrets), `seed` drives the CoAP message id of the DM probe (a random
+ownership record and the profile cache change what the plan writes, the
+known-modules record which questions are asked at all; none holds secrets),
+`recorded_at` the wall time of that snapshot (known.json's DM time is moved
+by the time since on replay), `seed` drives the CoAP message id of the DM probe (a random
 id would differ on replay), `pin` only says whether a PIN was given: its
 value is in the AT+CPIN record itself, never repeated here.
 
 The result keeps everything the modem's answers decide (states, cids, APNs,
 addresses, writes, round trips, bytes out, ok, error texts) and drops what
-the time it took decides (`seconds`, per-step `seconds`, the DM `rtt_ms`), so
+the time it took decides (`seconds`, per-step `seconds`, the DM `rtt_ms`,
+`last_reached` and the age quoted in its detail on a re-run), so
 a replay, whose clock follows the recording only approximately, compares equal.
 `bytes_in` goes too: it counts unsolicited bytes that happened to arrive
 before the run ended.
@@ -30,6 +35,7 @@ predates the end record.
 """
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +48,10 @@ from me_lib.errors import DecodeError
 # the host checks it before sending; the replay port masks it before comparing).
 STAND_IN_PIN = "0000"
 
-_TIMING_KEYS = ("seconds", "rtt_ms", "bytes_in")
+_TIMING_KEYS = ("seconds", "rtt_ms", "bytes_in", "last_reached")
+# Texts that quote an elapsed time (the DM record's age on a re-run): the number
+# goes, the rest of the text still has to match.
+_TIMING_TEXT = ((re.compile(r"last reached \d+ s ago"), "last reached N s ago"),)
 
 
 class Record:
@@ -114,6 +123,9 @@ def deterministic(result: dict[str, Any]) -> dict[str, Any]:
     for key, value in result.items():
         if key in _TIMING_KEYS:
             continue
+        if isinstance(value, str):
+            for pattern, replacement in _TIMING_TEXT:
+                value = pattern.sub(replacement, value)
         if isinstance(value, dict):
             value = deterministic(value)
         elif isinstance(value, list):

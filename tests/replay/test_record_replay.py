@@ -161,4 +161,6 @@ def test_a_hostile_state_file_is_snapshotted_as_absent(tmp_path):
 
     (tmp_path / "contexts.json").write_text("[" * 100000 + "]" * 100000)
     (tmp_path / "profile-cache.json").write_bytes(b"\xff\xfe{}")
-    assert snapshot_state(tmp_path) == {"contexts.json": None, "profile-cache.json": None}
+    (tmp_path / "known.json").write_text("{" * 100000)
+    assert snapshot_state(tmp_path) == {"contexts.json": None, "profile-cache.json": None,
+                                        "known.json": None}
