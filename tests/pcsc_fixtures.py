@@ -7,9 +7,10 @@ stack does not come up.
 
 * `pcscd` (session): first takes an exclusive lock (`LOCK_FILE`, bounded
   wait), because pcscd and the vpcd ports are machine-wide: two pytest
-  sessions sharing them would see each other's cards. Then it reuses a live
-  pcscd (pid file + live pid), otherwise cleans stale /run/pcscd files and
-  starts `/usr/sbin/pcscd --foreground`; stops only a pcscd it started.
+  sessions sharing them would see each other's cards. Then `pcscd_action`
+  decides from what it observes: reuse a pcscd that lists the vpcd readers,
+  wait for one that runs, or start `/usr/sbin/pcscd --foreground`. It stops
+  only a pcscd it started and removes only the files that one created.
 * `pcsc_card` (session): the default profile on slot 0 ("Virtual PCD 00 00",
   vpcd port 35963), served by `python -m me_lib.sim.vpcd` in a subprocess.
 * `pcsc_card2` (session): `pin.toml` on slot 1 ("Virtual PCD 00 01", 35964).
@@ -23,6 +24,7 @@ stack does not come up.
 Every wait is bounded.
 """
 
+import contextlib
 import fcntl
 import os
 import signal
@@ -67,21 +69,12 @@ def _tail(path: Path, lines: int = 40) -> str:
     return "\n".join(text.splitlines()[-lines:]) or "(empty log %s)" % path
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _owned() -> set[int]:
     try:
-        return {int(word) for word in OWNED_FILE.read_text().split()}
-    except (OSError, ValueError):
+        words = OWNED_FILE.read_bytes()[:4096].split()
+    except OSError:
         return set()
+    return {pid for pid in (parse_pid(word) for word in words) if pid is not None}
 
 
 def _set_owned(pid: int, owned: bool) -> None:
@@ -173,35 +166,107 @@ class SessionLock:
             self._fd = None
 
 
+def parse_pid(text: str | bytes) -> int | None:
+    """The pid in a pid file's text, or None for anything else.
+
+    pcscd writes `"27330\\n\\x00"`: NULs and whitespace around the number are
+    stripped; an empty, negative, non-numeric or absurd value is garbage.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    digits = text.replace("\x00", " ").strip()
+    if not digits or len(digits) > 10 or any(c not in "0123456789" for c in digits):
+        return None
+    pid = int(digits)
+    return pid if 0 < pid < (1 << 22) + 1 else None
+
+
+def parse_pid_file(path: Path) -> int | None:
+    try:
+        return parse_pid(path.read_bytes()[:64])
+    except OSError:
+        return None
+
+
+def _is_pcscd(pid: int) -> bool:
+    """Whether `pid` is a live pcscd (a dead pcscd's pid may belong to another process)."""
+    try:
+        return Path("/proc/%d/comm" % pid).read_text().strip() == "pcscd"
+    except OSError:
+        return False
+
+
+def _listed_readers() -> tuple[bool, set[str]]:
+    """(whether a pcscd answers, the readers it lists)."""
+    from smartcard.pcsc.PCSCExceptions import BaseSCardException
+    from smartcard.System import readers
+
+    try:
+        return True, {str(r) for r in readers()}
+    except BaseSCardException:
+        return False, set()
+
+
+def pcscd_action(pid: int | None, pid_is_pcscd: bool, answers: bool,
+                 listed: set[str]) -> str:
+    """What the fixture does with the pcscd it finds, from the observed facts alone.
+
+    "reuse": a pcscd answers and lists the vpcd readers ("Virtual PCD 00 00/01").
+    "wait": a pcscd runs (answers, or its pid file names a live pcscd) but does
+    not list them yet: never start a second one nor restart it; `wait_readers`
+    gives it its bounded time and then fails saying so.
+    "start": no pcscd runs (no pid file, garbage, or a dead/reused pid, and
+    nothing answers): start our own.
+    """
+    wanted = {name for name, _port in SLOTS}
+    if answers and wanted <= listed:
+        return "reuse"
+    if answers or (pid is not None and pid_is_pcscd):
+        return "wait"
+    return "start"
+
+
 class Pcscd:
     """The pcscd this session talks to; `proc` is None when it was already running."""
 
     def __init__(self, log: Path) -> None:
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
+        #: files our own pcscd created: the only ones `stop()` may remove
+        self.created: list[Path] = []
 
     def start(self) -> None:
-        pid = self._running_pid()
-        if pid is not None:
-            self.log.write_text("(reusing the pcscd already running as pid %d)\n" % pid)
+        """Reuse a working pcscd, wait for a running one, or start our own (`pcscd_action`).
+
+        Never stops, restarts or deletes the files of a pcscd this session did not
+        start: other sessions on the machine may be using it.
+        """
+        pid = parse_pid_file(PID_FILE)
+        answers, listed = _listed_readers()
+        action = pcscd_action(pid, pid is not None and _is_pcscd(pid), answers, listed)
+        if action != "start":
+            self.log.write_text("(%s the pcscd already running%s)\n" % (
+                "reusing" if action == "reuse" else "waiting for vpcd's readers in",
+                "" if pid is None else " as pid %d" % pid))
             return
-        for stale in (PID_FILE, COMM_SOCKET):
-            if stale.exists() or stale.is_symlink():
-                stale.unlink()
         if not os.access(PCSCD, os.X_OK):
             pytest.fail("%s is missing: install the Debian packages pcscd and vsmartcard-vpcd "
                         "(make sysdeps)" % PCSCD)
+        # stale /run/pcscd files of a dead pcscd are pcscd's own business (it checks
+        # the pid and cleans them up at start); we never delete what we did not create
         self.proc = _start_process([PCSCD, "--foreground", "--info"], self.log)
         deadline = time.monotonic() + START_TIMEOUT
-        while not COMM_SOCKET.exists():
+        while parse_pid_file(PID_FILE) != self.proc.pid or not COMM_SOCKET.exists():
             if self.proc.poll() is not None:
                 pytest.fail("pcscd exited with %s at start-up:\n%s"
                             % (self.proc.returncode, _tail(self.log)))
             if time.monotonic() > deadline:
                 self.stop()
-                pytest.fail("pcscd did not create %s within %.0f s:\n%s"
-                            % (COMM_SOCKET, START_TIMEOUT, _tail(self.log)))
+                pytest.fail("pcscd did not create %s and %s within %.0f s:\n%s"
+                            % (PID_FILE, COMM_SOCKET, START_TIMEOUT, _tail(self.log)))
             time.sleep(0.02)
+        # ours now: the pid file names our process
+        self.created = [PID_FILE, COMM_SOCKET]
 
     def wait_readers(self) -> None:
         """Wait (bounded) until pcscd lists both vpcd readers, i.e. vpcd listens.
@@ -227,18 +292,19 @@ class Pcscd:
                     "installed, are ports 35963/35964 free?):\n%s"
                     % (sorted(listed), sorted(wanted), START_TIMEOUT, self.tail()))
 
-    @staticmethod
-    def _running_pid() -> int | None:
-        try:
-            pid = int(PID_FILE.read_text().strip())
-        except (OSError, ValueError):
-            return None
-        return pid if _pid_alive(pid) else None
-
     def stop(self) -> None:
-        if self.proc is not None:
-            _stop_process(self.proc)
-            self.proc = None
+        """Stop the pcscd we started (never another), then remove what it left of its own."""
+        if self.proc is None:
+            return
+        pid = self.proc.pid
+        _stop_process(self.proc)
+        self.proc = None
+        if parse_pid_file(PID_FILE) not in (pid, None):
+            self.created = []       # another pcscd took over: its files, not ours
+        for path in self.created:
+            with contextlib.suppress(FileNotFoundError):   # pcscd removes them on SIGTERM
+                path.unlink()
+        self.created = []
 
     def tail(self) -> str:
         return _tail(self.log)
