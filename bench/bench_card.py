@@ -7,7 +7,7 @@ stopping only what it started. Every wait is bounded.
 Minimum for that card, counted by hand
 --------------------------------------
 A reader that knows the standards (EF_ICCID is 10 bytes and EF_IMSI 9, the
-SFIs of TS 102 221 / 31.102 and DESIGN §4) but not this card's file sizes,
+SFIs of TS 102 221 / 31.102 and docs/dmcfg.md) but not this card's file sizes,
 record lengths or USIM AID, on T=0, after a reset (MF current):
 
 ====  ==========================================  ====  =========  ===============

@@ -69,7 +69,8 @@ DMCFG_PATH = P.parse(dmcfg_codec.DEFAULT_PATH)
 #: Bytes read to find EF.DMCFG's sequence number: 80 01 vv, 81 (1 to 4) ss...
 DMCFG_HEAD = 9
 
-#: SFIs fixed by TS 102 221 / 31.102 (and DESIGN §4 for EF.DMCFG): reads without SELECT.
+#: SFIs fixed by TS 102 221 / 31.102 (and docs/dmcfg.md "Location" for EF.DMCFG):
+#: reads without SELECT.
 STANDARD_SFI: dict[P.Path, int] = {
     EF_ICCID: 0x02, EF_DIR: 0x1E, EF_IMSI: 0x07, EF_AD: 0x03, EF_UST: 0x04, EF_EST: 0x05,
     DMCFG_PATH: dmcfg_codec.SFI,

@@ -1,4 +1,4 @@
-"""EF.DMCFG: DM server addresses and per-service APNs on the USIM (DESIGN §4).
+"""EF.DMCFG: DM server addresses and per-service APNs on the USIM (docs/dmcfg.md).
 
 Not a 3GPP file: our own format, built from conventions card vendors know
 (BER-TLV like EF_XCAPConfigData, the P-CSCF/ePDG address coding, TS 23.003

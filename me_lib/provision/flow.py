@@ -1,4 +1,4 @@
-"""`provision()`: apply a profile to a modem, changing only what differs (DESIGN §5).
+"""`provision()`: apply a profile to a modem, changing only what differs (docs/flow.md "The flow").
 
 Steps: start (sync, identify), SIM ready (busy back-off, PIN), plan, APN0 on
 the default bearer, registration (URCs and polling), attach, APN0 up with its

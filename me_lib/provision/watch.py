@@ -1,6 +1,6 @@
 """`watch()`: keep the device provisioned while the world changes under it.
 
-Events it reacts to (DESIGN §5 step 9):
+Events it reacts to (docs/flow.md "Watching"):
 - REFRESH from the card (the dialect's URCs: `+CUSATP`, `+QUSIM`, `+UUSIMSTAT`):
   the card files may have changed over the air; the profile is read again and
   only what differs is re-provisioned; a new ICCID/IMSI is a profile switch;

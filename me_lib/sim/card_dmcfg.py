@@ -1,4 +1,4 @@
-"""The `[dmcfg]` profile section -> EF.DMCFG content (DESIGN §4), via `codec.dmcfg`.
+"""The `[dmcfg]` profile section -> EF.DMCFG content (docs/dmcfg.md), via `codec.dmcfg`.
 
 Separate from the file-system layout so `me-lib encode PROFILE` can print the
 bytes a card vendor would personalise without building a whole card. The

@@ -227,7 +227,7 @@ def place_servers(entries: list[ServerEntry], bearers: list[Bearer],
     """The servers with `bearer_index` pointing into `bearers` (matched by APN).
 
     A server whose bearer is not in the list goes over APN0, which is what
-    APN0 is for (DESIGN §1: the APN on which the DM server is reachable).
+    APN0 is for (docs/flow.md "Sources": the APN on which the DM server is reachable).
     A server given without a bearer goes where `host_routes` (URSP FQDN rules)
     route its host, when they do.
     """

@@ -1,6 +1,6 @@
 """`ProfileCache`: the last good EF.DMCFG profile per ICCID, on the device's flash.
 
-Why: a torn OTA update of EF.DMCFG (DESIGN §4) must not strand the device;
+Why: a torn OTA update of EF.DMCFG (docs/dmcfg.md "A torn update") must not strand the device;
 it keeps using the last profile it read whole from that same card (keyed by
 ICCID, so a profile switch never reuses another MNO's APNs).
 

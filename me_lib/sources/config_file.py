@@ -1,6 +1,6 @@
 """Source `file`: a device configuration TOML, pre-provisioned per PLMN.
 
-The "pre-provisioned" case of DESIGN §1: the OEM ships (or the integrator
+The "pre-provisioned" case of docs/flow.md "Sources": the OEM ships (or the integrator
 writes) the DM server and APNs for the operators it knows, keyed by the
 MCC+MNC of the USIM (IMSI split by EF_AD's MNC length).
 

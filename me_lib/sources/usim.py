@@ -1,4 +1,4 @@
-"""Source `usim`: EF.DMCFG (DESIGN §4), the MNO's own statement of the whole profile.
+"""Source `usim`: EF.DMCFG (docs/dmcfg.md), the MNO's own statement of the whole profile.
 
 EF.DMCFG answers every field: its bearer list *is* the service list, so an
 EF.DMCFG with APN0 only answers "no service bearers" rather than leaving
