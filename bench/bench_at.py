@@ -9,8 +9,17 @@ of the same bytes in the same run, so the figures are ratios that survive a
 noisy machine. Goal: >= 5 MB/s with 4 KiB chunks (400x the line rate of
 115200 baud), and cost linear in stream length for both chunk sizes (checked
 by timing half the stream in the same run).
+
+`channel_cpu()`: the CPU the `AtChannel` costs per `AT` exchange over a real pty
+against a peer process that answers `OK` at once, as a ratio to a bare pyserial
+`write` + `readline` loop on the same pty in the same run (goal <= 1.5). It is
+process CPU time (`time.process_time`: the peer's CPU is not counted), and the
+two loops alternate over several rounds, so machine load moves both alike.
 """
 
+import os
+import subprocess
+import sys
 import time
 
 from me_lib.at import AtEngine
@@ -67,6 +76,80 @@ def feed_all(segs: list[tuple[str | None, str | None, bytes]], chunk: int) -> tu
     return time.perf_counter() - t0, events
 
 
+# The peer: answers every command line (ended by CR) with CR LF OK CR LF.
+_OK_PEER = r"""
+import os, sys
+fd = int(sys.argv[1])
+buf = b""
+while True:
+    try:
+        data = os.read(fd, 256)
+    except OSError:
+        break
+    if not data:
+        break
+    buf += data
+    while b"\r" in buf:
+        buf = buf[buf.index(b"\r") + 1:]
+        os.write(fd, b"\r\nOK\r\n")
+"""
+
+
+def channel_cpu(commands: int = 2000, rounds: int = 5) -> dict[str, dict[str, object]]:
+    """CPU per `AT` exchange: `AtChannel.command` vs a bare pyserial loop (ratio)."""
+    import tty
+
+    import serial
+
+    from me_lib.at import AtChannel
+
+    master, slave = os.openpty()
+    tty.setraw(master)
+    tty.setraw(slave)
+    name = os.ttyname(slave)
+    peer = subprocess.Popen([sys.executable, "-c", _OK_PEER, str(master)], pass_fds=[master])
+    os.close(master)
+    bare_port = serial.Serial(name, 115200, timeout=0.02)
+    ch = AtChannel(serial.Serial(name, 115200, timeout=0.02))
+    os.close(slave)
+    try:
+        ch.command("AT")        # first use: imports, logger lookup
+
+        def bare() -> None:
+            for _ in range(commands):
+                bare_port.write(b"AT\r")
+                while bare_port.readline() != b"OK\r\n":
+                    pass
+
+        def channel() -> None:
+            for _ in range(commands):
+                ch.command("AT")
+
+        t_bare = t_channel = 0.0
+        for _ in range(rounds):
+            t0 = time.process_time()
+            bare()
+            t_bare += time.process_time() - t0
+            t0 = time.process_time()
+            channel()
+            t_channel += time.process_time() - t0
+    finally:
+        ch.close()
+        bare_port.close()
+        peer.kill()
+        peer.wait(5)
+    n = commands * rounds
+    return {
+        "at_channel_cpu_ratio": {"value": round(t_channel / t_bare, 2),
+                                 "unit": "x the CPU of a bare pyserial write/readline loop",
+                                 "goal": "<= 1.5"},
+        "at_channel_cpu_us_per_command": {"value": round(t_channel / n * 1e6, 1),
+                                          "unit": "us CPU per AT exchange", "goal": None},
+        "at_bare_cpu_us_per_command": {"value": round(t_bare / n * 1e6, 1),
+                                       "unit": "us CPU per AT exchange", "goal": None},
+    }
+
+
 def run(total_mb: float = 10.0) -> dict[str, dict[str, object]]:
     segs = build_segments(int(total_mb * 1_000_000))
     stream = b"".join(s[2] for s in segs)
@@ -86,6 +169,7 @@ def run(total_mb: float = 10.0) -> dict[str, dict[str, object]]:
     half1_mb = sum(len(s[2]) for s in one_mb_segs[: len(one_mb_segs) // 2]) / 1e6
     rate4k = mb / t4k
     return {
+        **channel_cpu(),
         "at_stream_mb": {"value": round(mb, 2), "unit": "MB", "goal": 10},
         "at_parse_4k_mb_per_s": {"value": round(rate4k, 2), "unit": "MB/s", "goal": ">= 5"},
         "at_parse_4k_lines_per_s": {"value": round(lines / t4k), "unit": "lines/s",
@@ -108,4 +192,4 @@ def run(total_mb: float = 10.0) -> dict[str, dict[str, object]]:
 if __name__ == "__main__":
     import json
 
-    print(json.dumps(run(), indent=1))
+    print(json.dumps(channel_cpu() if sys.argv[1:] == ["channel"] else run(), indent=1))

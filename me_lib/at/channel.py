@@ -192,11 +192,16 @@ class AtChannel:
             self._cmd_lock = threading.RLock()
             # reentrant: a write that fails while the lock is held (a payload at a
             # prompt) marks the port closed under the same lock
-            self._io = threading.Condition(threading.RLock())
+            io_lock = threading.RLock()
+            self._io = threading.Condition(io_lock)
+            # the condition's own lock, taken directly on the per-command path (holding
+            # it is holding the condition; Condition.__enter__ is a Python-level call)
+            self._io_lock: Any = io_lock
             self._write_lock = threading.Lock()
             self._stop = threading.Event()
         else:
             self._cmd_lock = self._io = self._write_lock = self._stop = _Unthreaded()
+            self._io_lock = self._io
         # a list, not a deque: MicroPython's deque can neither iterate nor remove
         self._queue: list[Urc | Rebooted] = []
         # (prefix, callback) in subscription order: delivery order must not
@@ -445,7 +450,7 @@ class AtChannel:
             # command's answer: take it in first
             while self._waiting() > 0:
                 self._pump(0.0)
-        with self._io:
+        with self._io_lock:
             self._result = None
             data = self.engine.send(command, prefix=prefix, timeout=timeout, finals=finals,
                                     payload=payload, payload_end=payload_end, raw=raw,
@@ -454,7 +459,9 @@ class AtChannel:
             self._late_command = command if late else None
             self._late_parts = late
             self._late_gap = payload_after or 0.0
-        if log.isEnabledFor(DEBUG):
+        # asked once per command: building the log lines (redaction) is skipped when off
+        debug = log.isEnabledFor(DEBUG)
+        if debug:
             log.debug("%s -> %s", self.name, for_log(command))
         self._write(data)
         self.round_trips += 1
@@ -465,7 +472,7 @@ class AtChannel:
             self._late_parts = []
         if isinstance(result, Timeout):
             self._resync_needed = True
-            if log.isEnabledFor(DEBUG):
+            if debug:
                 log.debug("%s timeout after %.1fs: %s", self.name, result.timeout,
                           redact(command))
             raise AtTimeout(command, result.timeout, result.lines)
@@ -475,7 +482,7 @@ class AtChannel:
             # the module's own final may still be on its way, and would be taken for
             # the next command's answer (then every answer after it, one behind)
             self._resync_needed = True
-        if log.isEnabledFor(DEBUG):
+        if debug:
             for line in result.lines:
                 log.debug("%s <- %s", self.name, for_log(line))
             log.debug("%s <- %s", self.name, result.final.text or result.final.kind)
@@ -485,7 +492,7 @@ class AtChannel:
 
     def _wait_result(self) -> Response | Timeout | Rebooted:
         while True:
-            with self._io:
+            with self._io_lock:
                 result = self._result
                 if result is not None:
                     self._result = None
@@ -752,7 +759,15 @@ class AtChannel:
                     self._port_timeout = real
                 except Exception:
                     pass
-            return bytes(port.read(1) or b"")
+            first = port.read(1)
+            if not first:
+                return b""
+            # the rest of the answer usually came with its first byte: take it in the
+            # same call, so the engine parses the answer in one feed, not two
+            more = self._waiting()
+            if more:
+                return bytes(first) + bytes(port.read(more))
+            return bytes(first)
         except MeLibError:
             raise
         except Exception as exc:  # any type: see the module docstring
@@ -766,7 +781,7 @@ class AtChannel:
     def _pump(self, wait: float) -> None:
         self._check_open()
         data = self._read(wait)
-        with self._io:
+        with self._io_lock:
             now = self.clock()
             if data:
                 self.bytes_in += len(data)
@@ -780,7 +795,9 @@ class AtChannel:
     def _handle(self, events: list[Any]) -> None:
         """Route engine events; called with `self._io` held."""
         for ev in events:
-            if isinstance(ev, Urc):
+            if isinstance(ev, (Response, Timeout)):     # the common case first
+                self._result = ev
+            elif isinstance(ev, Urc):
                 if log.isEnabledFor(DEBUG):
                     log.debug("%s <- URC %s", self.name, for_log(ev.line))
                 self._queue.append(ev)
@@ -795,8 +812,6 @@ class AtChannel:
                 if ev.command is not None:
                     self._result = ev
                 self._queue.append(ev)
-            elif isinstance(ev, (Response, Timeout)):
-                self._result = ev
             elif isinstance(ev, DataReceived):
                 self._data_rx.append(ev.data)
             elif isinstance(ev, ProtocolError):

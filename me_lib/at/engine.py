@@ -143,9 +143,11 @@ class _Pending:
                  prompt_chars: str, raw: "tuple[RawSpec, ...]",
                  no_final_grace: float | None, settle: float, fresh: bool) -> None:
         self.command = command
-        self.command_upper = command.upper()
+        up = command.upper()
+        self.command_upper = up
         self.prefixes = prefixes
-        self.prefixes_upper = tuple([p.upper() for p in prefixes if p])
+        # the common cases (no prefix, no raw payload) allocate nothing here
+        self.prefixes_upper = tuple([p.upper() for p in prefixes if p]) if prefixes else ()
         self.accept_bare = (not prefixes) or ("" in prefixes)
         self.timeout = timeout
         self.deadline: float | None = None
@@ -153,15 +155,18 @@ class _Pending:
         self.payload = payload
         self.prompt_chars = prompt_chars
         self.awaiting_prompt = payload is not None
-        self.raw = tuple([r for r in raw if not r.inline])
-        self.inline_raw = tuple([r for r in raw if r.inline])
+        if raw:
+            self.raw = tuple([r for r in raw if not r.inline])
+            self.inline_raw = tuple([r for r in raw if r.inline])
+        else:
+            self.raw = self.inline_raw = ()
         self.no_final_grace = no_final_grace
         self.grace_since: float | None = None
         self.settle = settle
         self.fresh = fresh
         self.lines: list[str] = []
         self.payloads: list[bytes] = []
-        self.echo_after = _echo_effect(command)
+        self.echo_after = _echo_effect(up)
         #: bytes of lines and payloads gathered (bounded by the engine's max_response)
         self.size = 0
         #: why the answer cannot be trusted (an absurd announced length, an endless
@@ -179,14 +184,14 @@ class _Pending:
         return True
 
 
-def _echo_effect(command: str) -> bool | None:
-    """Whether a successful command turns echo off (False), on (True) or leaves it.
+def _echo_effect(up: str) -> bool | None:
+    """Whether a successful command (`up`: its line in upper case) turns echo off
+    (False), on (True) or leaves it.
 
     V.250 6.2.4: `E` without a value is `E0`, so only `E` followed by a digit
     other than 0 turns echo on (`ATE`, `ATEV1` turn it off).
     """
-    up = command.upper()
-    if not up.startswith("AT"):
+    if "E" not in up or not up.startswith("AT"):
         return None
     basic = up[2:]
     for stop in "+#%^$*":
@@ -316,18 +321,24 @@ class AtEngine:
 
     def next_timer(self) -> float | None:
         """The earliest time at which `tick()` could report something (None: no timer)."""
-        times = []
+        # asked before every read: no list, no allocation
+        due: float | None = None
         pend = self._pending
         if pend is not None:
-            if pend.deadline is not None:
-                times.append(pend.deadline)
+            due = pend.deadline
             if pend.grace_since is not None and pend.no_final_grace is not None:
-                times.append(pend.grace_since + pend.no_final_grace)
+                t = pend.grace_since + pend.no_final_grace
+                if due is None or t < due:
+                    due = t
         if self._settling is not None:
-            times.append(self._last_rx + self._settle_for)
+            t = self._last_rx + self._settle_for
+            if due is None or t < due:
+                due = t
         if self._raw_left:
-            times.append(self._last_rx + self.raw_stall)
-        return min(times) if times else None
+            t = self._last_rx + self.raw_stall
+            if due is None or t < due:
+                due = t
+        return due
 
     def leave_data_mode(self) -> None:
         """The caller escaped data mode (`+++`, DTR): parse lines again."""

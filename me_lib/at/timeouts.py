@@ -50,15 +50,32 @@ FAMILY_TIMEOUTS = {
 }
 
 
+#: The longest key of FAMILY_TIMEOUTS: a command head longer than this cannot match.
+_LONGEST_KEY = max([len(k) for k in FAMILY_TIMEOUTS])
+
+# Command lines already looked up: a session repeats the same few lines (`AT`,
+# `AT+CEREG?`, card reads), and this runs for every command sent. Bounded: cleared
+# when full, so a stream of distinct lines (socket sends) cannot grow it.
+_CACHE: dict[str, float] = {}
+_CACHE_MAX = 64
+
+
 def timeout_for(command: str) -> float:
     """Default timeout in seconds for a command line such as `AT+CGACT=1,1`."""
+    found = _CACHE.get(command)
+    if found is not None:
+        return found
     cmd = command.strip().upper()
     if cmd.startswith("AT"):
         cmd = cmd[2:]
-    best = ""
-    for key in FAMILY_TIMEOUTS:
-        if len(key) > len(best) and cmd.startswith(key):
-            best = key
-    if best:
-        return FAMILY_TIMEOUTS[best]
-    return DEFAULT_TIMEOUT
+    value = DEFAULT_TIMEOUT
+    # longest matching key wins: try the heads of the line from the longest down
+    for n in range(min(len(cmd), _LONGEST_KEY), 0, -1):
+        hit = FAMILY_TIMEOUTS.get(cmd[:n])
+        if hit is not None:
+            value = hit
+            break
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[command] = value
+    return value

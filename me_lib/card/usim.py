@@ -172,6 +172,7 @@ class Usim:
         self._dir_count: int | None = None
         self._dir_done = False
         self._usim_gen: int | None = None  # link generation in which ADF.USIM was selected
+        self._iccid: tuple[int | None, str] | None = None  # (link generation, ICCID)
 
     def _file_access(self) -> "FileAccess | None":
         """The access as a `FileAccess` (APDU link), None for +CRSM.
@@ -255,7 +256,23 @@ class Usim:
     # --- identity ------------------------------------------------------------------
 
     def iccid(self) -> str:
-        return ids.decode_iccid(self.access.read_binary(EF_ICCID, length=ids.ICCID_SIZE)).digits
+        """The card's ICCID; over an APDU link read once per card session.
+
+        `me-lib read --reader` asks for the identity and then the sources ask for the
+        ICCID again (the cache key): a second read costs a SELECT MF (the USIM is
+        current by then) and a READ BINARY for a value that cannot change until the
+        card is reset or swapped, which bumps the link's generation. Over +CRSM
+        (no link) every call reads: the modem drops its `Usim` on a card change.
+        """
+        files = self._file_access()
+        generation = files.link.generation if files is not None else None
+        if files is not None and self._iccid is not None and self._iccid[0] == generation:
+            return self._iccid[1]
+        digits = ids.decode_iccid(self.access.read_binary(EF_ICCID,
+                                                          length=ids.ICCID_SIZE)).digits
+        if files is not None:
+            self._iccid = (generation, digits)
+        return digits
 
     def imsi(self) -> str:
         self.select_usim()
