@@ -67,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from me_lib.commands import exit_codes
 
     verbose = 0
+    args = None
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -75,13 +76,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         rc: int = args.func(args)
         sys.stdout.flush()      # a closed pipe shows here, not at interpreter exit
         return rc
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         _error("interrupted")
+        _json_error(args, exc, exit_codes.INTERRUPTED)
         return exit_codes.INTERRUPTED
     except BaseException as exc:  # the one place that ends a command
         if isinstance(exc, SystemExit):
             raise               # argparse's --help and usage errors
-        return _report(exc, verbose)
+        rc = _report(exc, verbose)
+        if rc != exit_codes.BROKEN_PIPE:
+            _json_error(args, exc, rc)
+        return rc
+
+
+def _json_error(args: object, exc: BaseException, code: int) -> None:
+    """With --json, a failure is a document on stdout too (me_lib.commands.json_doc)."""
+    if args is None or not getattr(args, "json", False):
+        return
+    from me_lib.commands import json_doc
+
+    try:
+        json_doc.emit(sys.stdout, str(getattr(args, "command", "")), False,
+                      json_doc.error_body(exc, code), one_line=bool(getattr(args, "watch",
+                                                                              False)))
+    except (OSError, ValueError):
+        pass                    # stdout gone: the exit code and stderr say it
 
 
 def _setup_logging(verbose: int) -> None:

@@ -9,11 +9,12 @@ provisioned modem needs no write.
 """
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from me_lib.commands import json_doc
 
 DEFAULT_DM_PORT = 5683
 
@@ -64,15 +65,14 @@ def run(args: argparse.Namespace) -> int:
                 second = provision(modem, profile, ownership=ownership, progress=printer)
             finally:
                 modem.close()
+        ok = first.ok and second.ok and second.writes == 0
         if args.json:
-            json.dump({"first": first.to_dict(), "second": second.to_dict(),
-                       "dm_server": {"port": server.port, "pings": server.pings}}, out,
-                      indent=1)
-            out.write("\n")
+            json_doc.emit(out, "demo", ok, {"first": first.to_dict(), "second": second.to_dict(),
+                                            "dm_server": {"port": server.port,
+                                                          "pings": server.pings}})
         else:
             out.write("  second run: %d AT round trips, %d writes; the DM server saw %d "
                       "CoAP ping(s)\n" % (second.round_trips, second.writes, server.pings))
-    ok = first.ok and second.ok and second.writes == 0
     if not args.json:
         out.write("\ndemo %s\n" % ("OK" if ok else "FAILED"))
     return 0 if ok else 1

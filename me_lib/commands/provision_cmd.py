@@ -1,13 +1,12 @@
 """`me-lib provision`: read the profile, then make the modem match it."""
 
 import argparse
-import json
 import random
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from me_lib.commands import exit_codes
+from me_lib.commands import exit_codes, json_doc
 from me_lib.commands.output import StepPrinter, profile_table, result_table
 from me_lib.commands.secrets import pin_from
 from me_lib.commands.session import add_device_arguments, open_modem, state_dir
@@ -104,9 +103,9 @@ def _run(args: argparse.Namespace, on_result: Callable[[Any], None] | None = Non
 
             the_plan = modem.restarting(planned, "planning")
             if args.json:
-                json.dump({"profile": profile.to_dict(), "plan": the_plan.to_dict()}, out,
-                          indent=1)
-                out.write("\n")
+                json_doc.emit(out, "provision", True, {"dry_run": True,
+                                                       "profile": profile.to_dict(),
+                                                       "plan": the_plan.to_dict()})
             else:
                 out.write("plan (%d write(s)):\n" % the_plan.writes)
                 for item in the_plan.items:
@@ -125,9 +124,8 @@ def _run(args: argparse.Namespace, on_result: Callable[[Any], None] | None = Non
                            services=args.services, progress=printer)
         if on_result is not None:
             on_result(result)
-        if args.json:
-            json.dump(result.to_dict(), out, indent=1)
-            out.write("\n")
+        if args.json:   # with --watch, JSON Lines: this result is the first line
+            json_doc.emit(out, "provision", result.ok, result.to_dict(), one_line=args.watch)
         else:
             result_table(result, out)
         if args.watch:
@@ -135,13 +133,15 @@ def _run(args: argparse.Namespace, on_result: Callable[[Any], None] | None = Non
 
             def show(event: WatchEvent) -> None:
                 if args.json:
-                    json.dump({"event": event.kind, "detail": event.detail,
-                               "error": event.error, "result": event.result.to_dict()
-                               if event.result else None}, out)
+                    json_doc.emit(out, "provision", event.result is not None
+                                  and event.result.ok, {
+                                      "event": event.kind, "detail": event.detail,
+                                      "event_error": event.error,
+                                      "result": event.result.to_dict()
+                                      if event.result else None}, one_line=True)
                 else:
-                    out.write("watch: %s" % event.describe())
-                out.write("\n")
-                out.flush()
+                    out.write("watch: %s\n" % event.describe())
+                    out.flush()
 
             if not args.json:
                 out.write("watching (Ctrl-C to stop)...\n")

@@ -1,10 +1,10 @@
 """`me-lib read`: the profile the sources chain finds, and where each value came from."""
 
 import argparse
-import json
 import sys
 from typing import Any
 
+from me_lib.commands import json_doc
 from me_lib.commands.output import profile_table
 from me_lib.commands.session import add_device_arguments, open_modem, state_dir
 
@@ -54,9 +54,8 @@ def run(args: argparse.Namespace) -> int:
     card = {"iccid": identity.iccid, "imsi": identity.imsi, "mcc": identity.mcc,
             "mnc": identity.mnc}
     if args.json:
-        json.dump({"device": ident, "card": card, "profile": profile.to_dict()}, sys.stdout,
-                  indent=1)
-        sys.stdout.write("\n")
+        json_doc.emit(sys.stdout, "read", True, {"device": ident, "card": card,
+                                                 "profile": profile.to_dict()})
         return 0
     out = sys.stdout
     out.write("card ICCID %s, IMSI %s (PLMN %s-%s)\n" % (card["iccid"], card["imsi"],
