@@ -105,7 +105,7 @@ CME_ERRORS = {
     179: "requested APN not supported in current RAT and PLMN combination",
     180: "request rejected, bearer control mode violation",
     181: "unsupported QCI value",
-    # vendor codes seen in the field (modems.md §2)
+    # vendor codes seen in the field
     515: "please wait, init or command processing in progress",
     561: "open PDP context failed",
     563: "socket identity has been used",

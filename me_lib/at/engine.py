@@ -8,7 +8,7 @@ thread, which is what lets the same engine run under pyserial, asyncio and
 MicroPython, and lets tests prove that any chunking of the same bytes gives
 the same events.
 
-What it knows about real modems (see ../shared/reference/modems.md §0):
+What it knows about real modems (vendor AT manuals, captures):
 - line ends may be CRLF, CR CR LF, bare CR or bare LF, with blank lines, NUL
   and 0xFF noise anywhere;
 - echo may be on or off, and comes back on after a reboot;

@@ -57,7 +57,7 @@ def registration_read_shape(fields: list[str]) -> bool:
     (0..5) and an unquoted decimal `<stat>`. Firmware that zero-pads numbers
     pads both (`002,0011,...`), so a long second field only means "location"
     when the first field is short. Derived from the real vectors in
-    ../shared/transcripts (ModemManager's CREG/CGREG/CEREG/C5GREG tests).
+    ModemManager's test vectors ( CREG/CGREG/CEREG/C5GREG tests).
     """
     if len(fields) < 2 or len(fields) == 3:
         return False

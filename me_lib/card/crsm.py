@@ -1,7 +1,7 @@
 """AT+CRSM back end: file access where the modem does the SELECTs (TS 27.007 §8.18).
 
 +CRSM is the one SIM command nearly every module has, and the least uniform
-one (reference/uicc.md §4.1, §7). This module absorbs the differences:
+one (27.007 §8.18, vendor manuals). This module absorbs the differences:
 
 * `<fileid>` goes in decimal; `<pathid>` is tried as "3F007FFF", then "7FFF",
   then omitted, on 6A82/9404 or a +CME ERROR / ERROR; the form that worked is

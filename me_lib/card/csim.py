@@ -1,6 +1,6 @@
 """AT+CSIM back end: whole APDUs through the modem (TS 27.007 §8.17).
 
-Rules learned from real modules (reference/uicc.md §4.2, §7): the hex goes
+Rules learned from real modules (27.007 §8.17, vendor manuals): the hex goes
 in upper case (Sierra EM7565 answers ERROR to lower case), `<length>` counts
 hex characters in both directions, and raw 61xx/6Cxx come back on some
 firmware, which the shared T=0 procedure in `CardLink.transmit` resolves.
@@ -23,7 +23,7 @@ class CsimLink(CardLink):
     """APDUs on the basic channel through AT+CSIM.
 
     `logical_channels="cgla"` makes `open_app()` use AT+CCHO/+CGLA instead of
-    MANAGE CHANNEL over +CSIM, which several modules break (uicc.md §4.3).
+    MANAGE CHANNEL over +CSIM, which several modules break.
     """
 
     name = "csim"

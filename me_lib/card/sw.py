@@ -18,7 +18,7 @@ Each SW falls in one class (`kind()`), and the class says what a transport does:
   `StatusWordError` subclass (or `PinBlocked`) naming the meaning.
 
 Sources: TS 102 221 §10.2 (UICC) and TS 51.011 §9.4 (2G SIMs answering
-through +CRSM with 94xx/98xx), summarised in reference/uicc.md §3.6.
+through +CRSM with 94xx/98xx).
 Portable (runs on MicroPython).
 """
 

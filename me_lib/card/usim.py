@@ -63,7 +63,7 @@ EF_AD = (MF, P.ADF, 0x6FAD)
 EF_UST = (MF, P.ADF, 0x6F38)
 EF_EST = (MF, P.ADF, 0x6F56)
 EF_ACL = (MF, P.ADF, 0x6F57)
-#: EF_URSP in DF_5GS (TS 31.102 §4.4.11.12; uicc.md: 5FC0/4F0B, UST n°132)
+#: EF_URSP in DF_5GS (TS 31.102 §4.4.11.12: 5FC0/4F0B, UST n°132)
 EF_URSP = (MF, P.ADF, 0x5FC0, 0x4F0B)
 DMCFG_PATH = P.parse(dmcfg_codec.DEFAULT_PATH)
 #: Bytes read to find EF.DMCFG's sequence number: 80 01 vv, 81 (1 to 4) ss...

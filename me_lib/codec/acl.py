@@ -3,7 +3,7 @@
 Byte 1 is the number of APNs, then `DD` TLVs holding label-encoded APNs; `DD
 00` is the network-provided APN (we use `""`). Real files disagree with their
 own count, carry other tags or stop at FF padding, so the reader trusts the
-TLVs, not the count, and reports a mismatch instead of failing (uicc.md §1.1).
+TLVs, not the count, and reports a mismatch instead of failing (TS 31.102 §4.2.48).
 An entry stored as plain dotted text instead of labels is accepted too.
 
 Portable (runs on MicroPython); `me_lib.codec.declared` declares the same

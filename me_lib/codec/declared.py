@@ -342,7 +342,7 @@ def decode_acl(data: bytes) -> acl.Acl:
         try:
             apns.append(decode_apn(item.value, item.value_offset))
         except InvalidApn:
-            # uicc.md §1.1: some cards store the APN as dotted text instead of labels
+            # TS 23.003 §9.1 says labels, yet some cards store the APN as dotted text
             text = item.value.decode("latin-1")
             if not (item.value and all("!" <= ch <= "~" for ch in text)
                     and apn_rules.is_valid(text)):

@@ -7,7 +7,7 @@ it prints when it boots, how it signals a SIM REFRESH, the quirks of its
 activated for its internal IP stack. Adding a module is adding a row (and the
 tests gated on its capabilities).
 
-Facts come from ../shared/reference/modems.md (§0, §2, §3) and uicc.md §7;
+Facts come from the vendors' AT manuals and captures of real modules;
 this table is written independently of the simulator's own (me_lib/sim), so
 the two can catch each other's mistakes.
 

@@ -2,7 +2,7 @@
 
 The plan is computed from the profile and what the modem already has, before
 anything is written, so `--dry-run` can show it and a second run on a
-provisioned modem finds nothing to do. Rules (docs/flow.md "Idempotence", modems.md §0.5-6):
+provisioned modem finds nothing to do. Rules (docs/flow.md "Idempotence"):
 
 - APN0 goes on the default-bearer context (cid 1, 0 on nRF91): on LTE the
   attach *is* that context's activation. A context whose APN matches APN0

@@ -1,4 +1,4 @@
-"""AT+CRSM back end against a scripted modem on a pty: every quirk of reference/uicc.md §7."""
+"""AT+CRSM back end against a scripted modem on a pty: every +CRSM quirk real modules show."""
 
 import pytest
 

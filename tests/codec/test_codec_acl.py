@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from me_lib.codec import acl
 from me_lib.errors import DecodeError, InvalidApn, ProfileError
 
-# uicc.md §1.1 worked encoding: internet, iot.example.com, network-provided.
+# TS 31.102 §4.2.48 worked encoding: internet, iot.example.com, network-provided.
 VECTOR = bytes.fromhex(
     "03"
     "DD0908696E7465726E6574"

@@ -1,7 +1,7 @@
 """The provisioning codecs on both interpreters: EF.DMCFG, EF_ACL, APN labels, IP text.
 
 The vectors are the documented ones (docs/dmcfg.md worked example, the
-uicc.md §1.1 ACL, the TS 23.003 APN); the rejections carry the offset of the
+TS 31.102 §4.2.48 ACL, the TS 23.003 APN); the rejections carry the offset of the
 bad byte, so a board reports the same byte a PC does.
 """
 

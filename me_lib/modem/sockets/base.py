@@ -1,7 +1,7 @@
 """What every vendor socket adapter shares: the contract, budgets, typed errors.
 
 The DM reachability check runs on the modem's own IP stack, so each vendor
-family needs its own AT flow (modems.md §3). The flows differ, but the rules
+family needs its own AT flow. The flows differ, but the rules
 around them do not, and they live here so that each adapter only spells its
 commands:
 

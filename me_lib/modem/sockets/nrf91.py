@@ -1,7 +1,7 @@
 """Nordic nRF91 with the Serial LTE Modem application (SLM, NCS 2.x): #X socket commands.
 
 The nRF91 modem firmware has no socket AT commands; the SLM application on the
-same chip offers them (modems.md §3, sdk-nrf `applications/serial_lte_modem/doc/
+same chip offers them (sdk-nrf `applications/serial_lte_modem/doc/
 SOCKET_AT_commands.rst` and `slm_data_mode.rst`). Flows:
 
 - resolve: `AT#XGETADDRINFO="<host>"` -> `#XGETADDRINFO: "<ip>"` OK   1 round trip

@@ -1,6 +1,6 @@
 """Quectel BG95/BG96 (and the BG77/BG600L family): QIDNSGIP, QIOPEN, QISEND, QIRD.
 
-Flows (Quectel BG96 TCP/IP AT Commands Manual; modems.md §3):
+Flows (Quectel BG96 TCP/IP AT Commands Manual):
 
 - resolve: `AT+QIDNSGIP=<ctx>,"<host>"` -> OK, then `+QIURC: "dnsgip",<err>,<n>,<ttl>`
   and n x `+QIURC: "dnsgip","<ip>"`                                   1 round trip

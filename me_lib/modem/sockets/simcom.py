@@ -1,6 +1,6 @@
 """SIMCom SIM7080 (and SIM7000/SIM7070 "CA" stack): CDNSGIP, CAOPEN, CASEND, CARECV.
 
-Flows (SIM7080 Series TCP/IP Application Note; TinyGSM SIM7080; modems.md §3):
+Flows (SIM7080 Series TCP/IP Application Note; TinyGSM SIM7080):
 
 - resolve: `AT+CDNSGIP="<host>"` -> OK, then `+CDNSGIP: 1,"<host>","<ip1>"[,"<ip2>"]`
   or `+CDNSGIP: 0,<err>`. SIM7600 firmware answers the same line before its final

@@ -1,6 +1,6 @@
 """Telit ME910/LE910 (and ME310): #QDNS, #SD command mode, #SSENDEXT, #SRECV, #SH.
 
-Flows (Telit ME910C1 / ME310G1-ME910G1 AT Commands Reference Guide; modems.md §3):
+Flows (Telit ME910C1 / ME310G1-ME910G1 AT Commands Reference Guide):
 
 - resolve: `AT#QDNS="<host>"` -> `#QDNS: "<host>","<ip>"` OK         1 round trip
 - udp_request: [`AT#SCFG=<conn>,<cid>,300,90,600,50` when cid is not 1, the

@@ -1,6 +1,6 @@
 """u-blox SARA-R4/R5: UDNSRN, USOCR/USOST/USORF, USOCO, USOCL, USOER.
 
-Flows (SARA-R4 AT Commands Manual UBX-17003787 §18; modems.md §3):
+Flows (SARA-R4 AT Commands Manual UBX-17003787 §18):
 
 - resolve: `AT+UDNSRN=0,"<host>"` -> `+UDNSRN: "<ip>"` OK               1 round trip
 - udp_request: `AT+UDCONF=1,1` (HEX mode, once per adapter and modem boot),

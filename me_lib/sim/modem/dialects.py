@@ -3,8 +3,8 @@
 Each entry records what the real module shows on the wire: identification
 strings, boot banners, default-bearer cid, AcT numbering, how it reports an ESM
 reject, its +CRSM/+CSIM/+CCHO quirks, its REFRESH signalling and which vendor
-socket/DNS command family it speaks. Facts come from /work/shared/reference
-(modems.md §2-§4, uicc.md §4/§7) and the transcripts; where the references are
+socket/DNS command family it speaks. Facts come from the vendors' AT manuals
+and captures of real modules (tests/sim_modem/test_transcripts.py); where they are
 silent the value is a plausible choice and is marked "[U]" in a comment.
 
 This table is deliberately separate from me_lib.modem's dialect table: the
@@ -208,7 +208,7 @@ TELIT_ME910 = Dialect(
     cgcontrdp_format="addr_only",   # transcript magme910-10
     esm_report="cme",
     crsm_quoted=False,         # [U]
-    crsm_stray_zero=True,      # ME310G1/ME910G1 family, uicc.md §7
+    crsm_stray_zero=True,      # ME310G1/ME910G1 family
     csim_lock=True,            # ModemManager wraps Telit +CSIM in AT+CSIM=1 ... AT+CSIM=0
     refresh_style="cusatp",
     sockets="telit",
@@ -239,7 +239,7 @@ NORDIC_NRF91_SLM = Dialect(
     cgdcont_tail=0,
     cgcontrdp_format="nordic",
     esm_report="cnec",
-    csim_raw_61xx=False,       # nRF91 returns FCP+9000 directly (uicc.md §3.5)
+    csim_raw_61xx=False,       # nRF91 returns FCP+9000 directly
     refresh_style="cusatp",
     sockets="nrf",
     delays=(*_COMMON_DELAYS, ("#XGETADDRINFO:set", 0.2)),

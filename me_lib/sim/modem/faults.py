@@ -13,7 +13,7 @@ occurrences (None = every time). Kinds:
 - port_close  the port goes away (pyserial raises SerialException on next I/O)
 - slow_sim    the SIM stays busy (+CME ERROR: 14) for `seconds` more
 
-They are the failure modes the reference lists (modems.md §4: lost URCs, SIM
+They are the failure modes the reference lists (lost URCs, SIM
 busy, mid-session reboots, unresponsive modems, garbage after a crash).
 """
 
