@@ -15,6 +15,8 @@ far less RAM than a class or a function per vendor):
 - `up_urc`: a URC that confirms the activation after `OK` ("" none): the
   module's `+APP PDP: <n>,ACTIVE` on SIM7080.
 - `query`: the read command listing what is up, answered as `<prefix> <n>,<state>,...`.
+- `up_with_attach`: the attach itself brings the default bearer up in this
+  method's view (+CGACT); a vendor IP stack's context needs its own activation.
 - `query_refusal_is_none`: a refused query means "nothing up" (`+CGACT?` on a
   module that has no context yet) rather than an error.
 - `number`: "cid" (the module names a context by its cid) or "index" (a vendor
@@ -48,7 +50,7 @@ METHODS: "dict[str, dict[str, Any]]" = {
     "cgact": {
         "up": ("+CGACT", 1, N), "up_prefix": "", "up_urc": "",
         "down": ("+CGACT", 0, N),
-        "query": "+CGACT", "query_refusal_is_none": True,
+        "query": "+CGACT", "query_refusal_is_none": True, "up_with_attach": True,
         "number": "cid", "slots": 0, "address_field": -1, "table": "",
         "up_timeout": "+CGACT", "down_timeout": "+CGACT=0", "query_timeout": "+CGACT?",
     },
@@ -57,7 +59,7 @@ METHODS: "dict[str, dict[str, Any]]" = {
     "qiact": {
         "up": ("+QIACT", N), "up_prefix": "", "up_urc": "",
         "down": ("+QIDEACT", N),
-        "query": "+QIACT", "query_refusal_is_none": False,
+        "query": "+QIACT", "query_refusal_is_none": False, "up_with_attach": False,
         "number": "cid", "slots": 0, "address_field": -1, "table": "",
         "up_timeout": "+QIACT", "down_timeout": "+QIDEACT", "query_timeout": "+QIACT?",
     },
@@ -67,7 +69,7 @@ METHODS: "dict[str, dict[str, Any]]" = {
     "cnact": {
         "up": ("+CNACT", N, 1), "up_prefix": "", "up_urc": "+APP PDP:",
         "down": ("+CNACT", N, 0),
-        "query": "+CNACT", "query_refusal_is_none": False,
+        "query": "+CNACT", "query_refusal_is_none": False, "up_with_attach": False,
         "number": "index", "slots": 4, "address_field": 2, "table": "+CNCFG",
         "up_timeout": "+CNACT", "down_timeout": "+CNACT DOWN", "query_timeout": "+CNACT?",
     },
@@ -76,7 +78,7 @@ METHODS: "dict[str, dict[str, Any]]" = {
     "sgact": {
         "up": ("#SGACT", N, 1), "up_prefix": "#SGACT:", "up_urc": "",
         "down": ("#SGACT", N, 0),
-        "query": "#SGACT", "query_refusal_is_none": False,
+        "query": "#SGACT", "query_refusal_is_none": False, "up_with_attach": False,
         "number": "cid", "slots": 0, "address_field": -1, "table": "",
         "up_timeout": "#SGACT", "down_timeout": "#SGACT DOWN", "query_timeout": "#SGACT?",
     },
