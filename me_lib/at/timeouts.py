@@ -4,8 +4,15 @@ Most commands answer in well under a second, but network procedures wait for
 the network: a PDP activation may take 150 s, an operator scan minutes, and a
 socket open on some modules up to 332 s (ubxlib). A single global timeout is
 either too short for those or far too long for everything else, so the default
-is looked up here by the command's name; callers and the dialect table can
-still pass their own.
+is looked up here by the command's name; the dialect table's row overrides
+an entry for its module (`Dialect.timeout`), and that is the only other place
+a timeout is written: `Modem` passes no literal of its own.
+
+A key is matched against the start of the command line (longest wins), so a
+read form (`+CGATT?`: the module answers from its own state) can wait far less
+than the procedure it reads. A key with a space (`#SGACT DOWN`) names a use
+that its line cannot show (a deactivation whose state argument comes last):
+it never matches a line and is looked up by name only.
 
 Portable (MicroPython).
 """
@@ -15,10 +22,19 @@ DEFAULT_TIMEOUT = 8.0   # ubxlib's default response wait; generous for local com
 # Longest matching key wins; keys are upper-case command heads after "AT".
 FAMILY_TIMEOUTS = {
     "+CGACT": 150.0,
+    # deactivation: no maximum in 27.007; 40 s as Quectel's +QIDEACT, for every method
+    "+CGACT=0": 40.0,
     "+CGATT": 180.0,
     "+COPS": 180.0,
     "+COPS=?": 360.0,
     "+CFUN": 60.0,
+    # read forms and the format switch answer from the module's own state: 10 s
+    # (what the driver has always waited; 27.007 gives no maximum)
+    "+CGACT?": 10.0,
+    "+CGATT?": 10.0,
+    "+CFUN?": 10.0,
+    "+COPS?": 10.0,
+    "+COPS=3": 10.0,
     "+CGDATA": 60.0,
     "D": 60.0,
     "+CPIN=": 20.0,
@@ -27,7 +43,10 @@ FAMILY_TIMEOUTS = {
     "+CGLA": 10.0,
     "+CCHO": 10.0,
     "+CCHC": 10.0,
+    # Quectel BG96 TCP/IP AT Commands Manual: maximum response time 150 s
+    # (network dependent) for +QIACT, 40 s for +QIDEACT
     "+QIACT": 150.0,
+    "+QIACT?": 10.0,
     "+QIDEACT": 40.0,
     "+QIOPEN": 150.0,
     "+QICLOSE": 10.0,
@@ -37,10 +56,17 @@ FAMILY_TIMEOUTS = {
     "+USOCO": 130.0,
     "+UDNSRN": 332.0,
     "+USOST": 20.0,
+    # SIM7080 +CNACT: the "+APP PDP" URC is waited for as long as the activation
     "+CNACT": 150.0,
+    "+CNACT?": 10.0,
+    "+CNACT DOWN": 40.0,     # [U] as +QIDEACT
+    "+CNCFG": 10.0,          # app context table: local, 10 s as the driver always waited
     "+CAOPEN": 150.0,
     "+CDNSGIP": 60.0,
+    # Telit ME910C1 AT reference, #SGACT: up to 150 s
     "#SGACT": 150.0,
+    "#SGACT?": 10.0,
+    "#SGACT DOWN": 40.0,     # [U] as +QIDEACT
     "#SD": 140.0,
     "#QDNS": 60.0,
     "#XGETADDRINFO": 60.0,
@@ -53,28 +79,43 @@ FAMILY_TIMEOUTS = {
 #: The longest key of FAMILY_TIMEOUTS: a command head longer than this cannot match.
 _LONGEST_KEY = max([len(k) for k in FAMILY_TIMEOUTS])
 
-# Command lines already looked up: a session repeats the same few lines (`AT`,
-# `AT+CEREG?`, card reads), and this runs for every command sent. Bounded: cleared
-# when full, so a stream of distinct lines (socket sends) cannot grow it.
+# Command lines already looked up without overrides (what the channel asks for every
+# command it sends): a session repeats the same few lines (`AT`, `AT+CEREG?`, card
+# reads). Bounded: cleared when full, so a stream of distinct lines cannot grow it.
 _CACHE: dict[str, float] = {}
 _CACHE_MAX = 64
 
 
-def timeout_for(command: str) -> float:
-    """Default timeout in seconds for a command line such as `AT+CGACT=1,1`."""
-    found = _CACHE.get(command)
-    if found is not None:
-        return found
+def _longest(cmd: str, table: "dict[str, float]", longest: int) -> "tuple[int, float | None]":
+    """(length, value) of the longest key of `table` that starts `cmd`; (0, None): none."""
+    for n in range(min(len(cmd), longest), 0, -1):
+        hit = table.get(cmd[:n])
+        if hit is not None:
+            return n, hit
+    return 0, None
+
+
+def timeout_for(command: str, overrides: "dict[str, float] | None" = None) -> float:
+    """Timeout in seconds for a command line such as `AT+CGACT=1,1` (or a key).
+
+    The longest key of `FAMILY_TIMEOUTS` or `overrides` (a dialect's own, which
+    win on the same key) that starts the command; `DEFAULT_TIMEOUT` if none.
+    """
+    if not overrides:
+        found = _CACHE.get(command)
+        if found is not None:
+            return found
     cmd = command.strip().upper()
     if cmd.startswith("AT"):
         cmd = cmd[2:]
-    value = DEFAULT_TIMEOUT
-    # longest matching key wins: try the heads of the line from the longest down
-    for n in range(min(len(cmd), _LONGEST_KEY), 0, -1):
-        hit = FAMILY_TIMEOUTS.get(cmd[:n])
-        if hit is not None:
-            value = hit
-            break
+    n, value = _longest(cmd, FAMILY_TIMEOUTS, _LONGEST_KEY)
+    if overrides:
+        m, mine = _longest(cmd, overrides, max([len(k) for k in overrides]))
+        if mine is not None and m >= n:
+            return mine
+        return DEFAULT_TIMEOUT if value is None else value
+    if value is None:
+        value = DEFAULT_TIMEOUT
     if len(_CACHE) >= _CACHE_MAX:
         _CACHE.clear()
     _CACHE[command] = value

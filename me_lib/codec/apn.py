@@ -45,8 +45,8 @@ def decode(data: bytes, base: int = 0) -> str:
 def decode_lenient(data: bytes, base: int = 0) -> tuple[str, bool]:
     """Like `decode`, but also accept an APN stored as plain dotted ASCII.
 
-    A defence for cards personalised with text instead of labels. Returns (text, was_plain_text); raises the label error
-    when the bytes are neither form.
+    A defence for cards personalised with text instead of labels. Returns
+    (text, was_plain_text); raises the label error when the bytes are neither form.
     """
     try:
         return decode(data, base), False

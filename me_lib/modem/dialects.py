@@ -14,7 +14,7 @@ the two can catch each other's mistakes.
 Portable (MicroPython): plain classes and tuples; nothing iterates a dict.
 """
 
-from me_lib.at.timeouts import DEFAULT_TIMEOUT
+from me_lib.at.timeouts import timeout_for
 
 
 class Dialect:
@@ -54,15 +54,18 @@ class Dialect:
         self.iccid_command = iccid_command
         self.iccid_prefix = iccid_prefix
         #: how the context of the module's own IP stack (APN0) is brought up:
-        #: "cgact" | "qiact" | "cnact" | "sgact"; service contexts use
-        #: `service_activation` (same unless the module says otherwise)
+        #: a key of me_lib.modem.activation.METHODS ("cgact" | "qiact" | "cnact" |
+        #: "sgact"); service contexts use `service_activation` (same unless the
+        #: module says otherwise)
         self.activation = activation
         self.service_activation = service_activation or activation
-        #: how an ESM reject is reported: "cme" (+CME ERROR: 1xx) | "ceer" | "cnec"
+        #: how an ESM reject is reported (me_lib.modem.activation.ESM_REPORTS):
+        #: "cme" (+CME ERROR: 1xx) | "ceer" | "cnec"
         self.esm_report = esm_report
         self.default_apn_change_needs_radio_off = default_apn_change_needs_radio_off
         self.registration_domains = registration_domains
         self.pco_urc = pco_urc
+        #: this module's own command timeouts, over me_lib/at/timeouts.py's (`timeout`)
         self.timeouts = timeouts or {}
         self.socket_contexts = socket_contexts
         #: vendor commands that switch on URCs the flow listens to (e.g. SIM status)
@@ -95,8 +98,11 @@ class Dialect:
         #: (`+C5GURSPQRY`: docs/ursp.md has the answer format we assume); "" = none
         self.ursp_query = ursp_query
 
-    def timeout(self, command_family: str, default: float = DEFAULT_TIMEOUT) -> float:
-        return self.timeouts.get(command_family, default)
+    def timeout(self, command: str) -> float:
+        """How long to wait for `command` (a line or a key of the timeout tables) on
+        this module: the row's own entry, else the default table's
+        (me_lib/at/timeouts.py), the longest matching key winning."""
+        return timeout_for(command, self.timeouts)
 
     def act_name(self, act: int | None, standard: str) -> str:
         """Vendor AcT numbering over the 27.007 one (BG96/ME910 report 8 for LTE-M)."""
@@ -120,7 +126,6 @@ DIALECTS = (
         iccid_command="AT+QCCID", iccid_prefix="+QCCID:",
         # newer BG96 firmware refuses +CGACT for the IP-stack contexts (mbed-os #9749)
         activation="qiact", esm_report="cme", auth_command="qicsgp",
-        timeouts={"+QIACT": 150.0, "+QIOPEN": 150.0},
         # Quectel BG96 Hardware Design V1.4, 3.7-3.9: PWRKEY low >= 500 ms turns it
         # on, >= 650 ms off (BG95&BG96 Compatible Design V1.0, 4.3.2: 650-1500 ms on
         # BG95); RESET_N low 150-460 ms; UART ready about 4.8 s after PWRKEY
@@ -195,7 +200,6 @@ DIALECTS = (
         sim_ready_urcs=("+CPIN: READY", "+QUSIM: 1"),
         iccid_command="AT+QCCID", iccid_prefix="+QCCID:",
         activation="qiact", esm_report="cme",
-        timeouts={"+QIACT": 150.0, "+QIOPEN": 150.0},
         ursp_query="AT+C5GURSPQRY",
         # M.2 cards powered by the host (FULL_CARD_POWER_OFF#, RESET#), no PWRKEY:
         # the power fields stay None [U: RM500Q Hardware Design not checked].

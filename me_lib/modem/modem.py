@@ -28,11 +28,11 @@ from me_lib.errors import (
     SimNotReady,
 )
 from me_lib.log import get_logger
+from me_lib.modem.activation import N, esm_report, method
 from me_lib.modem.dialects import GENERIC, Dialect, by_name, match_dialect
 from me_lib.modem.parsers import (
     ContextInfo,
     PdpContext,
-    parse_cgact,
     parse_cgcontrdp,
     parse_cgdcont,
     parse_cgdcont_test,
@@ -336,8 +336,7 @@ class Modem:
                 # no such command here (a module without +CEREG): the next domain
                 # reports registration instead, and this one is not asked again
                 self._mark_unsupported("+" + domain)
-        for line in ("AT+CGEREP=1",) + (("AT+CNEC=16",) if self.dialect.esm_report == "cnec"
-                                         else ()) + (
+        for line in ("AT+CGEREP=1",) + esm_report(self.dialect.esm_report)["enable"] + (
                 ("AT%XPCO=1",) if self.dialect.pco_urc else ()) + self.dialect.event_commands:
             try:
                 self.channel.command(line)
@@ -479,7 +478,8 @@ class Modem:
         if not pin.isdigit() or not 4 <= len(pin) <= 8:
             raise MeLibError("the PIN must be 4 to 8 digits",
                              "check the value of the PIN variable or file")
-        self.channel.command(build_command("+CPIN", pin), timeout=20)
+        line = build_command("+CPIN", pin)
+        self.channel.command(line, timeout=self.dialect.timeout(line))
 
     def pin_retries(self) -> int | None:
         """PIN1 tries left without spending one: +CPINR, else VERIFY-without-data via +CSIM."""
@@ -556,14 +556,15 @@ class Modem:
 
     def functionality(self) -> int | None:
         """The +CFUN level (1 full, 4 airplane, 0 minimum), None if the modem gives none."""
-        rsp = self.channel.command("AT+CFUN?", prefix="+CFUN:", timeout=10)
+        rsp = self.channel.command("AT+CFUN?", prefix="+CFUN:",
+                                   timeout=self.dialect.timeout("AT+CFUN?"))
         row = rsp.first("+CFUN:")
         return to_int(row[0]) if row else None
 
     def set_functionality(self, fun: int) -> None:
         """Set +CFUN to `fun`, with the dialect's timeout (radio on/off can take a minute)."""
-        self.channel.command(build_command("+CFUN", fun), timeout=self.dialect.timeout(
-            "+CFUN", 60.0))
+        line = build_command("+CFUN", fun)
+        self.channel.command(line, timeout=self.dialect.timeout(line))
 
     def registration(self, domain: str = "CEREG") -> Registration | None:
         """The read answer of one domain; None when it has none (or no such command)."""
@@ -593,13 +594,14 @@ class Modem:
 
     def attached(self) -> bool:
         """Whether the modem is attached to the packet domain (AT+CGATT?)."""
-        rsp = self.channel.command("AT+CGATT?", prefix="+CGATT:", timeout=10)
+        rsp = self.channel.command("AT+CGATT?", prefix="+CGATT:",
+                                   timeout=self.dialect.timeout("AT+CGATT?"))
         row = rsp.first("+CGATT:")
         return row is not None and bool(row) and to_int(row[0]) == 1
 
     def attach(self) -> None:
         """Attach to the packet domain (AT+CGATT=1), waiting as long as the dialect allows."""
-        self.channel.command("AT+CGATT=1", timeout=self.dialect.timeout("+CGATT", 180.0))
+        self.channel.command("AT+CGATT=1", timeout=self.dialect.timeout("AT+CGATT=1"))
 
     # -- contexts ------------------------------------------------------------------------
 
@@ -628,10 +630,13 @@ class Modem:
                 log.warning("%s: AT+CGDCONT? refused (%s); its contexts are unknown",
                             self.dialect.name, exc)
         blank: list[PdpContext] = []
-        if self.dialect.service_activation == "cnact":
+        table = self._vendor_table()
+        if table:
+            # SIM7080: the service contexts are the +CNCFG entries after the default bearer's
             defined = [c for c in defined if c.cid == self.default_cid]
-            rsp = self.channel.command("AT+CNCFG?", prefix="+CNCFG:", timeout=10)
-            for row in rsp.fields("+CNCFG:"):
+            rsp = self.channel.command("AT" + table + "?", prefix=table + ":",
+                                       timeout=self.dialect.timeout(table + "?"))
+            for row in rsp.fields(table + ":"):
                 index = to_int(row[0]) if row else None
                 if index is not None and index > 0 and len(row) > 2:
                     ctx = PdpContext(index + 1, _CNCFG_TYPES.get(row[1], "IP"), row[2])
@@ -647,8 +652,9 @@ class Modem:
 
     def context_cids(self, pdp_type: str = "IP") -> list[int]:
         """The cids +CGDCONT accepts for `pdp_type` (from +CGDCONT=?)."""
-        if self.dialect.service_activation == "cnact":
-            return [self.default_cid + i for i in range(4)]
+        slots = method(self.dialect.service_activation)["slots"]
+        if slots:
+            return [self.default_cid + i for i in range(slots)]
         key = "cids:" + pdp_type
         row = self._known_row
         if row is not None and isinstance(row.get(key), list) and all(
@@ -668,18 +674,20 @@ class Modem:
         """Define PDP context `cid` with `pdp_type` and `apn` (+CGDCONT, or +CNCFG on SIMCom
         app contexts): the one write the plan makes per context that differs.
         """
-        if cid != self.default_cid and self.dialect.service_activation == "cnact":
-            self.channel.command(build_command("+CNCFG", self._cnact_index(cid),
-                                               _CNCFG_NUMBERS.get(pdp_type, 1), apn),
-                                 timeout=10)
+        table = self._vendor_table()
+        if cid != self.default_cid and table:
+            line = build_command(table, self.stack_context(cid),
+                                 _CNCFG_NUMBERS.get(pdp_type, 1), apn)
+            self.channel.command(line, timeout=self.dialect.timeout(line))
             return
         self.channel.command(build_command("+CGDCONT", cid, pdp_type, apn), timeout=10)
 
     def undefine_context(self, cid: int) -> None:
         """Remove the definition of context `cid`, so a stale APN is not left behind."""
-        if cid != self.default_cid and self.dialect.service_activation == "cnact":
-            self.channel.command(build_command("+CNCFG", self._cnact_index(cid), 1, ""),
-                                 timeout=10)
+        table = self._vendor_table()
+        if cid != self.default_cid and table:
+            line = build_command(table, self.stack_context(cid), 1, "")
+            self.channel.command(line, timeout=self.dialect.timeout(line))
             return
         self.channel.command(build_command("+CGDCONT", cid), timeout=10)
 
@@ -753,34 +761,31 @@ class Modem:
         return "the %s module" % self.dialect.name
 
     def _method(self, cid: int) -> str:
+        """The activation method (a key of activation.METHODS) context `cid` uses."""
         if cid == self.default_cid:
             return self.dialect.activation
         return self.dialect.service_activation
 
     def activate(self, cid: int, bearer: Any = None) -> None:
-        """Bring a context up the way this module's IP stack needs it."""
-        how = self._method(cid)
-        timeout = self.dialect.timeout("+CGACT", 150.0)
+        """Bring a context up the way this module's IP stack needs it (its row of
+        me_lib.modem.activation.METHODS: the command, its answer, a confirming URC)."""
+        row = method(self._method(cid))
+        number = self._number(row, cid)
+        wait = self.dialect.timeout(row["up_timeout"])
         try:
-            if how == "qiact":
-                self.channel.command(build_command("+QIACT", cid),
-                                     timeout=self.dialect.timeout("+QIACT", 150.0))
-            elif how == "cnact":
-                index = self._cnact_index(cid)
-                # a service context's +CNCFG entry is its definition (define_context
-                # wrote it, or contexts() read it as it is): only the default bearer's
-                # app context 0 needs its APN set here
-                if bearer is not None and cid == self.default_cid:
-                    self.channel.command(build_command(
-                        "+CNCFG", index, _CNCFG_NUMBERS.get(bearer.pdp_type, 1), bearer.apn),
-                        timeout=10)
-                self.channel.command(build_command("+CNACT", index, 1), timeout=timeout)
-                self.channel.wait_urc("+APP PDP:", timeout, match=lambda u: _cnact_up(u, index))
-            elif how == "sgact":
-                self.channel.command(build_command("#SGACT", cid, 1), prefix="#SGACT:",
-                                     timeout=timeout)
-            else:
-                self.channel.command(build_command("+CGACT", 1, cid), timeout=timeout)
+            table = row["table"]
+            # a service context's vendor-table entry is its definition (define_context
+            # wrote it, or contexts() read it as it is): only the default bearer's
+            # entry needs its APN set here
+            if table and bearer is not None and cid == self.default_cid:
+                line = build_command(table, number, _CNCFG_NUMBERS.get(bearer.pdp_type, 1),
+                                     bearer.apn)
+                self.channel.command(line, timeout=self.dialect.timeout(line))
+            self.channel.command(_line(row["up"], number), prefix=row["up_prefix"] or None,
+                                 timeout=wait)
+            if row["up_urc"]:
+                self.channel.wait_urc(row["up_urc"], wait,
+                                      match=lambda u: _stack_up(u, row["up_urc"], number))
         except (CmeError, AtCommandError) as exc:
             raise self._rejection(exc, cid) from exc
 
@@ -788,27 +793,28 @@ class Modem:
         """The number the module's socket commands use for context `cid`.
 
         Quectel, Telit and nRF91 sockets name the PDP context by its cid; SIMCom
-        SIM7080 by its +CNACT application index.
+        SIM7080 by its +CNACT application index (the row's `number`).
         """
-        if self._method(cid) == "cnact":
-            return self._cnact_index(cid)
+        return self._number(method(self._method(cid)), cid)
+
+    def _number(self, row: "dict[str, Any]", cid: int) -> int:
+        """The module's own number of context `cid` under activation method `row`."""
+        if row["number"] == "index":
+            # app contexts numbered 0..slots-1: the default bearer's is 0, then services
+            last: int = row["slots"] - 1
+            return max(0, min(last, cid - self.default_cid))
         return cid
 
-    def _cnact_index(self, cid: int) -> int:
-        # SIM7080 app contexts are numbered 0-3: the default bearer's is 0, then services.
-        return max(0, min(3, cid - self.default_cid))
+    def _vendor_table(self) -> str:
+        """The vendor command that defines service contexts instead of +CGDCONT ("" none)."""
+        table: str = method(self.dialect.service_activation)["table"]
+        return table
 
     def deactivate(self, cid: int) -> None:
         """Deactivate context `cid` the way the dialect does (+CGACT, +QIDEACT, +CNACT, #SGACT)."""
-        how = self._method(cid)
-        if how == "qiact":
-            self.channel.command(build_command("+QIDEACT", cid), timeout=40)
-        elif how == "cnact":
-            self.channel.command(build_command("+CNACT", self._cnact_index(cid), 0), timeout=40)
-        elif how == "sgact":
-            self.channel.command(build_command("#SGACT", cid, 0), timeout=40)
-        else:
-            self.channel.command(build_command("+CGACT", 0, cid), timeout=40)
+        row = method(self._method(cid))
+        self.channel.command(_line(row["down"], self._number(row, cid)),
+                             timeout=self.dialect.timeout(row["down_timeout"]))
 
     def active_cids(self, default_only: bool = False) -> set[int]:
         """Contexts that are up, each judged by the view its activation method gives.
@@ -829,36 +835,37 @@ class Modem:
         return {c for c in cids if c in views.get(self._method(c), ())}
 
     def _active_view(self, how: str) -> set[int]:
-        if how == "qiact":
-            rsp = self.channel.command("AT+QIACT?", prefix="+QIACT:", timeout=10)
-            return {to_int(r[0]) or 0 for r in rsp.fields("+QIACT:")
-                    if len(r) > 1 and to_int(r[1]) == 1}
-        if how == "cnact":
-            rsp = self.channel.command("AT+CNACT?", prefix="+CNACT:", timeout=10)
-            up = set()
-            for r in rsp.fields("+CNACT:"):
-                if len(r) > 1 and to_int(r[1]) == 1:
-                    cid = (to_int(r[0]) or 0) + self.default_cid
-                    up.add(cid)
-                    if len(r) > 2 and r[2] and r[2] != "0.0.0.0":
-                        self.session.setdefault("stack_addresses", {})[cid] = [r[2]]
-            return up
-        if how == "sgact":
-            rsp = self.channel.command("AT#SGACT?", prefix="#SGACT:", timeout=10)
-            return {to_int(r[0]) or 0 for r in rsp.fields("#SGACT:")
-                    if len(r) > 1 and to_int(r[1]) == 1}
+        """The cids method `how` reports up (its read command); addresses it shows are
+        kept in `session["stack_addresses"]`."""
+        row = method(how)
+        head = row["query"]
+        prefix = head + ":"
         try:
-            rsp = self.channel.command("AT+CGACT?", prefix="+CGACT:", timeout=10)
+            rsp = self.channel.command("AT" + head + "?", prefix=prefix,
+                                       timeout=self.dialect.timeout(row["query_timeout"]))
         except (AtCommandError, CmeError):
-            return set()
-        return {cid for cid, up in parse_cgact(rsp.lines).items() if up}
+            if row["query_refusal_is_none"]:
+                return set()
+            raise
+        by_index = row["number"] == "index"
+        field = row["address_field"]
+        up = set()
+        for r in rsp.fields(prefix):
+            number = to_int(r[0]) if r else None
+            if number is None or len(r) < 2 or to_int(r[1]) != 1:
+                continue
+            cid = number + self.default_cid if by_index else number
+            up.add(cid)
+            if 0 <= field < len(r) and r[field] and r[field] != "0.0.0.0":
+                self.session.setdefault("stack_addresses", {})[cid] = [r[field]]
+        return up
 
     def _rejection(self, exc: CmeError | AtCommandError, cid: int) -> MeLibError:
         """The 3GPP cause behind a failed activation, however this module reports it."""
         cause = None
         if isinstance(exc, CmeError):
             cause = esm_cause_of_cme(exc.code)
-        if cause is None and self.dialect.esm_report == "cnec":
+        if cause is None and esm_report(self.dialect.esm_report)["by_urc"]:
             self.channel.poll(0.0)
             cause = self.esm_causes.pop(cid, None)
         if cause is None:
@@ -920,8 +927,10 @@ class Modem:
         modules that refuse the bare forms.
         """
         out: dict[int, ContextInfo] = {}
-        # SIM7080 service contexts live in the +CNCFG table, not in +CGDCONT's cids
-        vendor = [c for c in cids if c != self.default_cid and self._method(c) == "cnact"]
+        # SIM7080 service contexts live in the +CNCFG table, not in +CGDCONT's cids: their
+        # addresses come from the activation method's own view (+CNACT?)
+        service = self.dialect.service_activation
+        vendor = [c for c in cids if c != self.default_cid and method(service)["table"]]
         standard = [c for c in cids if c not in vendor]
         dns: list[str] = []
         try:
@@ -936,7 +945,7 @@ class Modem:
         if vendor:
             stack = self.session.get("stack_addresses", {})
             if any(c not in stack for c in vendor):
-                self._active_view("cnact")
+                self._active_view(service)
                 stack = self.session.get("stack_addresses", {})
             for cid in vendor:
                 out[cid] = ContextInfo(cid, addresses=list(stack.get(cid, [])), dns=list(dns))
@@ -983,7 +992,8 @@ class Modem:
         """MCC+MNC of the network the MT is registered on (`+COPS?` in numeric
         format, switched to with `+COPS=3,2` when needed); None when not registered."""
         for attempt in range(2):
-            rsp = self.channel.command("AT+COPS?", prefix="+COPS:", timeout=10)
+            rsp = self.channel.command("AT+COPS?", prefix="+COPS:",
+                                       timeout=self.dialect.timeout("AT+COPS?"))
             row = rsp.first("+COPS:")
             if row is None or len(row) < 3:
                 return None
@@ -991,7 +1001,7 @@ class Modem:
                 digits = row[2]
                 return digits if len(digits) in (5, 6) and digits.isdigit() else None
             if attempt == 0:
-                self.channel.command("AT+COPS=3,2", timeout=10)
+                self.channel.command("AT+COPS=3,2", timeout=self.dialect.timeout("AT+COPS=3"))
         return None
 
     def ursp_rules(self, timeout: float = 120.0) -> "list[tuple[str, bytes]] | None":
@@ -1153,9 +1163,15 @@ def _env(name: str) -> str | None:
     return (getenv(name) if getenv is not None else None) or None
 
 
-def _cnact_up(urc: Urc, index: int) -> bool:
-    values = line_values(urc.line, "+APP PDP:")
-    return len(values) >= 2 and to_int(values[0]) == index and values[1].upper() == "ACTIVE"
+def _line(form: "tuple[Any, ...]", number: int) -> str:
+    """The command line of an activation row's `up`/`down` form for context `number`."""
+    return build_command(form[0], *[number if p == N else p for p in form[1:]])
+
+
+def _stack_up(urc: Urc, prefix: str, number: int) -> bool:
+    """Whether `urc` (`+APP PDP: <n>,ACTIVE`) says context `number` came up."""
+    values = line_values(urc.line, prefix)
+    return len(values) >= 2 and to_int(values[0]) == number and values[1].upper() == "ACTIVE"
 
 
 class ActivationRejected(MeLibError):

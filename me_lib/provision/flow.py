@@ -27,6 +27,7 @@ from me_lib.errors import (
     ProvisionError,
 )
 from me_lib.log import get_logger
+from me_lib.modem.activation import method
 from me_lib.modem.known import KnownModules
 from me_lib.modem.modem import ActivationRejected, Modem
 from me_lib.modem.parsers import parse_cgcontrdp
@@ -267,7 +268,7 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
     active: set[int]
     if radio_on:
         active = (modem.active_cids(default_only=True)
-                  if modem.dialect.activation == "cgact" else set())
+                  if method(modem.dialect.activation)["up_with_attach"] else set())
     elif attached_now or the_plan.apn0.action == "define":
         active = modem.active_cids()
     else:
