@@ -87,7 +87,9 @@ def redact(line: str) -> str:
             if i < len(fields) and fields[i]:
                 fields[i] = MASK
                 changed = True
-        return (text[:cut] + ",".join(fields)) if changed else text
+        rest = text[cut:]
+        space = rest[:len(rest) - len(rest.lstrip())]     # "+CGAUTH: 1,..." keeps its space
+        return (text[:cut] + space + ",".join(fields)) if changed else text
     for head in APDU_HEADS:
         if body_upper.startswith(head):
             cut = head_start + len(head)
@@ -140,12 +142,18 @@ def for_log(line: str) -> str:
     for head in CARD_DATA_HEADS:
         if body.startswith(head):
             cut = _head_at(upper) + len(head)
-            fields = split_fields(text[cut:])
+            rest = text[cut:]
+            fields = split_fields(rest)
+            changed = False
             for i in range(len(fields)):
                 value = fields[i].strip().strip('"')
                 if len(value) > 8 and _is_hex(value) and MASK not in fields[i]:
                     fields[i] = "<%d bytes>" % (len(value) // 2)
-            return text[:cut] + ",".join(fields)
+                    changed = True
+            if not changed:
+                return text
+            space = rest[:len(rest) - len(rest.lstrip())]
+            return text[:cut] + space + ",".join(fields)
     return text
 
 

@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from me_lib.at import AtChannel
-from me_lib.at.redact import redact, redact_text
+from me_lib.at.redact import for_log, mask_secrets, redact, redact_text
 from me_lib.errors import (
     AtCommandError,
     AtError,
@@ -122,3 +122,59 @@ def test_a_refused_pin_over_the_channel_raises_without_the_pin():
         rsp = ch.command('AT+CPIN="73592468"', check=False)
     assert "11223344" not in str(err.value) and err.value.command == "AT+CPIN=***"
     assert "73592468" not in repr(rsp) and "AT+CPIN=***" in repr(rsp)
+
+
+# -- the PIN-carrying APDUs, line by line, card data in logs, secrets learned late --------
+
+@pytest.mark.parametrize("ins", ["20", "24", "26", "28", "2C", "2c"])
+def test_every_pin_instruction_is_masked_inside_csim(ins):
+    line = 'AT+CSIM=26,"00%s000108%s"' % (ins, b"73592468".hex())
+    assert redact(line) == 'AT+CSIM=26,"00%s000108***"' % ins.upper()
+
+
+@pytest.mark.parametrize("apdu", ["00B000000A", "00A4000C022FE2", "0020000100"])
+def test_other_apdus_and_a_bare_verify_stay_readable(apdu):
+    # READ BINARY, SELECT, and VERIFY without data (asks the retry count) hold no secret
+    line = 'AT+CGLA=1,%d,"%s"' % (len(apdu), apdu)
+    assert redact(line) == line
+
+
+def test_redact_text_masks_each_line_and_keeps_the_framing():
+    burst = 'AT+CPIN="73592468"\r\r\nOK\r\n+CGAUTH: 1,1,"dev","pw-Zq7xK9"\n'
+    assert redact_text(burst) == 'AT+CPIN=***\r\r\nOK\r\n+CGAUTH: 1,1,***,***\n'
+    assert redact_text("\r\nOK\r\n") == "\r\nOK\r\n"
+    assert redact_text("ATI") == "ATI"
+    assert redact_text('AT+CPIN="73592468"') == "AT+CPIN=***"
+
+
+@pytest.mark.parametrize(("line", "shown"), [
+    ('+CRSM: 144,0,"62178202412183024F018A01058C03031A11"',
+     "+CRSM: 144,0,<18 bytes>"),
+    ('AT+CRSM=214,28472,0,0,5,"0102030405"', "AT+CRSM=214,28472,0,0,5,<5 bytes>"),
+    ('+CSIM: 20,"6f0a9000aabbccddeeff"', "+CSIM: 20,<10 bytes>"),
+    ('+CGLA: 4,"9000"', '+CGLA: 4,"9000"'),                   # a status word: no data
+    ('+CRSM: 144,0,"not-hex-at-all"', '+CRSM: 144,0,"not-hex-at-all"'),
+    ('+CGDCONT: 1,"IP","0123456789abcdef"', '+CGDCONT: 1,"IP","0123456789abcdef"'),
+])
+def test_logs_show_card_data_by_its_size(line, shown):
+    assert for_log(line) == shown
+
+
+def test_logs_still_mask_a_pin_apdu_first():
+    line = 'AT+CSIM=26,"0020000108%s"' % b"73592468".hex()
+    assert for_log(line) == 'AT+CSIM=26,"0020000108***"'
+
+
+def test_mask_secrets_finds_text_and_both_hex_cases_and_keeps_lengths():
+    secret = b"pw-Zq7xK9"
+    data = (b'+CGAUTH: 1,1,"dev","pw-Zq7xK9"\r\n+CRSM: 144,0,"84' + secret.hex().encode()
+            + b'"\r\n+CSIM: 22,"' + secret.hex().upper().encode() + b'9000"\r\n')
+    masked = mask_secrets(data, [b"", secret])
+    assert len(masked) == len(data)
+    assert secret not in masked and secret.hex().encode() not in masked
+    assert secret.hex().upper().encode() not in masked
+    assert masked.count(b"*" * len(secret)) == 1
+    assert masked.count(b"2a" * len(secret)) == 1 and masked.count(b"2A" * len(secret)) == 1
+    twice = secret + b"," + secret
+    assert mask_secrets(twice, [secret]) == b"*" * len(secret) + b"," + b"*" * len(secret)
+    assert mask_secrets(b"nothing here", [secret]) == b"nothing here"
