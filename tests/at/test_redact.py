@@ -178,3 +178,10 @@ def test_mask_secrets_finds_text_and_both_hex_cases_and_keeps_lengths():
     twice = secret + b"," + secret
     assert mask_secrets(twice, [secret]) == b"*" * len(secret) + b"," + b"*" * len(secret)
     assert mask_secrets(b"nothing here", [secret]) == b"nothing here"
+
+
+def test_a_command_with_nothing_after_the_head_is_left_as_it_is():
+    assert redact("AT+CPIN=") == "AT+CPIN="
+    assert redact("AT+CGAUTH=1,0") == "AT+CGAUTH=1,0"          # no user, no password
+    assert redact('AT+UPSD=0,1,"apn.example"') == 'AT+UPSD=0,1,"apn.example"'   # the APN
+    assert redact('AT+UPSD=0,3,"pw-Zq7xK9"') == "AT+UPSD=0,3,***"

@@ -146,3 +146,22 @@ def test_a_reboot_during_the_retry_pause_is_a_reboot_not_a_retry(modem):
     with pytest.raises(ModemRebooted):
         modem.command("AT+CGMM", timeout=5)
     assert sent.lines.count("AT+CGMM") == 1
+
+
+@pytest.mark.parametrize("line", [
+    "+CGMM",                        # no AT: not a command line at all
+    "AT+CGMM;+CGMR",                # several commands: the line as a whole is a write
+    "AT+CPIN?;+CGDCONT=1",
+    "AT+CSIM=8",                    # the APDU field is missing
+    'AT+CSIM=8,"00B0"',             # shorter than a command header
+    'AT+CGLA=1',                    # the APDU field is missing
+    'AT+CSIM=10,"00D600000401020304"',   # UPDATE BINARY
+])
+def test_lines_that_are_never_repeated(line):
+    assert not is_idempotent(line)
+
+
+@pytest.mark.parametrize("line", ['AT+CSIM=10,"00B000000A"', 'AT+CGLA=1,10,"00B2010400"',
+                                  "at+cgmm", "  AT+CPIN?  "])
+def test_reads_in_any_case_and_spacing_are_repeated(line):
+    assert is_idempotent(line)
