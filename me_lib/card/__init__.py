@@ -18,6 +18,8 @@ loads, and ships, only the modules of the +CRSM path it uses. `pcsc` is
 always imported explicitly (it needs pyscard).
 """
 
+from me_lib.lazy import exports
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from me_lib.card.cgla import CglaLink, CglaOpener, open_session
@@ -37,22 +39,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> object:
-    """`me_lib.card.Usim` and the other names of `__all__`, imported when first asked for.
-
-    Submodules (`from me_lib.card import path`) come here too on MicroPython,
-    which asks the package before it looks for a submodule.
-    """
-    where = _WHERE.get(name)
-    if where is not None:
-        return getattr(__import__("me_lib.card." + where, None, None, [name]), name)
-    if not name.startswith("_"):
-        try:
-            return __import__("me_lib.card." + name, None, None, [name])
-        except ImportError as exc:
-            raise AttributeError("module 'me_lib.card' has no attribute %r (%s)"
-                                 % (name, exc)) from None
-    raise AttributeError("module 'me_lib.card' has no attribute %r" % name)
+__getattr__ = exports(__name__, _WHERE)
 
 
 __all__ = [

@@ -8,6 +8,8 @@ Importing the package loads nothing else (pyserial imports it to find the
 `sim://` handler, `me_lib.sim.protocol_sim`); `VirtualCard` loads on first use.
 """
 
+from me_lib.lazy import exports
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from me_lib.sim.card import VirtualCard
@@ -15,12 +17,7 @@ if TYPE_CHECKING:
 _WHERE = {"VirtualCard": "card"}
 
 
-def __getattr__(name: str) -> object:
-    """The names of `__all__`, imported from their module when first asked for (PEP 562)."""
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError("module %r has no attribute %r" % (__name__, name))
-    return getattr(__import__(__name__ + "." + where, None, None, [name]), name)
+__getattr__ = exports(__name__, _WHERE, submodules=False)
 
 
 __all__ = ["VirtualCard"]

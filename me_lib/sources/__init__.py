@@ -12,6 +12,8 @@ tomllib, lwm2m construct) load only when used, and a MicroPython board imports
 the modules it runs (me_lib.sources.chain, .cache) itself.
 """
 
+from me_lib.lazy import exports
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from me_lib.sources.acl import AclSource
@@ -36,19 +38,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> object:
-    """The names of `__all__`, imported from their module when first asked for (PEP 562)."""
-    where = _WHERE.get(name)
-    if where is not None:
-        return getattr(__import__(__name__ + "." + where, None, None, [name]), name)
-    # MicroPython asks the package for a submodule (`from me_lib.sources import x`) before it
-    # looks for one, and does not fall back when this raises
-    if not name.startswith("_"):
-        try:
-            return __import__(__name__ + "." + name, None, None, [name])
-        except ImportError:
-            pass
-    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+__getattr__ = exports(__name__, _WHERE)
 
 __all__ = [
     "DEFAULT_CHAIN",
