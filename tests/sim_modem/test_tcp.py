@@ -87,6 +87,9 @@ def test_quectel_echoes_qisend_payload_unless_qisde_0(udp_echo: int) -> None:
     wait_for(m, b"+QIOPEN: 0,0")
     cmd(m, "AT+QISEND=0,4")
     assert raw(m, b"ping").startswith(b"ping\r\nSEND OK\r\n")   # default AT+QISDE=1
+    # the echo's reply comes back whenever the real server answers: take its URC now,
+    # so it cannot land before the next SEND OK on a loaded machine
+    wait_for(m, b'+QIURC: "recv",0')
     cmd(m, "AT+QISDE=0")                                        # as ewf20-04 does
     cmd(m, "AT+QISEND=0,4")
     assert raw(m, b"pong").startswith(b"\r\nSEND OK\r\n")
