@@ -68,6 +68,15 @@ def _read_header(what: str, data: bytes, pos: int, base: int) -> tuple[int, int,
                       % first, base + p)
 
 
+def _object(what: str, data: bytes, pos: int, end: int, base: int) -> "tuple[Tlv, int]":
+    """The data object starting at `pos`, and where the next one starts."""
+    tag, length, vpos = _read_header(what, data, pos, base)
+    if vpos + length > end:
+        raise DecodeError(what, "tag %X says %d bytes but only %d follow"
+                          % (tag, length, end - vpos), base + pos)
+    return Tlv(tag, bytes(data[vpos:vpos + length]), base + pos, base + vpos), vpos + length
+
+
 def decode(data: bytes, what: str = "BER-TLV", base: int = 0, padding: bytes = b"\xff",
            strict_padding: bool = True) -> list[Tlv]:
     """Split `data` into data objects.
@@ -89,12 +98,8 @@ def decode(data: bytes, what: str = "BER-TLV", base: int = 0, padding: bytes = b
                         raise DecodeError(what, "byte %02X after the %02X padding"
                                           % (data[i], data[pos]), base + i)
             break
-        tag, length, vpos = _read_header(what, data, pos, base)
-        if vpos + length > end:
-            raise DecodeError(what, "tag %X says %d bytes but only %d follow"
-                              % (tag, length, end - vpos), base + pos)
-        items.append(Tlv(tag, bytes(data[vpos:vpos + length]), base + pos, base + vpos))
-        pos = vpos + length
+        item, pos = _object(what, data, pos, end, base)
+        items.append(item)
     return items
 
 
@@ -119,12 +124,8 @@ def decode_filled(data: bytes, what: str = "BER-TLV", base: int = 0,
         if data[pos] in fillers:
             pos += 1
             continue
-        tag, length, vpos = _read_header(what, data, pos, base)
-        if vpos + length > end:
-            raise DecodeError(what, "tag %X says %d bytes but only %d follow"
-                              % (tag, length, end - vpos), base + pos)
-        items.append(Tlv(tag, bytes(data[vpos:vpos + length]), base + pos, base + vpos))
-        pos = vpos + length
+        item, pos = _object(what, data, pos, end, base)
+        items.append(item)
     return items
 
 
