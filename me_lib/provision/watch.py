@@ -229,11 +229,10 @@ def _handle(modem: Modem, event: WatchEvent, current: Profile | None, iccid: str
             registration_timeout: float,
             provision_args: dict[str, Any]) -> tuple[Profile | None, str | None]:
     if event.kind == "reboot":
-        modem.reset_session()
-    if event.kind == "refresh":
-        modem.card_refreshed()
+        modem.reset_session()           # forgets the card with the rest of the session
+    elif event.kind == "refresh":
+        modem.card_refreshed()          # forgets the card, and reads EF.DMCFG in full
     if event.kind in ("reboot", "refresh"):
-        modem.forget_card()
         if not modem.started:
             modem.start()
         modem.wait_sim_ready(pin)
