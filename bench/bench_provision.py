@@ -44,12 +44,12 @@ DIALECTS = ("quectel-bg96", "ublox-sara-r4", "simcom-sim7080", "telit-me910",
 #: Hand-counted minimum per dialect: (fresh, re-run in a new process, re-run in
 #: process). bench/README.md lists the commands behind each number.
 MINIMUM = {
-    "quectel-bg96": (30, 14, 5),
-    "ublox-sara-r4": (32, 15, 5),
-    "simcom-sim7080": (32, 15, 6),
-    "telit-me910": (31, 15, 6),
-    "nordic-nrf91-slm": (32, 16, 6),
-    "generic": (26, 14, 5),
+    "quectel-bg96": (29, 13, 4),
+    "ublox-sara-r4": (31, 14, 4),
+    "simcom-sim7080": (31, 14, 5),
+    "telit-me910": (30, 14, 5),
+    "nordic-nrf91-slm": (31, 15, 5),
+    "generic": (25, 13, 4),
 }
 
 

@@ -394,14 +394,19 @@ class AtChannel:
         return ModemRebooted(seen[-1].banner if seen else "boot banner", command)
 
     def sync(self, attempts: int = 10, timeout: float = 1.0, settle: float = 0.2,
-             within: float = SYNC_WITHIN) -> None:
-        """`AT` until `OK`: tolerates garbage, boot banners and a modem still booting.
+             within: float = SYNC_WITHIN, probe: str = "AT") -> None:
+        """`probe` until `OK`: tolerates garbage, boot banners and a modem still booting.
 
         Tries at least `attempts` times and, beyond those, for as long as `within`
         clock seconds from the first try have not passed: a module that ignores
         its UART for several seconds after power-on, and prints no banner when it
         is ready, is only found by asking again. Both bounds are finite, so a dead
         port ends in `AtTimeout` after about max(attempts * timeout, within).
+
+        `probe` is any harmless command the module answers `OK` to; `ATE0` syncs
+        and turns echo off in one round trip (the engine reads an echoed probe
+        either way). A module that answers the probe with an error is alive:
+        the error is raised, not retried.
         """
         last: Exception | None = None
         tries = 0
@@ -411,12 +416,13 @@ class AtChannel:
             while tries < attempts or self.clock() < deadline:
                 tries += 1
                 try:
-                    self._exchange("AT", None, timeout, None, None, b"", (), None, False, settle)
+                    self._exchange(probe, None, timeout, None, None, b"", (), None, True,
+                                   settle)
                     self._resync_needed = False
                     return
                 except (AtTimeout, ModemRebooted) as exc:
                     last = exc
-        raise AtTimeout("AT", max(timeout * tries, within),
+        raise AtTimeout(probe, max(timeout * tries, within),
                         ["no OK after %d attempts: %s" % (tries, last)])
 
     def write_raw(self, data: bytes) -> None:

@@ -154,12 +154,12 @@ class Modem:
         ch = self.channel
         # a (re)start: whatever this object knew about the modem's state is stale
         self.reset_session()
-        ch.sync()
+        # echo off is the sync probe: one round trip instead of AT then ATE0
+        ch.sync(probe="ATE0")
         # reboots seen before this (re)initialisation are what it answers; URCs queued
         # before the last of them (a "+CEREG: 1" of the old boot, read only now that
         # sync met the new boot's banner) describe a module that no longer exists
         ch.forget_before_reboot()
-        ch.command("ATE0")
         try:
             ch.command("AT+CMEE=1")
             ch.cmee = True

@@ -82,16 +82,16 @@ def test_a_changed_command_fails_naming_the_step(fresh: Path, tmp_path: Path) ->
 def test_writing_past_the_end_says_the_recording_ends_here(fresh: Path,
                                                            tmp_path: Path) -> None:
     lines = fresh.read_text(encoding="utf-8").splitlines()
-    # keep the header and the sync (AT until OK through the boot), nothing else
-    ate0 = bytes("ATE0", "ascii").hex()
-    cut = next(i for i, ln in enumerate(lines) if ate0 in ln)
+    # keep the header and the sync (ATE0 until OK through the boot), nothing else
+    cmee = bytes("AT+CMEE=1", "ascii").hex()
+    cut = next(i for i, ln in enumerate(lines) if cmee in ln)
     short = tmp_path / "short.jsonl"
     short.write_text("\n".join(lines[:cut]) + "\n", encoding="utf-8")
     with Modem.open("replay://" + str(short)) as modem:
-        modem.channel.sync()
+        modem.channel.sync(probe="ATE0")
         with pytest.raises(ReplayMismatch, match="the recording ends here") as err:
-            modem.channel.command("ATE0", timeout=1)
-    assert err.value.at_end and err.value.written == b"ATE0\r"
+            modem.channel.command("AT+CMEE=1", timeout=1)
+    assert err.value.at_end and err.value.written == b"AT+CMEE=1\r"
 
 
 def test_a_truncated_trace_is_a_silent_modem(fresh: Path, tmp_path: Path) -> None:
@@ -104,7 +104,7 @@ def test_a_truncated_trace_is_a_silent_modem(fresh: Path, tmp_path: Path) -> Non
     with Modem.open("replay://" + str(short)) as modem:
         with pytest.raises(AtTimeout):
             # retries=0: a retry would be a write the recording does not have
-            modem.channel.command("AT", timeout=30.0, retries=0)
+            modem.channel.command("ATE0", timeout=30.0, retries=0)
         virtual = modem.channel.clock()
     assert virtual >= 30.0                       # the library waited its whole timeout...
     assert time.monotonic() - start < 2.0        # ...in virtual time
