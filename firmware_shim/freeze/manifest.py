@@ -20,7 +20,7 @@
 # context; any other failure (the port's manifest is broken) still stops the build.
 try:
     include("$(PORT_DIR)/boards/manifest.py")  # noqa: F821 - given by the build
-except Exception as exc:  # noqa: BLE001 - the build's ManifestFileError
+except Exception as exc:  # the build's ManifestFileError
     if not isinstance(exc, FileNotFoundError) and \
             not isinstance(exc.__context__, FileNotFoundError):
         raise
