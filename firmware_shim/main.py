@@ -27,13 +27,14 @@ from me_lib.errors import AtTimeout, MeLibError
 from me_lib.modem.modem import Modem
 from me_lib.provision.flow import provision
 from me_lib.provision.ownership import Ownership
-from me_lib.provision.watch import WatchEvent, watch
 from me_lib.sources.cache import ProfileCache
 from me_lib.sources.chain import read_profile
 
 try:  # names for the annotations only (MicroPython has no typing)
     from collections.abc import Callable
     from typing import Any
+
+    from me_lib.provision.watch import WatchEvent
 except ImportError:
     pass
 
@@ -102,7 +103,13 @@ def run(port: "Any", config: "dict[str, Any]", power: "Any" = None,
 
 def _watch(modem: Modem, profile: "Any", cache: ProfileCache, ownership: Ownership,
            config: "dict[str, Any]", on_event: "Callable[[WatchEvent], None] | None") -> None:
-    """watch() with the same sources chain, profile cache and context record as the boot."""
+    """watch() with the same sources chain, profile cache and context record as the boot.
+
+    The watch module is imported here, when the config asks for the watch: a
+    board configured for one boot does not hold it (about 6 KB of heap from .mpy).
+    """
+    from me_lib.provision.watch import watch
+
     last = _state(config, "last_result.json")
 
     def reader() -> "Any":

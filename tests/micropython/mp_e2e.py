@@ -95,22 +95,27 @@ def sim_in_thread(workdir: Path, dm_port: int, scenario: str = SCENARIO,
 
 def micropython_flow(tree: Path, pty: str, state: Path, heap: bool = False,
                      heapsize: str | None = None, timeout: float = 120,
-                     config: dict[str, Any] | None = None, catch: bool = False
+                     config: dict[str, Any] | None = None, catch: bool = False,
+                     interpreter: Path = MICROPYTHON, frozen: bool = False
                      ) -> tuple[dict[str, Any] | None, subprocess.CompletedProcess[str]]:
     """main.run() on the unix port from `tree`; (E2E document or None, the process).
+
+    `interpreter`: another unix-port build; `frozen`: it has me_lib frozen in (the
+    bench's 32-bit build), so its frozen modules come first on the path and `tree`
+    only gives main.py.
 
     `config`: merged into main.DEFAULTS (a board's /config.json); `catch`: a
     MeLibError out of main.run() gives a document with "result": None and
     "error" (see mp_provision.error_doc) instead of a traceback.
     """
     state.mkdir(parents=True, exist_ok=True)
-    cmd = [str(MICROPYTHON)]
+    cmd = [str(interpreter)]
     if heapsize:
         cmd += ["-X", "heapsize=" + heapsize]
     cmd += [str(HERE / "mp_provision.py"), pty, str(state)] + (["heap"] if heap else [])
     cmd += (["catch"] if catch else []) + (
         ["config=" + json.dumps(config)] if config else [])
-    env = dict(os.environ, MICROPYPATH=str(tree))
+    env = dict(os.environ, MICROPYPATH=(".frozen:" if frozen else "") + str(tree))
     done = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True,
                           timeout=timeout)
     for line in done.stdout.splitlines():

@@ -9,7 +9,10 @@ the simulator's pty, with FlashFile state in STATE_DIR. Prints one line
 `E2E <json>`: the result document, every write the channel made (hex), and,
 with `heap`, every deployed module is imported first (the base is then all
 the code) and gc.mem_alloc() is sampled after gc.collect() at each write (the
-heap high-water mark of the flow, at every AT exchange).
+heap high-water mark of the flow, at every AT exchange). "heap_start" is the
+heap before `main` and me_lib are imported: with the modules frozen into the
+firmware (nothing to preload from the file system), "heap_base" minus it is
+what the imports built in RAM.
 
 `config=<json>` merges into main.DEFAULTS (as a board's /config.json would,
 e.g. the SIM PIN). One boot, then exit: the board's watch (main.DEFAULTS
@@ -28,10 +31,13 @@ import gc
 import json
 import sys
 
-import main  # type: ignore[import-not-found]
+gc.collect()
+_START = gc.mem_alloc()  # type: ignore[attr-defined]  # before main and me_lib: "heap_start"
 
-from firmware_shim.uart import UartPort
-from firmware_shim.unix_uart import UART
+import main  # type: ignore[import-not-found]  # noqa: E402
+
+from firmware_shim.uart import UartPort  # noqa: E402
+from firmware_shim.unix_uart import UART  # noqa: E402
 
 try:  # annotations only (MicroPython has no typing)
     from typing import Any
@@ -48,7 +54,9 @@ def _preload() -> int:
     """
     import os
 
-    root = next(p for p in sys.path if p and _isdir(p + "/me_lib"))
+    root = next((p for p in sys.path if p and _isdir(p + "/me_lib")), None)
+    if root is None:
+        return 0  # frozen into the firmware: nothing on the file system to import
     count = 0
     stack = ["me_lib", "firmware_shim"]
     while stack:
@@ -141,6 +149,7 @@ def _run() -> None:
     doc = {"result": result.to_dict() if result is not None else None,
            "round_trips": result.round_trips if result is not None else None,
            "error": error, "writes": writes, "heap_peak": heap[0], "heap_base": base,
+           "heap_start": _START,
            "preloaded": preloaded,
            "modules": [getattr(sys.modules[name], "__file__", "")
                        for name in sorted(sys.modules)]}

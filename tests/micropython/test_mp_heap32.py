@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 from mp_e2e import deploy
 
-from bench.bench_micropython import DIALECT, code_heap, code_heap_figures, module_name
+from bench.bench_micropython import (
+    DIALECT,
+    code_heap,
+    code_heap_figures,
+    frozen_build,
+    frozen_figures,
+    module_name,
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +64,22 @@ def test_the_32_bit_code_heap_is_positive_and_below_the_64_bit_one(
     assert figures["mp64_code_heap_bytes"]["value"] == c64["total"]
     assert 0 < figures["mp_code_heap_32_vs_64_ratio"]["value"] < 1
     assert all(set(f) == {"value", "unit", "goal"} for f in figures.values())
+
+
+def test_frozen_figures_say_not_measured_without_a_micropython_source(tmp_path: Path) -> None:
+    # no MICROPYTHON_SRC: no build is tried, every frozen figure is there, None, and
+    # its unit says why and what it would hold (code, peak or data)
+    figures = frozen_figures(None, tmp_path, None)  # type: ignore[arg-type]
+    assert sorted(figures) == ["mp32_frozen_code_heap_bytes", "mp32_frozen_flow_heap_bytes",
+                               "mp32_frozen_min_heapsize_kib", "mp32_frozen_peak_heap_bytes"]
+    for figure in figures.values():
+        assert figure["value"] is None
+        assert figure["unit"].startswith("not measured: set MICROPYTHON_SRC")
+    assert "; peak: " in figures["mp32_frozen_peak_heap_bytes"]["unit"]
+    assert figures["mp32_frozen_peak_heap_bytes"]["goal"] == "<= 32768"
+    assert not list(tmp_path.iterdir())
+
+
+def test_frozen_build_refuses_a_directory_that_is_not_micropython(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="is not a MicroPython source tree"):
+        frozen_build(tmp_path)
