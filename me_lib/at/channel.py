@@ -175,6 +175,9 @@ class AtChannel:
         self.name = name or str(getattr(port, "port", None) or getattr(port, "name", "port"))
         self.max_consecutive_timeouts = max_consecutive_timeouts
         self.round_trips = 0
+        #: commands sent that may change the module (what `is_idempotent` calls a
+        #: write: a set command that is not a mode switch, a card update, a payload)
+        self.writes = 0
         self.bytes_out = 0
         self.bytes_in = 0
         self.reboots = 0
@@ -336,9 +339,9 @@ class AtChannel:
         """
         with self._cmd_lock:
             self._check_open()
+            idempotent = payload is None and is_idempotent(command)
             if retries is None:
-                retries = len(self.retry_delays) if (
-                    payload is None and is_idempotent(command)) else 0
+                retries = len(self.retry_delays) if idempotent else 0
             reboots = self.reboots
             attempt = 0
             own: AtTimeout | None = None    # this command's timeout, not its resync's
@@ -349,6 +352,8 @@ class AtChannel:
                     if attempt and self.reboots != reboots:
                         # the silence was a reboot: the caller restarts from sync
                         raise self._reboot_error(command)
+                    if not idempotent:
+                        self.writes += 1
                     return self._exchange(command, prefix, timeout, finals, payload,
                                           payload_end, tuple(raw), no_final_grace, check,
                                           settle, payload_after)

@@ -43,6 +43,8 @@ from me_lib.provision.plan import (
     service_name,
 )
 from me_lib.provision.result import ContextResult, DmResult, ProvisionResult, StepTiming
+from me_lib.provision.retry import DEFAULT as DEFAULT_RETRY
+from me_lib.provision.retry import PERMANENT_EMM_CAUSES, RetryPolicy
 
 try:  # names for the annotations only (MicroPython has no typing)
     from collections.abc import Callable
@@ -59,10 +61,6 @@ log = get_logger("me_lib.provision")
 #: The cid of a service's result when the module had no context for it.
 NO_CID = -1
 
-# ESM causes that mean the profile or subscription is wrong: retrying cannot help.
-CONFIGURATION_CAUSES = (8, 27, 28, 29, 32, 33, 50, 51, 55, 65, 66, 112)
-# EMM causes for which the network will keep refusing this device.
-PERMANENT_EMM_CAUSES = (2, 3, 6, 7, 8, 11, 12, 13, 14, 15)
 #: Seconds after which a DM server reached earlier is probed again although
 #: nothing changed (provision(recheck_dm_after=...)).
 RECHECK_DM_AFTER = 24 * 3600.0
@@ -85,31 +83,60 @@ def _quiet(step: str, status: str, detail: str) -> None:
 
 
 class _Run:
-    """Bookkeeping of one provision run: step timings, round trips, writes.
+    """One provision run: its options, what the steps found so far, and the bookkeeping.
 
-    Round trips and bytes are counted at the channel from `modem.wire_since`:
-    everything the modem object sent since it was opened (sync, identification,
-    the profile read) or since the previous provision() on it returned.
+    Round trips, writes and bytes are counted at the channel (`modem.wire_since`
+    for the run, the channel's counters around each step): everything the
+    modem object sent since it was opened (sync, identification, the profile
+    read) or since the previous provision() on it returned. A write is a
+    command the channel's idempotence table calls one; it counts only in the
+    steps that configure the module (`STEPS`), not the DM probe's socket
+    commands or the PIN.
     """
 
-    def __init__(self, modem: Modem, progress: Progress) -> None:
+    def __init__(self, modem: Modem, profile: Profile, progress: Progress) -> None:
         self.modem = modem
+        self.profile = profile
         self.progress = progress
         self.result = ProvisionResult()
         self.writes = 0
-        self._t0 = modem.channel.clock()
+        ch = modem.channel
+        self._t0 = ch.clock()
         self._rt0, self._out0, self._in0 = modem.wire_since
+        # options, set by provision()
+        self.pin: str | None = None
+        self.force_pin = False
+        self.ownership = Ownership(None)
+        self.services = "eager"
+        self.registration_timeout = 300.0
+        self.reach_dm = True
+        self.dm_policy: _DmPolicy | None = None
+        self.probe_timeout = 10.0
+        self.dm_path = "modem"
+        self.probe_rng: Rng | None = None
+        self.retry = DEFAULT_RETRY
+        # what the steps found
+        self.key = ""
+        self.plan = Plan([], [])
+        self.radio_on = False
+        self.reg: Registration | None = None
+        self.attached_now = False
+        self.active: set[int] = set()
+        self.apn0_was_up = False
+        self.apn0: ContextResult | None = None
 
-    def begin(self, name: str, detail: str = "") -> tuple[str, float, int, int]:
-        self.progress(name, "start", detail)
-        return name, self.modem.channel.clock(), self.modem.channel.round_trips, self.writes
-
-    def end(self, mark: tuple[str, float, int, int], detail: str = "") -> None:
-        name, t0, rt0, w0 = mark
+    def step(self, name: str, detail: str, body: "Callable[[_Run], str]",
+             counts_writes: bool) -> None:
+        """Run one step: progress before and after, its time, round trips and writes."""
         ch = self.modem.channel
+        self.progress(name, "start", detail)
+        t0, rt0, w0 = ch.clock(), ch.round_trips, getattr(ch, "writes", 0)
+        done = body(self)
+        writes = getattr(ch, "writes", 0) - w0 if counts_writes else 0
+        self.writes += writes
         self.result.steps.append(StepTiming(name, ch.clock() - t0, ch.round_trips - rt0,
-                                            self.writes - w0))
-        self.progress(name, "done", detail)
+                                            writes))
+        self.progress(name, "done", done)
 
     def finish(self) -> ProvisionResult:
         ch = self.modem.channel
@@ -138,7 +165,8 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
               dm_path: str = "modem", probe_rng: "Rng | None" = None,
               progress: "Progress | None" = None, max_reboots: int = 3,
               force_pin: bool = False, recheck_dm_after: float = RECHECK_DM_AFTER,
-              known: "KnownModules | None" = None) -> ProvisionResult:
+              known: "KnownModules | None" = None,
+              retry: RetryPolicy | None = None) -> ProvisionResult:
     """Make the modem match `profile`; returns a ProvisionResult (see module docstring).
 
     services: "eager" activates every service context now, "on-demand" only
@@ -157,7 +185,8 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
     more than `recheck_dm_after` seconds ago (wall time; `recheck_dm` forces a
     probe); otherwise `result.dm` says when it was last reached and that it
     was not probed again. That record lives in `known` (default: the modem's
-    own, else `<state_dir>/known.json`).
+    own, else `<state_dir>/known.json`). `retry`: which refusals are final and
+    how transient ones back off (`me_lib.provision.retry.RetryPolicy`).
     """
     if dm_path not in ("modem", "host"):
         raise ProvisionError("arguments", "dm_path must be 'modem' or 'host'")
@@ -179,11 +208,14 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
     attempts = 0
     failed_saves = ownership.failed_saves
     while True:
-        run = _Run(modem, progress or _quiet)
+        run = _Run(modem, profile, progress or _quiet)
+        run.pin, run.force_pin, run.ownership, run.services = pin, force_pin, ownership, services
+        run.registration_timeout, run.reach_dm, run.dm_policy = (registration_timeout,
+                                                                 reach_dm, dm_policy)
+        run.probe_timeout, run.dm_path, run.probe_rng = probe_timeout, dm_path, probe_rng
+        run.retry = retry or DEFAULT_RETRY
         try:
-            _provision_once(run, modem, profile, pin, ownership, services,
-                            registration_timeout, reach_dm, dm_policy, probe_timeout,
-                            force_pin, dm_path, probe_rng)
+            _provision_once(run)
             result = run.finish()
             result.notes.extend(ownership.new_notes())
             result.state_saved = ownership.failed_saves == failed_saves
@@ -199,102 +231,108 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
             (progress or _quiet)("restart", "start", "modem rebooted (%s)" % exc.banner)
 
 
-def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
-                    ownership: Ownership, services: str, registration_timeout: float,
-                    reach_dm: bool, dm_policy: "_DmPolicy", probe_timeout: float,
-                    force_pin: bool, dm_path: str, probe_rng: "Rng | None") -> None:
-    result = run.result
-    result.profile = profile.to_dict()
-    if not modem.started:
-        mark = run.begin("start")
-        ident = modem.start()
-        run.end(mark, "%s %s (%s)" % (ident.manufacturer, ident.model, modem.dialect.name))
-    if modem.ident is not None:
-        result.modem = dict(modem.ident.to_dict(), dialect=modem.dialect.name)
+# -- the steps --------------------------------------------------------------------------
+# Each takes the run and returns the detail of its "done" progress line.
 
-    mark = run.begin("sim")
-    modem.wait_sim_ready(pin, force_pin)
-    run.end(mark, "ready")
 
-    mark = run.begin("plan")
-    key = modem_key(modem)
-    the_plan = make_plan(modem, profile, ownership)
+def _start(run: _Run) -> str:
+    ident = run.modem.start()
+    return "%s %s (%s)" % (ident.manufacturer, ident.model, run.modem.dialect.name)
+
+
+def _sim(run: _Run) -> str:
+    run.modem.wait_sim_ready(run.pin, run.force_pin)
+    return "ready"
+
+
+def _plan(run: _Run) -> str:
+    modem, result = run.modem, run.result
+    run.key = modem_key(modem)
+    run.plan = the_plan = make_plan(modem, run.profile, run.ownership)
     for cid, why in the_plan.forget:
-        ownership.release(key, cid)
+        run.ownership.release(run.key, cid)
         result.notes.append("dropped the record of cid %d: %s" % (cid, why))
     if modem.contexts_unknown:
         result.notes.append(
             "the module refused AT+CGDCONT?, so its contexts are unknown: planned as if "
             "none were defined (each run defines them again; a context defined outside "
             "me_lib on a cid the plan uses is overwritten)")
-    run.end(mark, "%d change(s)" % the_plan.writes)
+    return "%d change(s)" % the_plan.writes
 
-    mark = run.begin("apn0", profile.apn0.apn or "(network-provided)")
-    radio_on = _apply_apn0(run, modem, the_plan.apn0, ownership, key)
-    run.end(mark, the_plan.apn0.action)
 
-    mark = run.begin("register")
+def _apn0(run: _Run) -> str:
+    run.radio_on = _apply_apn0(run.modem, run.plan.apn0, run.ownership, run.key)
+    return run.plan.apn0.action
+
+
+def _register(run: _Run) -> str:
+    modem = run.modem
     # the radio was switched on a moment ago: it cannot have registered yet, so
     # the registration URC is awaited (polling as a fallback) without a first read
-    reg = None if radio_on else _registered_now(modem)
-    attached_now = reg is None        # contexts came up during this step
+    reg = None if run.radio_on else _registered_now(modem)
+    run.attached_now = reg is None        # contexts came up during this step
     if reg is None:
-        if not radio_on and modem.functionality() != 1:
-            run.writes += 1
+        if not run.radio_on and modem.functionality() != 1:
             modem.set_functionality(1)
         # just polled (or just switched on: a search takes seconds, usually more than
         # five): let the URC tell us before polling, which is only the fallback
-        reg = wait_registered(modem, registration_timeout, lambda d: run.progress(
-            "register", "wait", d), first_poll=FIRST_POLL_AFTER_RADIO_ON if radio_on else 5.0)
-    result.registration = "%s %s" % (reg.domain, reg.state)
-    run.end(mark, result.registration)
+        reg = wait_registered(modem, run.registration_timeout, lambda d: run.progress(
+            "register", "wait", d), first_poll=FIRST_POLL_AFTER_RADIO_ON if run.radio_on
+            else 5.0, permanent=run.retry.permanent_emm_causes)
+    run.reg = reg
+    run.result.registration = "%s %s" % (reg.domain, reg.state)
+    return run.result.registration
 
-    mark = run.begin("attach")
+
+def _attach(run: _Run) -> str:
+    modem, reg = run.modem, run.reg
+    assert reg is not None
     # EPS registration is an attach (the default bearer is up); GPRS/3G needs +CGATT.
     if not _eps_registered(modem, reg) and not modem.attached():
-        run.writes += 1
         modem.attach()
         if not modem.wait(modem.attached, 60.0, poll=2.0):
             raise ProvisionError("attach", "registered but not attached (+CGATT: 0)",
                                  hint="the network refuses packet service for this SIM")
-    run.end(mark, "attached")
-
     # What is up: from the plan's read, unless the radio went off and on since
     # (then read once more); our own activations keep it current after that.
     # After our own radio cycle (CFUN=4 tore every context down) only the default
     # bearer can be up again, and only where the attach itself brings it up (the
     # +CGACT view): a vendor IP stack's context (+QIACT, #SGACT, +CNACT) needs
     # its own activation, which nobody sent since.
-    active: set[int]
-    if radio_on:
-        active = (modem.active_cids(default_only=True)
-                  if method(modem.dialect.activation)["up_with_attach"] else set())
-    elif attached_now or the_plan.apn0.action == "define":
-        active = modem.active_cids()
+    if run.radio_on:
+        run.active = (modem.active_cids(default_only=True)
+                      if method(modem.dialect.activation)["up_with_attach"] else set())
+    elif run.attached_now or run.plan.apn0.action == "define":
+        run.active = modem.active_cids()
     else:
-        active = set(modem.session.get("active", set()))
-    apn0_was_up = the_plan.apn0.cid in active and not the_plan.apn0.writes
+        run.active = set(modem.session.get("active", set()))
+    run.apn0_was_up = run.plan.apn0.cid in run.active and not run.plan.apn0.writes
+    return "attached"
 
-    mark = run.begin("apn0-up")
-    apn0 = _bring_up(run, modem, the_plan.apn0, None, active)
-    result.contexts.append(apn0)
-    run.end(mark, apn0.state)
 
-    if reach_dm and profile.dm is not None and apn0.state == "active":
-        mark = run.begin("dm", "%s:%d" % (profile.dm.host, profile.dm.effective_port))
-        dm_key = modem_key(modem)
-        result.dm = dm_policy.remembered(modem, profile, dm_key,
-                                         unchanged=apn0_was_up and not the_plan.writes)
-        if result.dm is None:
-            result.dm = reach(modem, profile, the_plan.apn0.cid, probe_timeout,
-                              dm_policy.recheck, dm_path, probe_rng)
-            dm_policy.record(result.dm, profile, dm_key)
-        run.end(mark, _dm_summary(result.dm))
+def _apn0_up(run: _Run) -> str:
+    run.apn0 = _bring_up(run, run.plan.apn0, None)
+    run.result.contexts.append(run.apn0)
+    return run.apn0.state
 
-    mark = run.begin("services")
+
+def _dm(run: _Run) -> str:
+    modem, profile, policy, result = run.modem, run.profile, run.dm_policy, run.result
+    assert policy is not None
+    dm_key = modem_key(modem)
+    result.dm = policy.remembered(modem, profile, dm_key,
+                                  unchanged=run.apn0_was_up and not run.plan.writes)
+    if result.dm is None:
+        result.dm = reach(modem, profile, run.plan.apn0.cid, run.probe_timeout,
+                          policy.recheck, run.dm_path, run.probe_rng)
+        policy.record(result.dm, profile, dm_key)
+    return _dm_summary(result.dm)
+
+
+def _services(run: _Run) -> str:
+    modem, result, the_plan, key = run.modem, run.result, run.plan, run.key
     for item in the_plan.services:
-        ctx = _service(run, modem, item, ownership, key, services, active)
-        result.contexts.append(ctx)
+        result.contexts.append(_service(run, item))
     for bearer, why in the_plan.unplaced:
         # no cid for it on this module: the others are provisioned, this one fails
         ctx = ContextResult("service", service_name(bearer), NO_CID, bearer.apn,
@@ -304,13 +342,11 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
         result.contexts.append(ctx)
         result.notes.append(why)
     for cid in the_plan.release:
-        if cid in active:
-            run.writes += 1
+        if cid in run.active:
             modem.deactivate(cid)
-            active.discard(cid)
-        run.writes += 1
+            run.active.discard(cid)
         modem.undefine_context(cid)
-        ownership.release(key, cid)
+        run.ownership.release(key, cid)
     up = [c.cid for c in result.contexts if c.state == "active"]
     if up:
         infos = modem.context_infos(up)
@@ -321,8 +357,53 @@ def _provision_once(run: _Run, modem: Modem, profile: Profile, pin: str | None,
                 ctx.dns = info.dns
                 ctx.network_apn = info.apn
         for item in the_plan.services:
-            _record_network_apn(ownership, key, item, infos.get(item.cid))
-    run.end(mark, "%d context(s)" % len(the_plan.services))
+            _record_network_apn(run.ownership, key, item, infos.get(item.cid))
+    return "%d context(s)" % len(the_plan.services)
+
+
+def _needs_start(run: _Run) -> bool:
+    return not run.modem.started
+
+
+def _dm_due(run: _Run) -> bool:
+    return (run.reach_dm and run.profile.dm is not None and run.apn0 is not None
+            and run.apn0.state == "active")
+
+
+def _apn0_name(run: _Run) -> str:
+    return run.profile.apn0.apn or "(network-provided)"
+
+
+def _dm_where(run: _Run) -> str:
+    dm = run.profile.dm
+    return "%s:%d" % (dm.host, dm.effective_port) if dm is not None else ""
+
+
+#: The flow, in order (docs/flow.md "The flow"): (name, when it runs (None:
+#: always), the detail of its "start" progress line (None: none), what it does,
+#: whether the writes it sends count in `result.writes`).
+STEPS = (
+    ("start", _needs_start, None, _start, False),
+    ("sim", None, None, _sim, False),
+    ("plan", None, None, _plan, False),
+    ("apn0", None, _apn0_name, _apn0, True),
+    ("register", None, None, _register, True),
+    ("attach", None, None, _attach, True),
+    ("apn0-up", None, None, _apn0_up, True),
+    ("dm", _dm_due, _dm_where, _dm, False),
+    ("services", None, None, _services, True),
+)
+
+
+def _provision_once(run: _Run) -> None:
+    result = run.result
+    result.profile = run.profile.to_dict()
+    for name, when, starting, body, counts_writes in STEPS:
+        if when is None or when(run):
+            run.step(name, starting(run) if starting is not None else "", body,
+                     counts_writes)
+    if run.modem.ident is not None:
+        result.modem = dict(run.modem.ident.to_dict(), dialect=run.modem.dialect.name)
 
 
 def _record_network_apn(ownership: Ownership, key: str, item: ContextPlan,
@@ -383,8 +464,7 @@ def _network_apns(modem: Modem, profile: Profile, contexts: list[PdpContext]
 # -- APN0, registration ------------------------------------------------------------------
 
 
-def _apply_apn0(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership,
-                key: str) -> bool:
+def _apply_apn0(modem: Modem, item: ContextPlan, ownership: Ownership, key: str) -> bool:
     """Put APN0 on the default bearer; True when this left the radio on (CFUN=1)."""
     if not item.writes:
         return False
@@ -394,17 +474,13 @@ def _apply_apn0(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership
         # the radio goes off whatever it was (no +CFUN? first: switching off a radio
         # that is off costs the same round trip as asking), and on again below
         if modem.dialect.default_apn_change_needs_radio_off:
-            run.writes += 1
             modem.set_functionality(modem.dialect.radio_off_cfun)
             radio_cycled = True
-        run.writes += 1
         modem.define_context(item.cid, bearer.pdp_type, bearer.apn)
     if item.write_auth:
-        run.writes += 1
         modem.set_auth(item.cid, bearer.auth, bearer.username, bearer.password,
                        bearer.apn, bearer.pdp_type, item.name)
     if radio_cycled:
-        run.writes += 1
         modem.set_functionality(1)
     ownership.record(key, item.cid, {"apn": bearer.apn, "pdp_type": bearer.pdp_type,
                                      "auth": auth_key(bearer), "role": "apn0"})
@@ -445,9 +521,11 @@ def _registered_now(modem: Modem) -> Registration | None:
 
 def wait_registered(modem: Modem, timeout: float,
                     status: "Callable[[str], None] | None" = None,
-                    first_poll: float = 0.0) -> Registration:
+                    first_poll: float = 0.0,
+                    permanent: tuple[int, ...] = PERMANENT_EMM_CAUSES) -> Registration:
     """Registered (home or roaming) in a packet domain, by URC and by polling all three
-    (the first poll after `first_poll` seconds, then every 5 s)."""
+    (the first poll after `first_poll` seconds, then every 5 s). A rejection with an
+    EMM cause in `permanent` is reported as one to take to the operator."""
     clock = modem.channel.clock
     deadline = clock() + timeout
     poll_every = 5.0
@@ -483,7 +561,7 @@ def wait_registered(modem: Modem, timeout: float,
                 raise ProvisionError("register", "registration denied by the network",
                                      cause, name,
                                      hint="the SIM is not allowed on this network; "
-                                     "contact the operator" if cause in PERMANENT_EMM_CAUSES
+                                     "contact the operator" if cause in permanent
                                      else "the network may allow it later")
             best = reg
         if clock() >= deadline:
@@ -498,18 +576,16 @@ def wait_registered(modem: Modem, timeout: float,
 # -- contexts ------------------------------------------------------------------------------
 
 
-def _bring_up(run: _Run, modem: Modem, item: ContextPlan, mode: str | None,
-              active: set[int]) -> ContextResult:
+def _bring_up(run: _Run, item: ContextPlan, mode: str | None) -> ContextResult:
     ctx = ContextResult(item.role, item.name, item.cid, item.bearer.apn, item.bearer.pdp_type)
     ctx.action = item.action
     if mode == "on-demand":
         ctx.state = "on-demand"
         return ctx
     try:
-        if item.cid not in active:
-            run.writes += 1
-            _activate_with_backoff(modem, item.cid, item.bearer)
-            active.add(item.cid)
+        if item.cid not in run.active:
+            _activate_with_backoff(run.modem, item.cid, item.bearer, run.retry)
+            run.active.add(item.cid)
         ctx.state = "active"
     except ActivationRejected as exc:
         ctx.state = "failed"
@@ -523,44 +599,45 @@ def _bring_up(run: _Run, modem: Modem, item: ContextPlan, mode: str | None,
     return ctx
 
 
-def _activate_with_backoff(modem: Modem, cid: int, bearer: Bearer, attempts: int = 3,
-                           delay: float = 2.0) -> None:
-    for attempt in range(attempts):
+def _activate_with_backoff(modem: Modem, cid: int, bearer: Bearer,
+                           policy: RetryPolicy = DEFAULT_RETRY) -> None:
+    tries = 0
+    while True:
         try:
             modem.activate(cid, bearer)
             return
         except ActivationRejected as exc:
-            if exc.cause in CONFIGURATION_CAUSES or attempt == attempts - 1:
+            tries += 1
+            pause = policy.pause(tries)
+            if exc.cause in policy.final_causes or pause is None:
                 raise
             log.info("activation of cid %d: cause #%d, retrying in %.0f s", cid, exc.cause,
-                     delay)
+                     pause)
         except AtTimeout:
-            if attempt == attempts - 1:
+            tries += 1
+            pause = policy.pause(tries)
+            if pause is None:
                 raise
-        modem.channel.poll(delay)
-        delay *= 2
+        modem.channel.poll(pause)
 
 
-def _service(run: _Run, modem: Modem, item: ContextPlan, ownership: Ownership, key: str,
-             mode: str, active: set[int]) -> ContextResult:
-    bearer = item.bearer
+def _service(run: _Run, item: ContextPlan) -> ContextResult:
+    modem, bearer = run.modem, item.bearer
     if item.action == "define":
-        if item.cid in active:
+        if item.cid in run.active:
             # our context from an earlier profile, still up: an active context
             # cannot be redefined (+CME ERROR: 3)
-            run.writes += 1
             modem.deactivate(item.cid)
-            active.discard(item.cid)
-        run.writes += 1
+            run.active.discard(item.cid)
         modem.define_context(item.cid, bearer.pdp_type, bearer.apn)
     if item.write_auth:
-        run.writes += 1
         modem.set_auth(item.cid, bearer.auth, bearer.username, bearer.password,
                        bearer.apn, bearer.pdp_type, item.name)
     if item.writes:
-        ownership.record(key, item.cid, {"apn": bearer.apn, "pdp_type": bearer.pdp_type,
-                                         "auth": auth_key(bearer), "role": "service"})
-    return _bring_up(run, modem, item, mode, active)
+        run.ownership.record(run.key, item.cid, {"apn": bearer.apn,
+                                                 "pdp_type": bearer.pdp_type,
+                                                 "auth": auth_key(bearer), "role": "service"})
+    return _bring_up(run, item, run.services)
 
 
 # -- DM server --------------------------------------------------------------------------------

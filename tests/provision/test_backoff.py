@@ -1,8 +1,9 @@
 """The activation back-off of the flow: its exact schedule, pinned.
 
-`_activate_with_backoff` retries a transient refusal (an ESM cause that is not a
-configuration error, or a timeout) 3 times in all, waiting 2 s then 4 s (doubling) on
-the modem's clock, and never retries a configuration cause.
+`_activate_with_backoff` follows a `RetryPolicy`: by default it retries a transient
+refusal (an ESM cause that is not a configuration error, or a timeout) 3 times in
+all, waiting 2 s then 4 s (doubling) on the modem's clock, and never retries a
+configuration cause; another policy changes the schedule and the final causes.
 """
 
 import pytest
@@ -10,7 +11,9 @@ import pytest
 from me_lib.errors import AtTimeout
 from me_lib.modem.modem import ActivationRejected
 from me_lib.profile import Bearer
-from me_lib.provision.flow import CONFIGURATION_CAUSES, _activate_with_backoff
+from me_lib.errors import MeLibError, ProvisionError
+from me_lib.provision.flow import _activate_with_backoff
+from me_lib.provision.retry import CONFIGURATION_CAUSES, RetryPolicy
 
 
 class _Channel:
@@ -59,7 +62,8 @@ def test_back_off_stops_waiting_once_it_succeeds(kind):
 def test_back_off_doubles_from_the_first_delay_for_more_attempts():
     modem = _Modem(TRANSIENT["ESM #26"], fail=99)
     with pytest.raises(ActivationRejected):
-        _activate_with_backoff(modem, 3, Bearer("iot.example"), attempts=5, delay=0.5)
+        _activate_with_backoff(modem, 3, Bearer("iot.example"),
+                               RetryPolicy(attempts=5, delay=0.5))
     assert modem.channel.waits == [0.5, 1.0, 2.0, 4.0]
 
 
@@ -70,3 +74,23 @@ def test_a_configuration_cause_is_never_retried(cause):
         _activate_with_backoff(modem, 3, Bearer("iot.example"))
     assert err.value.cause == cause
     assert modem.tries == 1 and modem.channel.waits == []
+
+
+def test_a_policy_decides_which_causes_are_final_and_the_factor():
+    modem = _Modem(lambda cid: ActivationRejected(cid, 26), fail=99)
+    with pytest.raises(ActivationRejected):
+        _activate_with_backoff(modem, 3, Bearer("iot.example"),
+                               RetryPolicy(final_causes=(26,)))
+    assert modem.tries == 1 and modem.channel.waits == []
+    modem = _Modem(lambda cid: ActivationRejected(cid, 27), fail=99)
+    with pytest.raises(ActivationRejected):
+        _activate_with_backoff(modem, 3, Bearer("iot.example"),
+                               RetryPolicy(attempts=4, delay=1.0, factor=3.0, final_causes=()))
+    assert modem.tries == 4 and modem.channel.waits == [1.0, 3.0, 9.0]
+
+
+@pytest.mark.parametrize("bad", [{"attempts": 0}, {"delay": -1.0}, {"factor": 0.5}])
+def test_a_policy_that_cannot_end_or_goes_backwards_is_a_typed_error(bad):
+    with pytest.raises(ProvisionError) as err:
+        RetryPolicy(**bad)
+    assert isinstance(err.value, MeLibError) and err.value.step == "arguments"
