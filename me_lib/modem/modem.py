@@ -11,7 +11,7 @@ imported on first use, the PIN comes from `os.getenv` where the port has one.
 
 import os
 
-from me_lib.at import AtChannel, Urc, build_command
+from me_lib.at import AtChannel, Response, Urc, build_command
 from me_lib.at.cme import ESM_CAUSES, esm_cause_of_cme
 from me_lib.at.fields import line_values, to_int, unquote
 from me_lib.codec import apn_rules
@@ -55,6 +55,15 @@ log = get_logger("me_lib.modem")
 
 #: How many times `Modem.restarting` starts an action again after a reboot.
 MAX_RESTARTS = 3
+
+#: What `start()` sends after the sync probe (`ATE0`): (command, prefix, optional).
+#: Numeric errors are asked for, not required: a module without them still works,
+#: its errors are a plain ERROR (the channel's hints and `sim_state()` know).
+START_SCRIPT = (("AT+CMEE=1", None, True),)
+#: The packet-event reports every module is asked for after the registration
+#: switches (27.007 +CGEREP: context deactivations by the network); the dialect
+#: adds its ESM-cause, PCO and vendor rows (`_event_script`). All optional.
+EVENT_SCRIPT = (("AT+CGEREP=1", None, True),)
 
 _AUTH_NUMBERS = {"none": 0, "pap": 1, "chap": 2}
 # SIM7080 +CNCFG <ip_type>: 0 dual stack, 1 IPv4, 2 IPv6
@@ -160,14 +169,7 @@ class Modem:
         # before the last of them (a "+CEREG: 1" of the old boot, read only now that
         # sync met the new boot's banner) describe a module that no longer exists
         ch.forget_before_reboot()
-        try:
-            ch.command("AT+CMEE=1")
-            ch.cmee = True
-        except (AtCommandError, CmeError):
-            # a module without numeric errors still works: errors are a plain ERROR,
-            # and the channel's hints and sim_state() read them knowing that
-            ch.cmee = False
-            log.info("AT+CMEE=1 refused; errors will be plain ERROR")
+        ch.cmee = not isinstance(self.run_script(START_SCRIPT)[0], MeLibError)
         ident = self.identify()
         if not self._forced_dialect:
             words = [ident.manufacturer, ident.model, ident.revision]
@@ -336,12 +338,33 @@ class Modem:
                 # no such command here (a module without +CEREG): the next domain
                 # reports registration instead, and this one is not asked again
                 self._mark_unsupported("+" + domain)
-        for line in ("AT+CGEREP=1",) + esm_report(self.dialect.esm_report)["enable"] + (
-                ("AT%XPCO=1",) if self.dialect.pco_urc else ()) + self.dialect.event_commands:
+        self.run_script(self._event_script())
+
+    def _event_script(self) -> "tuple[tuple[str, str | None, bool], ...]":
+        d = self.dialect
+        extra = esm_report(d.esm_report)["enable"] + (("AT%XPCO=1",) if d.pco_urc else ()) \
+            + d.event_commands
+        return EVENT_SCRIPT + tuple((line, None, True) for line in extra)
+
+    def run_script(self, rows: "tuple[tuple[str, str | None, bool], ...]"
+                   ) -> "list[Response | MeLibError]":
+        """Send each row's command in order; one answer (or refusal) per row.
+
+        A row is (command, prefix of its answer lines, optional). A refused
+        optional row (ERROR, +CME ERROR) is logged and the script goes on; a
+        refused required row raises. Timeouts, reboots and a closed port always
+        raise: the script cannot go on without the module.
+        """
+        out: list[Response | MeLibError] = []
+        for command, prefix, optional in rows:
             try:
-                self.channel.command(line)
-            except (AtCommandError, CmeError):
-                log.info("%s refused by %s", line, self.dialect.name)
+                out.append(self.channel.command(command, prefix=prefix))
+            except (AtCommandError, CmeError) as exc:
+                if not optional:
+                    raise
+                log.info("%s refused by %s", command, self.dialect.name)
+                out.append(exc)
+        return out
 
     # -- SIM ---------------------------------------------------------------------------
 

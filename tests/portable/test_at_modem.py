@@ -10,6 +10,7 @@ from portable_support import raises
 
 from me_lib.at import AtChannel
 from me_lib.errors import (
+    AtCommandError,
     AtTimeout,
     CmeError,
     ConnectFailed,
@@ -384,3 +385,34 @@ def test_identification_skips_noise_before_the_answer():
     ident = Modem(ch).identify()
     assert (ident.manufacturer, ident.model, ident.imei) == ("Quectel", "BG96",
                                                              "353456789012347")
+
+
+def test_the_channel_counts_writes_from_the_command_form():
+    ch, port = channel([
+        (b"AT+CGDCONT?\r", b"\r\nOK\r\n"), (b"AT+CEREG=3\r", b"\r\nOK\r\n"),
+        (b"AT+CGDCONT=2,\"IP\",\"a\"\r", b"\r\nOK\r\n"), (b"AT+CFUN=1\r", b"\r\nERROR\r\n"),
+        (b"AT+CRSM=176,28423,0,0,9\r", b"\r\n+CRSM: 144,0,\"\"\r\nOK\r\n"),
+        (b"AT+CGDCONT=?\r", b"\r\nOK\r\n"),
+    ])
+    ch.command("AT+CGDCONT?")                    # a query
+    ch.command("AT+CEREG=3")                     # a reporting mode: same state twice
+    ch.command('AT+CGDCONT=2,"IP","a"')          # a write
+    ch.command("AT+CFUN=1", check=False)         # a refused write went out all the same
+    ch.command("AT+CRSM=176,28423,0,0,9")        # a card read
+    ch.command("AT+CGDCONT=?")                   # a test
+    assert (ch.round_trips, ch.writes) == (6, 2)
+    assert not port.script
+
+
+def test_a_script_goes_on_past_a_refused_optional_row_and_stops_at_a_required_one():
+    ch, port = channel([
+        (b"AT+CGEREP=1\r", b"\r\n+CME ERROR: 4\r\n"), (b"AT+CNEC=16\r", b"\r\nOK\r\n"),
+        (b"AT+CMEE=1\r", b"\r\nERROR\r\n"),
+    ])
+    modem = Modem(ch)
+    out = modem.run_script((("AT+CGEREP=1", None, True), ("AT+CNEC=16", None, True)))
+    assert isinstance(out[0], CmeError) and out[0].code == 4
+    assert out[1].final.ok
+    raises(AtCommandError, modem.run_script, (("AT+CMEE=1", None, False),
+                                              ("AT+CNEC=16", None, True)))
+    assert not port.script and port.written.count(b"AT+CNEC=16") == 1

@@ -8,10 +8,9 @@ configuration cause; another policy changes the schedule and the final causes.
 
 import pytest
 
-from me_lib.errors import AtTimeout
+from me_lib.errors import AtTimeout, MeLibError, ProvisionError
 from me_lib.modem.modem import ActivationRejected
 from me_lib.profile import Bearer
-from me_lib.errors import MeLibError, ProvisionError
 from me_lib.provision.flow import _activate_with_backoff
 from me_lib.provision.retry import CONFIGURATION_CAUSES, RetryPolicy
 
