@@ -28,11 +28,9 @@ from me_lib.errors import DecodeError, InvalidAddress, ProfileError, ProfileInte
 WHAT = "EF.DMCFG"
 FORMAT_VERSION = 1
 
-# Default location (every FID is configurable by the caller).
+# Default location as text (every FID is configurable by the caller); the file's
+# identity (FIDs, SFI 01) is its row in me_lib.card.catalogue, which a test keeps equal.
 DEFAULT_PATH = "3F007FFF5F4D4F01"
-DF_FID = 0x5F4D
-EF_FID = 0x4F01
-SFI = 0x01
 
 TAG_VERSION = 0x80
 TAG_SEQUENCE = 0x81
