@@ -15,8 +15,8 @@ in ascending order with extras last; optional objects holding their default
 (83 bearer index 0) are left out; numbers in their shortest form.
 
 Portable (runs on MicroPython): no re, zlib, ipaddress or dataclasses.
-`me_lib.codec.declared` declares the same layout with construct for CPython,
-and a differential test keeps the two decoders equal.
+`me_lib.codec.declared` declares the same layout with construct for CPython and
+reads and writes through it; tests keep both decoders and both encoders equal.
 """
 
 from binascii import crc32
