@@ -19,6 +19,7 @@ ships none of it; the LwM2M bootstrap raises a CardError there.
 
 from me_lib.card import path as P
 from me_lib.card import sw as SW
+from me_lib.card.catalogue import EFS, PATH, SFI
 from me_lib.card.fileinfo import FileInfo
 from me_lib.codec import acl as acl_codec
 from me_lib.codec import dmcfg as dmcfg_codec
@@ -56,25 +57,23 @@ except ImportError:  # MicroPython
 log = get_logger("me_lib.card")
 
 MF = P.MF
-EF_ICCID = (MF, 0x2FE2)
-EF_DIR = (MF, 0x2F00)
-EF_IMSI = (MF, P.ADF, 0x6F07)
-EF_AD = (MF, P.ADF, 0x6FAD)
-EF_UST = (MF, P.ADF, 0x6F38)
-EF_EST = (MF, P.ADF, 0x6F56)
-EF_ACL = (MF, P.ADF, 0x6F57)
-#: EF_URSP in DF_5GS (TS 31.102 §4.4.11.12: 5FC0/4F0B, UST n°132)
-EF_URSP = (MF, P.ADF, 0x5FC0, 0x4F0B)
-DMCFG_PATH = P.parse(dmcfg_codec.DEFAULT_PATH)
+EF_ICCID = EFS["EF_ICCID"][PATH]
+EF_DIR = EFS["EF_DIR"][PATH]
+EF_IMSI = EFS["EF_IMSI"][PATH]
+EF_AD = EFS["EF_AD"][PATH]
+EF_UST = EFS["EF_UST"][PATH]
+EF_EST = EFS["EF_EST"][PATH]
+EF_ACL = EFS["EF_ACL"][PATH]
+EF_URSP = EFS["EF_URSP"][PATH]
+DMCFG_PATH = EFS["EF.DMCFG"][PATH]
 #: Bytes read to find EF.DMCFG's sequence number: 80 01 vv, 81 (1 to 4) ss...
 DMCFG_HEAD = 9
 
-#: SFIs fixed by TS 102 221 / 31.102 (and docs/dmcfg.md "Location" for EF.DMCFG):
-#: reads without SELECT.
-STANDARD_SFI: dict[P.Path, int] = {
-    EF_ICCID: 0x02, EF_DIR: 0x1E, EF_IMSI: 0x07, EF_AD: 0x03, EF_UST: 0x04, EF_EST: 0x05,
-    DMCFG_PATH: dmcfg_codec.SFI,
-}
+#: SFIs of the catalogue's files: reads without SELECT.
+STANDARD_SFI: dict[P.Path, int] = {}
+for _row in EFS.values():
+    if _row[SFI] is not None:
+        STANDARD_SFI[_row[PATH]] = _row[SFI]
 
 KEY_PIN1 = 0x01
 KEY_PIN2 = 0x81
@@ -314,9 +313,10 @@ class Usim:
         at = 0
         while at + 2 <= len(head):
             tag, size = head[at], head[at + 1]
-            if size >= 0x80 or at + 2 + size > len(head) or tag not in (0x80, 0x81):
+            if size >= 0x80 or at + 2 + size > len(head) or tag not in (
+                    dmcfg_codec.TAG_VERSION, dmcfg_codec.TAG_SEQUENCE):
                 return None
-            if tag == 0x81:
+            if tag == dmcfg_codec.TAG_SEQUENCE:
                 return int.from_bytes(head[at + 2:at + 2 + size], "big") if size else None
             at += 2 + size
         return None

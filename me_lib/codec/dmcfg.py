@@ -15,8 +15,8 @@ in ascending order with extras last; optional objects holding their default
 (83 bearer index 0) are left out; numbers in their shortest form.
 
 Portable (runs on MicroPython): no re, zlib, ipaddress or dataclasses.
-`me_lib.codec.declared` declares the same layout with construct for CPython,
-and a differential test keeps the two decoders equal.
+`me_lib.codec.declared` declares the same layout with construct for CPython and
+reads and writes through it; tests keep both decoders and both encoders equal.
 """
 
 from binascii import crc32
@@ -28,17 +28,30 @@ from me_lib.errors import DecodeError, InvalidAddress, ProfileError, ProfileInte
 WHAT = "EF.DMCFG"
 FORMAT_VERSION = 1
 
-# Default location (every FID is configurable by the caller).
+# Default location as text (every FID is configurable by the caller); the file's
+# identity (FIDs, SFI 01) is its row in me_lib.card.catalogue, which a test keeps equal.
 DEFAULT_PATH = "3F007FFF5F4D4F01"
-DF_FID = 0x5F4D
-EF_FID = 0x4F01
-SFI = 0x01
 
 TAG_VERSION = 0x80
 TAG_SEQUENCE = 0x81
 TAG_SERVER = 0xA0
 TAG_BEARER = 0xA1
 TAG_CRC = 0x8F
+# Inside a DM server template (A0)
+SERVER_ADDRESS = 0x80
+SERVER_PORT = 0x81
+SERVER_PROTOCOL = 0x82
+SERVER_BEARER = 0x83
+SERVER_TAGS = (SERVER_ADDRESS, SERVER_PORT, SERVER_PROTOCOL, SERVER_BEARER)
+# Inside a bearer template (A1); 86 repeats, one per service
+BEARER_APN = 0x80
+BEARER_PDN_TYPE = 0x81
+BEARER_AUTH = 0x82
+BEARER_USERNAME = 0x83
+BEARER_PASSWORD = 0x84
+BEARER_SERVICE = 0x86
+BEARER_SINGLE_TAGS = (BEARER_APN, BEARER_PDN_TYPE, BEARER_AUTH, BEARER_USERNAME,
+                      BEARER_PASSWORD)
 
 # DM server address kinds (type byte of A0/80); AUTO is ours: infer from the text.
 AUTO = -1
@@ -456,21 +469,21 @@ def _decode_address(item: tlv.Tlv) -> tuple[int, str]:
 def _decode_server(outer: tlv.Tlv) -> tuple[DmServer, int | None]:
     """The server and the offset of its bearer index (to report a dangling one)."""
     items = tlv.children(outer, WHAT)
-    _check_unique(items, (0x80, 0x81, 0x82, 0x83))
+    _check_unique(items, SERVER_TAGS)
     address: tuple[int, str] | None = None
     port = protocol = None
     index, index_at = 0, None
     extra: list[tuple[int, bytes]] = []
     for item in items:
-        if item.tag == 0x80:
+        if item.tag == SERVER_ADDRESS:
             address = _decode_address(item)
-        elif item.tag == 0x81:
+        elif item.tag == SERVER_PORT:
             port = _single(item, 2)
             if port == 0:
                 raise _fail("port 0", item.value_offset)
-        elif item.tag == 0x82:
+        elif item.tag == SERVER_PROTOCOL:
             protocol = _single(item, 1)
-        elif item.tag == 0x83:
+        elif item.tag == SERVER_BEARER:
             index, index_at = _single(item, 1), item.value_offset
         else:
             extra.append((item.tag, item.value))
@@ -481,24 +494,24 @@ def _decode_server(outer: tlv.Tlv) -> tuple[DmServer, int | None]:
 
 def _decode_bearer(outer: tlv.Tlv) -> Bearer:
     items = tlv.children(outer, WHAT)
-    _check_unique(items, (0x80, 0x81, 0x82, 0x83, 0x84))
+    _check_unique(items, BEARER_SINGLE_TAGS)
     apn_text: str | None = None
     pdn = auth = None
     user = password = None
     services: list[str] = []
     extra: list[tuple[int, bytes]] = []
     for item in items:
-        if item.tag == 0x80:
+        if item.tag == BEARER_APN:
             apn_text = apn.decode(item.value, item.value_offset)
-        elif item.tag == 0x81:
+        elif item.tag == BEARER_PDN_TYPE:
             pdn = _single(item, 1)
-        elif item.tag == 0x82:
+        elif item.tag == BEARER_AUTH:
             auth = _single(item, 1)
-        elif item.tag == 0x83:
+        elif item.tag == BEARER_USERNAME:
             user = _text(item, "user name")
-        elif item.tag == 0x84:
+        elif item.tag == BEARER_PASSWORD:
             password = _text(item, "password")
-        elif item.tag == 0x86:
+        elif item.tag == BEARER_SERVICE:
             name = utf8(WHAT, item.value, item.value_offset)
             if not is_service_name(name):
                 raise _fail("service name %r is not [a-z0-9._-]{1,32}" % name, item.offset)
@@ -592,19 +605,19 @@ def _extra(extra: tuple[tuple[int, bytes], ...],
 def _encode_server(server: DmServer, bearer_count: int) -> bytes:
     kind, text = validate_address(server.address, server.kind)
     raw = ipaddr.pack(text) if kind in (ADDR_IPV4, ADDR_IPV6) else text.encode("utf-8")
-    items = [(0x80, bytes([kind]) + raw)]
+    items = [(SERVER_ADDRESS, bytes([kind]) + raw)]
     if server.port is not None:
         if not 1 <= server.port <= 0xFFFF:
             raise ProfileError("DM server port %d out of range 1-65535" % server.port)
-        items.append((0x81, server.port.to_bytes(2, "big")))
+        items.append((SERVER_PORT, server.port.to_bytes(2, "big")))
     if server.protocol is not None:
-        items.append((0x82, _byte(server.protocol, "protocol")))
+        items.append((SERVER_PROTOCOL, _byte(server.protocol, "protocol")))
     if not 0 <= server.bearer_index < bearer_count:
         raise ProfileError("DM server %s uses bearer %d but there are %d"
                            % (server.address, server.bearer_index, bearer_count))
     if server.bearer_index:
-        items.append((0x83, bytes([server.bearer_index])))
-    items.extend(_extra(server.extra, (0x80, 0x81, 0x82, 0x83)))
+        items.append((SERVER_BEARER, bytes([server.bearer_index])))
+    items.extend(_extra(server.extra, SERVER_TAGS))
     return tlv.encode_one(TAG_SERVER, tlv.encode(items))
 
 
@@ -620,20 +633,20 @@ def _encode_text(value: str, what: str) -> bytes:
 
 
 def _encode_bearer(bearer: Bearer) -> bytes:
-    items = [(0x80, apn.encode(bearer.apn))]
+    items = [(BEARER_APN, apn.encode(bearer.apn))]
     if bearer.pdn_type is not None:
-        items.append((0x81, _byte(bearer.pdn_type, "PDN type")))
+        items.append((BEARER_PDN_TYPE, _byte(bearer.pdn_type, "PDN type")))
     if bearer.auth is not None:
-        items.append((0x82, _byte(bearer.auth, "authentication type")))
+        items.append((BEARER_AUTH, _byte(bearer.auth, "authentication type")))
     if bearer.username is not None:
-        items.append((0x83, _encode_text(bearer.username, "user name")))
+        items.append((BEARER_USERNAME, _encode_text(bearer.username, "user name")))
     if bearer.password is not None:
-        items.append((0x84, _encode_text(bearer.password, "password")))
+        items.append((BEARER_PASSWORD, _encode_text(bearer.password, "password")))
     for name in bearer.services:
         if not is_service_name(name):
             raise ProfileError("service name %r is not [a-z0-9._-]{1,32}" % name)
-        items.append((0x86, name.encode("ascii")))
-    items.extend(_extra(bearer.extra, (0x80, 0x81, 0x82, 0x83, 0x84, 0x86)))
+        items.append((BEARER_SERVICE, name.encode("ascii")))
+    items.extend(_extra(bearer.extra, BEARER_SINGLE_TAGS + (BEARER_SERVICE,)))
     return tlv.encode_one(TAG_BEARER, tlv.encode(items))
 
 

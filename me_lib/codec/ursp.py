@@ -39,10 +39,7 @@ WHAT_FILE = "EF_URSP"
 
 # --- EF_URSP (TS 31.102 §4.4.11.12) -------------------------------------------------
 
-#: DF_5GS under ADF.USIM and EF_URSP in it (TS 31.102 §4.4.11.12: 4F0B, SFI 0B, UST n°132)
-DF_5GS_FID = 0x5FC0
-EF_FID = 0x4F0B
-SFI = 0x0B
+#: EF_URSP in DF_5GS as text; FIDs and SFI are its row in me_lib.card.catalogue
 DEFAULT_PATH = "3F007FFF5FC04F0B"
 #: per-PLMN wrapper tags [U: the inner tags are unconfirmed; docs/ursp.md]
 TAG_PLMN = 0x80

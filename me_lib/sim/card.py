@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from me_lib.card.catalogue import EFS, PATH
+from me_lib.card.path import to_hex
 from me_lib.codec import ids
 from me_lib.codec.tlv import encode_one as tlv
 from me_lib.errors import FileNotFound, StatusWordError
@@ -159,13 +161,13 @@ class VirtualCard:
 
     @property
     def iccid(self) -> str:
-        """The ICCID decoded from EF_ICCID 2FE2."""
-        return str(ids.decode_iccid(self.read_file("3F002FE2")))
+        """The ICCID decoded from EF_ICCID."""
+        return str(ids.decode_iccid(self.read_file(to_hex(EFS["EF_ICCID"][PATH]))))
 
     @property
     def imsi(self) -> str:
-        """The IMSI decoded from EF_IMSI 6F07."""
-        return ids.decode_imsi(self.read_file("3F007FFF6F07"))
+        """The IMSI decoded from EF_IMSI."""
+        return ids.decode_imsi(self.read_file(to_hex(EFS["EF_IMSI"][PATH])))
 
     def read_file(self, path_hex: str) -> bytes:
         """Whole content of an EF (records concatenated), no access check."""

@@ -95,7 +95,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from me_lib.codec import acl, dmcfg, efdir, ids, pkcs15, services, tlv
+from me_lib.card.catalogue import EFS, PATH, SFI, STRUCTURE
+from me_lib.codec import acl, efdir, ids, pkcs15, services, tlv
 from me_lib.errors import ProfileError
 from me_lib.sim import profile_fields as fields
 from me_lib.sim.card import DEFAULT_ATR, CardParts
@@ -109,7 +110,6 @@ from me_lib.sim.fs import (
     ALW,
     DF,
     EF,
-    LINEAR_FIXED,
     MF_FID,
     NEV,
     PIN1,
@@ -182,12 +182,9 @@ def build_parts(data: dict[str, Any], source: str = "profile") -> CardParts:
     if mnc_length not in (2, 3):
         raise ProfileError("%s: mnc_length is %d" % (where, mnc_length), "use 2 or 3")
     with fields.errors_in(where):
-        mf.add(EF(0x2FE2, "EF_ICCID", data=bytearray(ids.encode_iccid(iccid)), sfi=0x02,
-                  read=ALW, update=NEV))
-        usim.add(EF(0x6F07, "EF_IMSI", data=bytearray(ids.encode_imsi(imsi)), sfi=0x07,
-                    read=PIN1, update=ADM))
-        usim.add(EF(0x6FAD, "EF_AD", data=bytearray(ids.encode_ad(
-            ids.AdminData(mnc_byte=mnc_length))), sfi=0x03, read=ALW, update=ADM))
+        mf.add(_ef("EF_ICCID", ids.encode_iccid(iccid), ALW, NEV))
+        usim.add(_ef("EF_IMSI", ids.encode_imsi(imsi), PIN1, ADM))
+        usim.add(_ef("EF_AD", ids.encode_ad(ids.AdminData(mnc_byte=mnc_length)), ALW, ADM))
 
     has_acl = "acl" in data
     service_list = _services(card, where)
@@ -198,20 +195,19 @@ def build_parts(data: dict[str, Any], source: str = "profile") -> CardParts:
     acl_enabled = fields.flag(card, "acl_enabled", where, has_acl)
     with fields.errors_in(where + " services"):
         ust_len = max(8, (max(service_list, default=1) + 7) // 8)
-        usim.add(EF(0x6F38, "EF_UST", data=bytearray(services.encode(service_list, ust_len)),
-                    sfi=0x04, read=PIN1, update=ADM))
-        usim.add(EF(0x6F56, "EF_EST", data=bytearray(services.encode(
-            [EST_ACL] if acl_enabled else [], 1)), sfi=0x05, read=PIN1, update=PIN2))
+        usim.add(_ef("EF_UST", services.encode(service_list, ust_len), PIN1, ADM))
+        usim.add(_ef("EF_EST", services.encode([EST_ACL] if acl_enabled else [], 1),
+                     PIN1, PIN2))
 
     if has_acl:
         usim.add(_acl_file(fields.table(data, "acl", source), source + " [acl]"))
     if "dmcfg" in data:
-        dmcfg_df = DF(dmcfg.DF_FID, "DF.DMCFG")
+        dmcfg_df = DF(EFS["EF.DMCFG"][PATH][-2], "DF.DMCFG")
         usim.add(dmcfg_df)
         dmcfg_df.add(_dmcfg_file(fields.table(data, "dmcfg", source), source + " [dmcfg]"))
 
     if "ursp" in data:
-        df_5gs = DF(0x5FC0, "DF_5GS")
+        df_5gs = DF(EFS["EF_URSP"][PATH][-2], "DF_5GS")
         usim.add(df_5gs)
         df_5gs.add(_ursp_file(fields.table(data, "ursp", source), source + " [ursp]"))
 
@@ -226,8 +222,7 @@ def build_parts(data: dict[str, Any], source: str = "profile") -> CardParts:
         records = b"".join(_padded_dir_record(app) if padded
                            else efdir.encode(app, EF_DIR_RECORD) for app in apps)
         records += b"\xff" * EF_DIR_RECORD * (4 - len(apps))
-    mf.add(EF(0x2F00, "EF_DIR", structure=LINEAR_FIXED, data=bytearray(records),
-              record_length=EF_DIR_RECORD, sfi=0x1E, read=ALW, update=ADM))
+    mf.add(_ef("EF_DIR", records, ALW, ADM, EF_DIR_RECORD))
 
     files = data.get("files", [])
     if not isinstance(files, list):
@@ -258,6 +253,13 @@ def _padded_dir_record(app: efdir.Application) -> bytes:
         raise ProfileError("padded EF_DIR record of %d bytes exceeds %d"
                            % (len(record), EF_DIR_RECORD), "use a shorter AID or label")
     return record + b"\xff" * (EF_DIR_RECORD - len(record))
+
+
+def _ef(name: str, content: bytes, read: str, update: str, record_length: int = 0) -> EF:
+    """The catalogue's EF `name` (FID, SFI, structure) holding `content`."""
+    row = EFS[name]
+    return EF(row[PATH][-1], name, structure=row[STRUCTURE], data=bytearray(content),
+              record_length=record_length, sfi=row[SFI], read=read, update=update)
 
 
 # --- sections -----------------------------------------------------------------
@@ -307,7 +309,7 @@ def _acl_file(sec: dict[str, Any], where: str) -> EF:
     size = fields.integer(sec, "size", where, 64)
     with fields.errors_in(where):
         content = acl.encode(acl.Acl(tuple(apns)), size)
-    return EF(0x6F57, "EF_ACL", data=bytearray(content), read=PIN1, update=PIN2)
+    return _ef("EF_ACL", content, PIN1, PIN2)
 
 
 def _add_raw_file(mf: DF, adfs: list[DF], spec: object, where: str) -> None:
@@ -370,17 +372,14 @@ def _dmcfg_file(sec: dict[str, Any], where: str) -> EF:
     read = fields.text(sec, "read", where, "pin").lower()
     if read not in ("pin", "always"):
         raise ProfileError("%s: read = %r" % (where, read), "use \"pin\" or \"always\"")
-    content = encode_section(sec, where)
-    return EF(dmcfg.EF_FID, "EF.DMCFG", data=bytearray(content), sfi=dmcfg.SFI,
-              read=PIN1 if read == "pin" else ALW, update=ADM)
+    return _ef("EF.DMCFG", encode_section(sec, where), PIN1 if read == "pin" else ALW, ADM)
 
 
 def _ursp_file(sec: dict[str, Any], where: str) -> EF:
     read = fields.text(sec, "read", where, "pin").lower()
     if read not in ("pin", "always"):
         raise ProfileError("%s: read = %r" % (where, read), "use \"pin\" or \"always\"")
-    return EF(0x4F0B, "EF_URSP", data=bytearray(encode_ursp(sec, where)), sfi=0x0B,
-              read=PIN1 if read == "pin" else ALW, update=ADM)
+    return _ef("EF_URSP", encode_ursp(sec, where), PIN1 if read == "pin" else ALW, ADM)
 
 
 def _pkcs15_adf(sec: dict[str, Any], where: str) -> DF:
