@@ -35,7 +35,7 @@ from me_lib.sim.modem.commands import (
 
 if TYPE_CHECKING:
     from me_lib.sim.dm_server import DmServer
-    from me_lib.sim.modem.core import SimModem
+    from me_lib.sim.modem.host import Host
     from me_lib.sim.modem.network import Context
 
 MAX_PAYLOAD = 1460
@@ -127,7 +127,7 @@ class SocketStack:
 
     family = ""
 
-    def __init__(self, modem: "SimModem") -> None:
+    def __init__(self, modem: "Host") -> None:
         self.m = modem
         self.sockets: dict[int, SimSocket] = {}
         self.app_active: set[int] = set()
@@ -332,7 +332,7 @@ class SocketStack:
             if cause:
                 net.last_cause = cause
                 raise AtFail(100 + cause)
-            net._activate(ctx)
+            net.bring_up(ctx)
             net.cgev("ME PDN ACT %d" % cid)
         self.app_active.add(cid)
 
@@ -1356,7 +1356,7 @@ FAMILIES: dict[str, type[SocketStack]] = {
 }
 
 
-def make_stack(modem: "SimModem") -> SocketStack | None:
+def make_stack(modem: "Host") -> SocketStack | None:
     """The socket family of the modem's dialect (None: no internal IP stack)."""
     cls = FAMILIES.get(modem.dialect.sockets)
     return cls(modem) if cls is not None else None
