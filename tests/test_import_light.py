@@ -48,6 +48,15 @@ def test_light_import_loads_nothing_heavy(statement: str) -> None:
     assert heavy_in(loaded_after(statement)) == []
 
 
+def test_import_me_lib_loads_exactly_the_package_and_its_errors() -> None:
+    """Pinned exactly, not just "nothing heavy": a new eager import in
+    `me_lib/__init__.py` (the flow, a source, the simulator, the modem layer or
+    any other module) shows here and must be argued for."""
+    for statement in ("import me_lib", "from me_lib import MeLibError, __version__"):
+        mine = [m for m in loaded_after(statement) if m == "me_lib" or m.startswith("me_lib.")]
+        assert mine == ["me_lib", "me_lib.errors"], statement
+
+
 def test_the_checker_sees_a_heavy_import() -> None:
     """The check above can fail: asking for `me_lib.provision` loads the flow."""
     found = heavy_in(loaded_after("import me_lib; me_lib.provision"))

@@ -16,10 +16,14 @@ Secrets are redacted by default: every line the host writes or the modem
 echoes goes through `me_lib.at.redact`, so `AT+CPIN="..."` is recorded as
 `AT+CPIN=***` and a `+CGAUTH` password as `***`. A redacted trace still
 replays: the replay port compares the host's line after the same redaction
-(`me_lib.sim.protocol_replay`). `secrets_in_clear=True` (CLI
+(the simulator's `replay://` port). `secrets_in_clear=True` (CLI
 `--record-secrets`) keeps the bytes exact; that file is created with mode 0600
 and must not be shared. Secrets the run finds in card data (an APN password in
 EF.DMCFG, read as hex) are masked in a last pass when the trace is closed.
+
+The reader (`load`, `read_trace`) lives here, next to the writer, so the format
+has one home; the replay port (me_lib/sim/protocol_replay.py) imports it, the
+runtime never imports the simulator to read or write a trace.
 
 CPython only (file I/O, json).
 """
@@ -123,30 +127,97 @@ def redact_bytes(data: bytes) -> bytes:
     return data if masked == text else masked.encode("latin-1")
 
 
-def read_trace(path: str | Path) -> tuple[dict[str, Any], list[tuple[float, str, bytes]]]:
-    """The header and the (t, direction, bytes) records of a trace file."""
+class Record:
+    """One tx/rx record: `line` is its 1-based line in the file, `t` seconds, `data` bytes.
+
+    The line number is kept so that a replay mismatch names the line a user
+    opens in an editor.
+    """
+
+    __slots__ = ("data", "direction", "line", "t")
+
+    def __init__(self, line: int, t: float, direction: str, data: bytes) -> None:
+        self.line = line
+        self.t = t
+        self.direction = direction
+        self.data = data
+
+    def __repr__(self) -> str:
+        return "Record(line=%d, t=%.6f, %s, %r)" % (self.line, self.t, self.direction,
+                                                   self.data)
+
+
+class Trace:
+    """A trace file: header, records in order, and the end record when there is one.
+
+    `header` is what the recorder wrote first (`me_lib_trace`, `port`, `started`,
+    and `masked_bytes` when secrets learned late were masked in the records);
+    `end` is the object of the last `{"end": {...}}` line (`append_end`).
+    """
+
+    def __init__(self, path: Path, header: dict[str, Any], records: list[Record],
+                 end: dict[str, Any] | None) -> None:
+        self.path = path
+        self.header = header
+        self.records = records
+        self.end = end
+
+
+def load(path: str | Path) -> Trace:
+    """Parse a trace file; an unreadable file or a malformed line raises DecodeError
+    (naming the line)."""
     from me_lib.errors import DecodeError
 
-    records: list[tuple[float, str, bytes]] = []
+    path = Path(path)
+    what = "AT trace %s" % path
     header: dict[str, Any] = {}
-    with Path(path).open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            line = line.strip()
-            if not line:
+    records: list[Record] = []
+    end: dict[str, Any] | None = None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DecodeError(what, "cannot read it: %s" % exc.strerror) from None
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise TypeError("not an object")
+            if "me_lib_trace" in obj and not records and not header:
+                header = obj
                 continue
-            try:
-                obj = json.loads(line)
-                if number == 1 and "me_lib_trace" in obj:
-                    header = obj
-                    continue
-                if "end" in obj:        # what was run and what came out (replay)
-                    header["end"] = obj["end"]
-                    continue
-                records.append((float(obj["t"]), str(obj["d"]), bytes.fromhex(obj["b"])))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise DecodeError("AT trace %s" % path, "line %d is not a trace record: %s"
-                                  % (number, exc)) from None
-            if records[-1][1] not in ("tx", "rx"):
-                raise DecodeError("AT trace %s" % path, "line %d has direction %r"
-                                  % (number, records[-1][1]))
-    return header, records
+            if "end" in obj:
+                if not isinstance(obj["end"], dict):
+                    raise TypeError("end is not an object")
+                end = obj["end"]
+                continue
+            direction = str(obj["d"])
+            if direction not in ("tx", "rx"):
+                raise ValueError("direction %r" % direction)
+            records.append(Record(number, float(obj["t"]), direction, bytes.fromhex(obj["b"])))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DecodeError(what, "line %d is not a trace record: %s" % (number, exc)) from None
+    return Trace(path, header, records, end)
+
+
+def read_trace(path: str | Path) -> tuple[dict[str, Any], list[tuple[float, str, bytes]]]:
+    """The header (with the end record under "end", if any) and the (t, direction,
+    bytes) records of a trace file: `load` for callers that need no line numbers."""
+    trace = load(path)
+    header = dict(trace.header)
+    if trace.end is not None:
+        header["end"] = trace.end
+    return header, [(r.t, r.direction, r.data) for r in trace.records]
+
+
+def append_end(path: str | Path, end: dict[str, Any]) -> None:
+    """Append the end record (after the recorder has closed the file).
+
+    What goes in it is the recording command's business (`me-lib provision
+    --record`: me_lib/commands/trace_end.py); the format only says it is the
+    last line, `{"end": {...}}`, and `load` returns it as `Trace.end`.
+    """
+    with Path(path).open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"end": end}, sort_keys=True) + "\n")

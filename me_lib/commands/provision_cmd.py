@@ -46,15 +46,16 @@ def run(args: argparse.Namespace) -> int:
 def _run_recorded(args: argparse.Namespace) -> int:
     """`--record`: the run, then an end record that makes the trace a regression case.
 
-    See me_lib/sim/replay_trace.py for the end record; the probe's message ids
-    come from a recorded seed so that a replay sends the same bytes.
+    See me_lib/commands/trace_end.py for the end record; the probe's message ids
+    come from a recorded seed so that a replay sends the same bytes. Recording
+    imports nothing of the simulator (tests/test_import_rules.py).
     """
     import time
     from pathlib import Path
 
+    from me_lib.at.trace import append_end
+    from me_lib.commands.trace_end import deterministic, error_dict, snapshot_state
     from me_lib.errors import MeLibError
-    from me_lib.sim.replay import error_dict, snapshot_state
-    from me_lib.sim.replay_trace import append_end, deterministic
 
     seed = args.probe_seed if args.probe_seed is not None else random.randrange(1 << 32)
     end: dict[str, Any] = {

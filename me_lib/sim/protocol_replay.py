@@ -35,9 +35,8 @@ from typing import Any
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException
 
 from me_lib.at.redact import MASK
-from me_lib.at.trace import redact_bytes
+from me_lib.at.trace import Record, Trace, load, redact_bytes
 from me_lib.errors import DecodeError, MeLibError
-from me_lib.sim.replay_trace import Record, Trace, load
 from me_lib.sim.serial_lines import NoModemLines
 
 MASK_BYTES = MASK.encode("ascii")

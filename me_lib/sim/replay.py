@@ -1,4 +1,4 @@
-"""Running a recorded command again against its trace (`replay://`), and what recording needs.
+"""Running a recorded command again against its trace (`replay://`).
 
 `replay_trace(path, workdir)` reads the trace's end record, rebuilds the run
 (same options, same state directory contents, same CoAP message id seed, the
@@ -25,23 +25,51 @@ import time
 from pathlib import Path
 from typing import Any
 
+from me_lib.at.redact import MASK
+from me_lib.at.trace import Trace, load
+from me_lib.commands.trace_end import STATE_FILES, deterministic, error_dict
 from me_lib.errors import MeLibError
-from me_lib.sim.replay_trace import Trace, deterministic, load, recorded_fields, recorded_pin
-from me_lib.store import read_json
 
-STATE_FILES = ("contexts.json", "profile-cache.json", "known.json")
 KNOWN = "known.json"
 
+# The PIN a replay sends where the trace holds `AT+CPIN=***` (a well-formed PIN:
+# the host checks it before sending; the replay port masks it before comparing).
+STAND_IN_PIN = "0000"
 
-def snapshot_state(state_dir: Path) -> dict[str, Any]:
-    """The state files a run starts from (parsed JSON; None when absent or unreadable)."""
-    out: dict[str, Any] = {}
-    for name in STATE_FILES:
-        try:   # bounded like the library's own reads: a hostile file is just absent
-            out[name] = read_json(state_dir / name)
-        except (OSError, ValueError):
-            out[name] = None
-    return out
+
+def recorded_fields(replayed: Any, recorded: Any) -> Any:
+    """`replayed` with only the dict keys `recorded` has, at every level.
+
+    A trace keeps the result the library of its day returned; a later library
+    may add fields (as `dm.error` was), and an old field trace must still replay
+    to its outcome. A field the library no longer returns still counts as a
+    difference.
+    """
+    if isinstance(replayed, dict) and isinstance(recorded, dict):
+        return {k: recorded_fields(v, recorded[k]) if k in recorded else v
+                for k, v in replayed.items() if k in recorded}
+    if isinstance(replayed, list) and isinstance(recorded, list) and \
+            len(replayed) == len(recorded):
+        return [recorded_fields(a, b) for a, b in zip(replayed, recorded, strict=True)]
+    return replayed
+
+
+def recorded_pin(trace: Trace) -> str | None:
+    """The PIN the recorded host sent with AT+CPIN="...", if any.
+
+    The replayed host must send the same bytes; the value is already in the
+    trace, so taking it from there keeps it out of the end record. A trace
+    recorded with its secrets masked (the default) gives `STAND_IN_PIN`: the
+    replay compares that line after masking it, so any well-formed PIN matches.
+    """
+    stream = b"".join(r.data for r in trace.records if r.direction == "tx")
+    for line in stream.split(b"\r"):
+        text = line.decode("latin-1").strip()
+        if text.upper().startswith("AT+CPIN=" + MASK):
+            return STAND_IN_PIN
+        if text.upper().startswith('AT+CPIN="'):
+            return text[len('AT+CPIN="'):].split('"', 1)[0]
+    return None
 
 
 def _moved_known(doc: Any, recorded_port: str | None, port: str, shift: float) -> Any:
@@ -99,10 +127,6 @@ def restore_state(state: dict[str, Any], state_dir: Path, recorded_port: str | N
         raise MeLibError("cannot write the recorded state into %s: %s"
                          % (state_dir, exc.strerror),
                          "pass a writable --state-dir") from None
-
-
-def error_dict(exc: BaseException) -> dict[str, str]:
-    return {"type": type(exc).__name__, "message": str(exc)}
 
 
 def outcome_of(end: dict[str, Any]) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from me_lib.at.trace import load
+from me_lib.commands.trace_end import deterministic
 from me_lib.sim.dm_server import DmServer
 from me_lib.sim.replay import _moved_known
-from me_lib.sim.replay_trace import deterministic, load
 from me_lib.sim.scenario_files import derive
 from tests.replay.recording import BAUD, SPEED
 

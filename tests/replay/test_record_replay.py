@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from me_lib.at.trace import Record, Trace, load
 from me_lib.errors import AtTimeout, MeLibError
 from me_lib.modem import Modem
 from me_lib.sim.protocol_replay import Player, ReplayMismatch
 from me_lib.sim.replay import replay_trace
-from me_lib.sim.replay_trace import Record, Trace, load
 from tests.replay.recording import record
 
 TRACES = Path(__file__).resolve().parents[1] / "traces"
@@ -157,7 +157,7 @@ def test_a_trace_without_end_record_cannot_be_replayed(fresh: Path, tmp_path: Pa
 
 def test_a_hostile_state_file_is_snapshotted_as_absent(tmp_path):
     """`--record` snapshots the state dir: a nesting bomb there must not crash it."""
-    from me_lib.sim.replay import snapshot_state
+    from me_lib.commands.trace_end import snapshot_state
 
     (tmp_path / "contexts.json").write_text("[" * 100000 + "]" * 100000)
     (tmp_path / "profile-cache.json").write_bytes(b"\xff\xfe{}")

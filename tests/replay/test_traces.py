@@ -26,7 +26,7 @@ def test_trace_replays_to_the_recorded_outcome(trace: Path, tmp_path: Path) -> N
 
 
 def test_a_field_added_since_the_recording_is_not_a_difference() -> None:
-    from me_lib.sim.replay_trace import recorded_fields
+    from me_lib.sim.replay import recorded_fields
 
     recorded = {"result": {"dm": {"detail": ""}, "contexts": [{"cid": 1}]}}
     newer = {"result": {"dm": {"detail": "", "error": None}, "contexts": [{"cid": 1, "x": 2}]}}

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 from me_lib.sim.modem.commands import AtFail, Command, Reply, arg_int, split_args
 
 if TYPE_CHECKING:
-    from me_lib.sim.modem.core import SimModem
+    from me_lib.sim.modem.host import Host
 
 
-def register(m: "SimModem") -> None:
+def register(m: "Host") -> None:
     d = m.dialect
 
     def flag(attr: str) -> Callable[[Command], Reply]:

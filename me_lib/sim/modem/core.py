@@ -106,6 +106,10 @@ class _DataModeRun:
 class SimModem:
     """A 27.007 modem holding a virtual USIM, driven byte by byte.
 
+    Its parts (basic, network, simcard, sockets, faults) see it as a
+    `host.Host`: the attributes and verbs listed there are the interface they
+    may use; everything named `_...` here is the engine's own.
+
     Build one from a `Scenario` (see scenario.py); `card` overrides the card
     the scenario names (tests pass a VirtualCard they keep a handle on).
     Not thread-safe: the port classes serialise access with their own lock.
@@ -643,9 +647,10 @@ class SimModem:
     def reboot(self, banner: str | None = None) -> None:
         """Reset the module now (CFUN=1,1, a fault, a profile switch)."""
         with self.lock:
-            self._reboot(banner)
+            self.reboot_now(banner)
 
-    def _reboot(self, banner: str | None) -> None:
+    def reboot_now(self, banner: str | None = None) -> None:
+        """`reboot` from inside the simulation (host.py: the `*_now` verbs)."""
         for timer in self._timers:
             if not timer.persistent:
                 timer.cancel()
@@ -709,10 +714,11 @@ class SimModem:
         """Change a card file over the air, then signal REFRESH the dialect's way."""
         with self.lock:
             self.tick()
-            self._ota_update(path_hex, data, record, refresh, qualifier)
+            self.ota_update_now(path_hex, data, record, refresh, qualifier)
 
-    def _ota_update(self, path_hex: str, data: bytes, record: int | None = None,
-                    refresh: bool = True, qualifier: int = 1) -> None:
+    def ota_update_now(self, path_hex: str, data: bytes, record: int | None = None,
+                       refresh: bool = True, qualifier: int = 1) -> None:
+        """`ota_update` from inside the simulation (a scenario event)."""
         if self.sim.card is None:
             raise ValueError("no card in the simulated modem")
         self.sim.card.update_file(path_hex, data, record)
@@ -723,15 +729,17 @@ class SimModem:
         """Activate another card profile (new ICCID/IMSI): the module re-boots with banners."""
         with self.lock:
             self.tick()
-            self._switch_profile(profile, pin)
+            self.switch_profile_now(profile, pin)
 
-    def _switch_profile(self, profile: "str | Path | CardLike", pin: str | None = None) -> None:
+    def switch_profile_now(self, profile: "str | Path | CardLike",
+                           pin: str | None = None) -> None:
+        """`switch_profile` from inside the simulation (a scenario event)."""
         if isinstance(profile, (str, Path)):
             card = simcard.load_card(self.scenario.card_path(str(profile)), pin)
         else:
             card = profile
         self.sim.switch_card(card)
-        self._reboot(None)
+        self.reboot_now(None)
 
     def lose_coverage(self, detach: bool = False) -> None:
         with self.lock:

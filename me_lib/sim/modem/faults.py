@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from me_lib.sim.modem.commands import Command
 
 if TYPE_CHECKING:
-    from me_lib.sim.modem.core import SimModem
+    from me_lib.sim.modem.host import Host
 
 KINDS = ("no_answer", "delay", "garbage", "reboot", "lost_ok", "urc_storm",
          "port_close", "slow_sim")
@@ -73,7 +73,7 @@ def _norm(text: str) -> str:
 class Faults:
     """The armed faults of one SimModem."""
 
-    def __init__(self, modem: "SimModem") -> None:
+    def __init__(self, modem: "Host") -> None:
         self.modem = modem
         self.armed: list[Fault] = []
 
@@ -141,7 +141,7 @@ class Faults:
         fault.use()
         modem = self.modem
         if fault.kind == "reboot":
-            modem._reboot(None)
+            modem.reboot_now(None)
         elif fault.kind == "port_close":
             modem.close_port()
         elif fault.kind == "garbage":

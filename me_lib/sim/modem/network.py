@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from me_lib.sim.modem.commands import AtFail, Command, Pending, Reply, arg_int, arg_str, split_args
 
 if TYPE_CHECKING:
-    from me_lib.sim.modem.core import SimModem
+    from me_lib.sim.modem.host import Host
 
 PDP_TYPES = {"IP": "IP", "IPV6": "IPV6", "IPV4V6": "IPV4V6", "NON-IP": "Non-IP", "PPP": "PPP"}
 V6_ZERO = ".".join(["0"] * 16)
@@ -74,7 +74,7 @@ class Context:
 class Network:
     """Registration and PDP state of one SimModem."""
 
-    def __init__(self, modem: "SimModem") -> None:
+    def __init__(self, modem: "Host") -> None:
         self.m = modem
         self.cfg = modem.scenario.network
         d = modem.dialect
@@ -165,11 +165,11 @@ class Network:
             if d.esm_report == "cnec" and self.cnec & 16:
                 self.m.urc("+CNEC_ESM: %d,%d" % (cause, ctx.cid))
             return
-        self._activate(ctx)
+        self.bring_up(ctx)
         self.cgev("ME PDN ACT %d" % ctx.cid)
         if self.cfg.ims:
             ims = self._ims_context()
-            self._activate(ims)
+            self.bring_up(ims)
             self.cgev("ME PDN ACT %d" % ims.cid)
         if self.cfg.sos and not any(c.emergency for c in self.contexts.values()):
             sos = Context(self.free_cid(), "IPV4V6", "sos")
@@ -203,7 +203,8 @@ class Network:
                 return cid
         raise AtFail(21)
 
-    def _activate(self, ctx: Context) -> None:
+    def bring_up(self, ctx: Context) -> None:
+        """Mark `ctx` active with the network's APN (suffix per scenario) and a bearer id."""
         ctx.active = True
         apn = ctx.apn or self.cfg.default_apn
         ctx.nw_apn = apn + (self.cfg.operator_suffix() if self.cfg.apn_suffix else "")
@@ -371,12 +372,12 @@ class Network:
             elif action == "deny":
                 self.deny(int(spec.get("cause", 0)))
             elif action == "reboot":
-                self.m._reboot(None)
+                self.m.reboot_now(None)
             elif action == "ota_update":
-                self.m._ota_update(str(spec["path"]), bytes.fromhex(str(spec["data"])),
-                                   spec.get("record"))
+                self.m.ota_update_now(str(spec["path"]), bytes.fromhex(str(spec["data"])),
+                                      spec.get("record"))
             elif action == "switch_profile":
-                self.m._switch_profile(str(spec["card"]))
+                self.m.switch_profile_now(str(spec["card"]))
         return fire
 
     # ------------------------------------------------------------- commands
@@ -449,7 +450,7 @@ class Network:
         return Reply()
 
     def _reset(self) -> None:
-        self.m._reboot(self.m.dialect.reset_banner or None)
+        self.m.reboot_now(self.m.dialect.reset_banner or None)
 
     def _reg_cmd(self, name: str) -> "Any":
         top = {"+CREG": 3, "+CGREG": 4, "+CEREG": 5}[name]
@@ -668,7 +669,7 @@ class Network:
             cause = self.check_apn(ctx)
             if cause:
                 return self._esm_reject(cid, cause, activated)
-            self._activate(ctx)
+            self.bring_up(ctx)
             activated.append(cid)
         events = [self._cgev_later("ME PDN ACT %d" % c) for c in activated]
         return Reply(delay=d.delay_for("+CGACT", "set") + self.cfg.activation_delay,

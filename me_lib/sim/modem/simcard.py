@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from me_lib.sim.modem.commands import AtFail, Command, Reply, arg_int, arg_str, split_args
 
 if TYPE_CHECKING:
-    from me_lib.sim.modem.core import SimModem
+    from me_lib.sim.modem.host import Host
 
 USIM_AID_PREFIX = bytes.fromhex("A0000000871002")
 
@@ -68,7 +68,7 @@ def _sw(resp: bytes) -> int:
 class SimAccess:
     """SIM state of one SimModem and the AT commands that reach the card."""
 
-    def __init__(self, modem: "SimModem", card: CardLike | None) -> None:
+    def __init__(self, modem: "Host", card: CardLike | None) -> None:
         self.m = modem
         scenario = modem.scenario
         if card is None and scenario.card.lower() != "none":
