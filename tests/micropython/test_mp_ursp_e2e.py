@@ -14,7 +14,14 @@ chain without those two, which is what the board does, and must say the same to 
 from pathlib import Path
 
 import pytest
-from mp_e2e import assert_same_run, cpython_flow, deploy, micropython_flow, sim_pty
+from mp_e2e import (
+    assert_same_run,
+    command_lines,
+    cpython_flow,
+    deploy,
+    micropython_flow,
+    sim_pty,
+)
 
 from me_lib.sim.dm_server import DmServer
 from me_lib.sources import chain
@@ -61,6 +68,11 @@ def test_ef_ursp_card_provisions_on_micropython_as_on_cpython(
     skipped = [n for n in notes if n.split(":")[0] in CPYTHON_ONLY]
     assert len(skipped) == 2 and all("not available here" in n for n in skipped), notes
     assert result["dm"] is None and "no source gave a DM server" in notes
+    # EF_URSP gives no DM server, so the chain also reads the network's rules: the
+    # 27.007 read form, turned into rules on MicroPython (codec.ursp.rules_from_query)
+    assert "AT+C5GURSPQRY?" in command_lines(mp_doc)
+    assert "ursp-network: APN0 'internet.example' is the route of the match-all rule" \
+        in notes, notes
 
     monkeypatch.setattr(chain, "DEFAULT_CHAIN", tuple(
         n for n in chain.DEFAULT_CHAIN if n not in CPYTHON_ONLY))
