@@ -44,10 +44,9 @@ DF_5GS_FID = 0x5FC0
 EF_FID = 0x4F0B
 SFI = 0x0B
 DEFAULT_PATH = "3F007FFF5FC04F0B"
-#: per-PLMN wrapper tags [U: the inner tags are unconfirmed; docs/ursp.md]
-TAG_PLMN = 0x80
-TAG_RULES = 0x81
-TAG_PLMN_BLOCK = 0xA0
+#: the "URSP rules data object" of one PLMN: `80 <len> <PLMN(3)> <len> <rules>`
+#: [U: layout from a third-party EF_URSP encoder, not the spec text; docs/ursp.md]
+TAG_RULES_DO = 0x80
 
 # --- traffic descriptor component types (24.526 table 5.2.1) ------------------------
 
@@ -274,13 +273,11 @@ class UrspRule(Model):
 class PlmnRules(Model):
     """The rules EF_URSP holds for one PLMN (`plmn` = MCC+MNC digits)."""
 
-    _FIELDS = ("plmn", "rules", "wrapped")
+    _FIELDS = ("plmn", "rules")
 
-    def __init__(self, plmn: str, rules: "tuple[UrspRule, ...]" = (),
-                 wrapped: bool = False) -> None:
+    def __init__(self, plmn: str, rules: "tuple[UrspRule, ...]" = ()) -> None:
         self.plmn = plmn
         self.rules = tuple(rules)
-        self.wrapped = wrapped
 
 
 class UrspFile(Model):
@@ -677,48 +674,44 @@ def encode_plmn(plmn: str) -> bytes:
     return bytes(((d[1] << 4) | d[0], (mnc3 << 4) | d[2], (d[4] << 4) | d[3]))
 
 
-def _pairs(items: "list[tlv.Tlv]", wrapped: bool, entries: list[PlmnRules],
-           unknown: "list[tuple[int, bytes]]") -> None:
-    i = 0
-    while i < len(items):
-        item = items[i]
-        if item.tag == TAG_PLMN:
-            plmn = decode_plmn(item.value, item.value_offset)
-            nxt = items[i + 1] if i + 1 < len(items) else None
-            if nxt is None or nxt.tag != TAG_RULES:
-                raise DecodeError(WHAT_FILE, "PLMN %s is not followed by its rules (tag 81)"
-                                  % plmn, item.offset)
-            entries.append(PlmnRules(plmn, tuple(decode(nxt.value, nxt.value_offset)),
-                                     wrapped))
-            i += 2
-            continue
-        if item.tag == TAG_RULES:
-            raise DecodeError(WHAT_FILE, "URSP rules (tag 81) without a PLMN (tag 80) before "
-                              "them", item.offset)
-        if item.tag == TAG_PLMN_BLOCK and not wrapped:
-            inner: list[PlmnRules] = []
-            _pairs(tlv.children(item, WHAT_FILE), True, inner, unknown)
-            if len(inner) != 1:
-                raise DecodeError(WHAT_FILE, "a per-PLMN block (tag A0) holds %d PLMNs (1 "
-                                  "expected)" % len(inner), item.offset)
-            entries.extend(inner)
-        else:
-            unknown.append((item.tag, item.value))
-        i += 1
+def _ber_length(value: bytes, pos: int, base: int) -> tuple[int, int]:
+    """A BER length at `pos` (1 byte, 81 xx, 82 xxxx): (length, where the data starts)."""
+    if pos >= len(value):
+        raise DecodeError(WHAT_FILE, "the length of the URSP rules is missing", base + pos)
+    first = value[pos]
+    if first < 0x80:
+        return first, pos + 1
+    size = first - 0x80
+    if size not in (1, 2) or pos + 1 + size > len(value):
+        raise DecodeError(WHAT_FILE, "the length of the URSP rules (%02X) is not a 1- or "
+                          "2-byte BER length" % first, base + pos)
+    return int.from_bytes(value[pos + 1:pos + 1 + size], "big"), pos + 1 + size
 
 
 def decode_file(data: bytes) -> UrspFile | None:
     """EF_URSP content; None when the file holds nothing (empty or all FF).
 
-    Layout [U] (docs/ursp.md): per PLMN, `80 03 <PLMN>` then `81 <len> <rules>`,
-    optionally wrapped in an `A0` object; other data objects are kept and ignored.
+    Layout [U] (docs/ursp.md): one "URSP rules data object" per PLMN, tag 80,
+    whose value is the PLMN (3 bytes), a BER length, then that many bytes of URSP
+    rules (24.526 §5.2). Other data objects are kept and ignored; FF padding ends
+    the data. Strict inside a tag-80 object: its rules must fill it exactly.
     """
     if not data or all(b == 0xFF for b in data):
         return None
-    items = tlv.decode(data, WHAT_FILE)
     entries: list[PlmnRules] = []
     unknown: list[tuple[int, bytes]] = []
-    _pairs(items, False, entries, unknown)
+    for item in tlv.decode(data, WHAT_FILE):
+        if item.tag != TAG_RULES_DO:
+            unknown.append((item.tag, item.value))
+            continue
+        value, at = item.value, item.value_offset
+        plmn = decode_plmn(value[:3], at)
+        size, start = _ber_length(value, 3, at)
+        if start + size != len(value):
+            raise DecodeError(WHAT_FILE, "the URSP rules of PLMN %s say %d bytes but the "
+                              "data object holds %d" % (plmn, size, len(value) - start),
+                              item.offset)
+        entries.append(PlmnRules(plmn, tuple(decode(value[start:], at + start))))
     return UrspFile(tuple(entries), tuple(unknown))
 
 
@@ -726,9 +719,9 @@ def encode_file(model: UrspFile, size: int | None = None) -> bytes:
     """EF_URSP content (FF-padded to `size` when given); unknown objects go last."""
     out = bytearray()
     for entry in model.entries:
-        pair = tlv.encode_one(TAG_PLMN, encode_plmn(entry.plmn)) + \
-            tlv.encode_one(TAG_RULES, encode(entry.rules))
-        out += tlv.encode_one(TAG_PLMN_BLOCK, pair) if entry.wrapped else pair
+        rules = encode(entry.rules)
+        out += tlv.encode_one(TAG_RULES_DO, encode_plmn(entry.plmn)
+                              + tlv.encode_length(len(rules)) + rules)
     for tag, value in model.unknown:
         out += tlv.encode_one(tag, value)
     if size is not None:
