@@ -297,9 +297,10 @@ SEEDS: dict[str, bytes] = {
     "codec_acl": _ACL,
     "codec_dmcfg": _DMCFG,
     "codec_dmcfg_address": b"coaps://dm.example.com:5684",
-    # EF_URSP: PLMN 001-01, then the rules "app com.example.iot -> DNN iot, SSC 1, IPv4"
-    # and "match-all -> DNN internet" (tests/codec/test_codec_ursp.py explains the bytes)
-    "codec_ursp": _H("800300F110813F" "0025010011A00F636F6D2E6578616D706C652E696F74000F000D"
+    # EF_URSP: one tag-80 object: PLMN 001-01, the rules' length, the rules "app
+    # com.example.iot -> DNN iot, SSC 1, IPv4" and "match-all -> DNN internet"
+    # (tests/codec/test_codec_ursp.py explains the bytes)
+    "codec_ursp": _H("804300F1103F" "0025010011A00F636F6D2E6578616D706C652E696F74000F000D"
                      "01000A0101040403696F7408010016FF0001010010000E01000B040908696E7465726E6574"),
     "codec_efdir": _H("61184F10A0000000871002FF86FF0389FFFFFFFF50045553494DFFFF"),
     "codec_fcp": _FCP,

@@ -1,7 +1,7 @@
 """Compile the board's modules to .mpy and copy them to a board or a directory.
 
     python -m firmware_shim.deploy [--port PORT] [--out DIR] [--dry-run] [--main] [--unix]
-                                   [--dialect NAME]
+                                   [--dialect NAME] [--with FEATURE]
 
 Ships exactly firmware_shim/manifest.txt (the portable part of me_lib plus
 the shim), compiled with mpy-cross, so the board never compiles source (RAM)
@@ -9,7 +9,8 @@ and the tests measure what a board gets. A board drives one modem: with
 `--dialect` (a row of me_lib.modem.dialects) only that module's socket adapter
 of the five vendor ones is shipped. `--main` adds firmware_shim/main.py
 as /main.py (the boot script); `--unix` adds the unix port's UART stand-in
-(tests only). Prints each size and the total against the 64 KiB budget.
+(tests only); `--with ursp` adds a feature the default build leaves out
+(OPTIONAL). Prints each size and the total against the 64 KiB budget.
 
 The .mpy files hold bytecode only (no `-march`; nothing here uses
 @native/@viper), and bytecode .mpy files of version 6 load on every
@@ -33,6 +34,9 @@ MANIFEST = ROOT / "firmware_shim" / "manifest.txt"
 MAIN = "firmware_shim/main.py"
 UNIX_UART = "firmware_shim/unix_uart.py"
 BUDGET = 64 * 1024
+#: features a board build leaves out unless `--with NAME` asks (the chain notes them
+#: "not available here" otherwise): name -> the modules it adds to the manifest
+OPTIONAL = {"ursp": ["me_lib/codec/ursp.py", "me_lib/sources/ursp.py"]}
 
 
 def manifest() -> list[str]:
@@ -151,10 +155,14 @@ def main(argv: list[str] | None = None) -> int:
                     "heap, tracebacks without line numbers")
     ap.add_argument("--dialect", help="ship only this modem's socket adapter "
                     "(e.g. quectel-bg96; default: all five)")
+    ap.add_argument("--with", dest="features", action="append", default=[],
+                    choices=sorted(OPTIONAL), help="also ship this optional feature "
+                    "(repeatable; ursp: the EF_URSP and network URSP sources)")
     args = ap.parse_args(argv)
     if not (args.port or args.out or args.dry_run):
         ap.error("give --port, --out or --dry-run")
     sources = manifest() + ([UNIX_UART] if args.unix else []) + ([MAIN] if args.main else [])
+    sources += [m for f in args.features for m in OPTIONAL[f]]  # --with: after the manifest
     if args.dialect:
         sources = for_dialect(sources, args.dialect)
     with tempfile.TemporaryDirectory() as tmp:

@@ -41,10 +41,9 @@ WHAT_FILE = "EF_URSP"
 
 #: EF_URSP in DF_5GS as text; FIDs and SFI are its row in me_lib.card.catalogue
 DEFAULT_PATH = "3F007FFF5FC04F0B"
-#: per-PLMN wrapper tags [U: the inner tags are unconfirmed; docs/ursp.md]
-TAG_PLMN = 0x80
-TAG_RULES = 0x81
-TAG_PLMN_BLOCK = 0xA0
+#: the "URSP rules data object" of one PLMN: `80 <len> <PLMN(3)> <len> <rules>`
+#: [U: layout from a third-party EF_URSP encoder, not the spec text; docs/ursp.md]
+TAG_RULES_DO = 0x80
 
 # --- traffic descriptor component types (24.526 table 5.2.1) ------------------------
 
@@ -271,13 +270,11 @@ class UrspRule(Model):
 class PlmnRules(Model):
     """The rules EF_URSP holds for one PLMN (`plmn` = MCC+MNC digits)."""
 
-    _FIELDS = ("plmn", "rules", "wrapped")
+    _FIELDS = ("plmn", "rules")
 
-    def __init__(self, plmn: str, rules: "tuple[UrspRule, ...]" = (),
-                 wrapped: bool = False) -> None:
+    def __init__(self, plmn: str, rules: "tuple[UrspRule, ...]" = ()) -> None:
         self.plmn = plmn
         self.rules = tuple(rules)
-        self.wrapped = wrapped
 
 
 class UrspFile(Model):
@@ -674,48 +671,44 @@ def encode_plmn(plmn: str) -> bytes:
     return bytes(((d[1] << 4) | d[0], (mnc3 << 4) | d[2], (d[4] << 4) | d[3]))
 
 
-def _pairs(items: "list[tlv.Tlv]", wrapped: bool, entries: list[PlmnRules],
-           unknown: "list[tuple[int, bytes]]") -> None:
-    i = 0
-    while i < len(items):
-        item = items[i]
-        if item.tag == TAG_PLMN:
-            plmn = decode_plmn(item.value, item.value_offset)
-            nxt = items[i + 1] if i + 1 < len(items) else None
-            if nxt is None or nxt.tag != TAG_RULES:
-                raise DecodeError(WHAT_FILE, "PLMN %s is not followed by its rules (tag 81)"
-                                  % plmn, item.offset)
-            entries.append(PlmnRules(plmn, tuple(decode(nxt.value, nxt.value_offset)),
-                                     wrapped))
-            i += 2
-            continue
-        if item.tag == TAG_RULES:
-            raise DecodeError(WHAT_FILE, "URSP rules (tag 81) without a PLMN (tag 80) before "
-                              "them", item.offset)
-        if item.tag == TAG_PLMN_BLOCK and not wrapped:
-            inner: list[PlmnRules] = []
-            _pairs(tlv.children(item, WHAT_FILE), True, inner, unknown)
-            if len(inner) != 1:
-                raise DecodeError(WHAT_FILE, "a per-PLMN block (tag A0) holds %d PLMNs (1 "
-                                  "expected)" % len(inner), item.offset)
-            entries.extend(inner)
-        else:
-            unknown.append((item.tag, item.value))
-        i += 1
+def _ber_length(value: bytes, pos: int, base: int) -> tuple[int, int]:
+    """A BER length at `pos` (1 byte, 81 xx, 82 xxxx): (length, where the data starts)."""
+    if pos >= len(value):
+        raise DecodeError(WHAT_FILE, "the length of the URSP rules is missing", base + pos)
+    first = value[pos]
+    if first < 0x80:
+        return first, pos + 1
+    size = first - 0x80
+    if size not in (1, 2) or pos + 1 + size > len(value):
+        raise DecodeError(WHAT_FILE, "the length of the URSP rules (%02X) is not a 1- or "
+                          "2-byte BER length" % first, base + pos)
+    return int.from_bytes(value[pos + 1:pos + 1 + size], "big"), pos + 1 + size
 
 
 def decode_file(data: bytes) -> UrspFile | None:
     """EF_URSP content; None when the file holds nothing (empty or all FF).
 
-    Layout [U] (docs/ursp.md): per PLMN, `80 03 <PLMN>` then `81 <len> <rules>`,
-    optionally wrapped in an `A0` object; other data objects are kept and ignored.
+    Layout [U] (docs/ursp.md): one "URSP rules data object" per PLMN, tag 80,
+    whose value is the PLMN (3 bytes), a BER length, then that many bytes of URSP
+    rules (24.526 §5.2). Other data objects are kept and ignored; FF padding ends
+    the data. Strict inside a tag-80 object: its rules must fill it exactly.
     """
     if not data or all(b == 0xFF for b in data):
         return None
-    items = tlv.decode(data, WHAT_FILE)
     entries: list[PlmnRules] = []
     unknown: list[tuple[int, bytes]] = []
-    _pairs(items, False, entries, unknown)
+    for item in tlv.decode(data, WHAT_FILE):
+        if item.tag != TAG_RULES_DO:
+            unknown.append((item.tag, item.value))
+            continue
+        value, at = item.value, item.value_offset
+        plmn = decode_plmn(value[:3], at)
+        size, start = _ber_length(value, 3, at)
+        if start + size != len(value):
+            raise DecodeError(WHAT_FILE, "the URSP rules of PLMN %s say %d bytes but the "
+                              "data object holds %d" % (plmn, size, len(value) - start),
+                              item.offset)
+        entries.append(PlmnRules(plmn, tuple(decode(value[start:], at + start))))
     return UrspFile(tuple(entries), tuple(unknown))
 
 
@@ -723,9 +716,9 @@ def encode_file(model: UrspFile, size: int | None = None) -> bytes:
     """EF_URSP content (FF-padded to `size` when given); unknown objects go last."""
     out = bytearray()
     for entry in model.entries:
-        pair = tlv.encode_one(TAG_PLMN, encode_plmn(entry.plmn)) + \
-            tlv.encode_one(TAG_RULES, encode(entry.rules))
-        out += tlv.encode_one(TAG_PLMN_BLOCK, pair) if entry.wrapped else pair
+        rules = encode(entry.rules)
+        out += tlv.encode_one(TAG_RULES_DO, encode_plmn(entry.plmn)
+                              + tlv.encode_length(len(rules)) + rules)
     for tag, value in model.unknown:
         out += tlv.encode_one(tag, value)
     if size is not None:
@@ -752,3 +745,218 @@ def service_name(text: str) -> str | None:
     out = out.strip("-.")[:32].strip("-.")
     return out or None
 
+
+
+# --- the 27.007 text form: +C5GURSPQRY? (TS 27.007 §10.1.75) ----------------------------
+#
+# The read command lists every URSP rule stored at the MT, one line per route
+# selection descriptor: <ursp_rule_type>,<ursp_rule_precedence>, the traffic
+# descriptor fields, then the route fields (Table 10.1.75-1). No PLMN and no hex:
+# the rules the MT uses now, as text. Rel-18 has 20 traffic fields; later
+# releases add <PIN ID> and <Connectivity group ID> after <Regular_expression>.
+
+#: field count of an answer line -> how many traffic descriptor fields it has
+QUERY_TRAFFIC_FIELDS = {31: 20, 33: 22}
+QUERY_ROUTE_FIELDS = 9
+#: the traffic descriptor fields in answer order, as component types: <APPID>,
+#: <OSID&APPID>, <DNNs>, <FQDN>, <Connection_capabilities>, remote IPv4 address and
+#: mask, remote IPv6 address and prefix length, protocol/next header, single remote
+#: port, remote port range, SPI, TOS/traffic class and mask, flow label, ethertype,
+#: destination MAC, C-TAG VID, S-TAG VID, C-TAG PCP/DEI, S-TAG PCP/DEI, regular
+#: expression, [PIN ID, connectivity group ID]
+QUERY_TRAFFIC = (TD_OS_APP_ID, TD_OS_ID_APP_ID, TD_DNN, TD_FQDN, TD_CONNECTION_CAPABILITIES,
+                 TD_IPV4_REMOTE, TD_IPV6_REMOTE, TD_PROTOCOL, TD_REMOTE_PORT,
+                 TD_REMOTE_PORT_RANGE, TD_SPI, TD_TOS, TD_FLOW_LABEL, TD_ETHERTYPE,
+                 TD_DEST_MAC, TD_CTAG_VID, TD_STAG_VID, TD_CTAG_PCP, TD_STAG_PCP,
+                 0x92, 0xA2, 0xA3)
+#: traffic fields whose text form 27.007 leaves open or the profile cannot use: a
+#: rule with one is skipped, the conservative reading (as for unknown components)
+QUERY_SKIP = {TD_OS_ID_APP_ID: "<OSID&APPID> (its text form is not confirmed)",
+              0x92: "a regular expression", 0xA2: "a PIN ID",
+              0xA3: "a connectivity group ID"}
+#: <pdp_type> as +CGDCONT spells it -> PDU session type [U: 27.007 §10.1.75 values]
+QUERY_PDP_TYPES = {"IP": PDU_IPV4, "IPV6": PDU_IPV6, "IPV4V6": PDU_IPV4V6,
+                   "NON-IP": PDU_UNSTRUCTURED, "ETHERNET": PDU_ETHERNET}
+QUERY_WHAT = "+C5GURSPQRY"
+
+
+def _query_int(text: str, what: str) -> int:
+    digits = text.strip()
+    if not digits or any(ch not in "0123456789" for ch in digits):
+        raise DecodeError(QUERY_WHAT, "%s %r is not a number" % (what, text), None,
+                          "check the module's +C5GURSPQRY? answer (TS 27.007 §10.1.75)")
+    return int(digits)
+
+
+def _snssai_text(text: str) -> bytes | None:
+    """`sst[.sd][;mapped_sst[.mapped_sd]]` (hex, the 27.007 S-NSSAI form) as coded in
+    24.501 §9.11.2.8 (SST, SD, mapped SST, mapped SD); None when it is not that form."""
+    parts = text.split(";")
+    if len(parts) > 2:
+        return None
+    out = b""
+    mapped = b""
+    for n, part in enumerate(parts):
+        sst_sd = part.split(".")
+        if len(sst_sd) > 2 or len(sst_sd[0]) not in (1, 2) or (
+                len(sst_sd) == 2 and len(sst_sd[1]) != 6):
+            return None
+        try:
+            sst = bytes((int(sst_sd[0], 16),))
+            sd = bytes.fromhex(sst_sd[1]) if len(sst_sd) == 2 else b""
+        except ValueError:
+            return None
+        if n == 0:
+            out, mapped = sst + sd, b""
+        else:
+            mapped = sst + sd
+    if len(out) == 1 and len(mapped) == 1:
+        return out + mapped
+    if len(out) == 4:
+        return out + mapped
+    return out if not mapped else None
+
+
+def _snssai_to_text(value: bytes) -> str:
+    """The inverse of `_snssai_text` for the sizes of SNSSAI_SIZES."""
+    def one(sst: int, sd: bytes) -> str:
+        return "%02X" % sst + ("." + sd.hex().upper() if sd else "")
+
+    if len(value) == 2:
+        return one(value[0], b"") + ";" + one(value[1], b"")
+    head = one(value[0], value[1:4])
+    if len(value) in (1, 4):
+        return head
+    return head + ";" + one(value[4], value[5:8])
+
+
+def _query_traffic(fields: "list[str]", kinds: "tuple[int, ...]"
+                   ) -> "tuple[list[TrafficComponent], str | None]":
+    out: list[TrafficComponent] = []
+    for n in range(len(kinds)):  # no zip(strict=): MicroPython has none
+        kind, text = kinds[n], fields[n]
+        if text == "":
+            continue
+        if kind in QUERY_SKIP:
+            return out, "its traffic descriptor has %s" % QUERY_SKIP[kind]
+        if kind == TD_DNN:
+            out.extend(TrafficComponent(kind, d) for d in text.split(";") if d)
+        elif kind == TD_FQDN:
+            out.append(TrafficComponent(kind, text, True))
+        elif kind == TD_CONNECTION_CAPABILITIES:
+            out.append(TrafficComponent(kind, (_query_int(text, "<Connection_capabilities>"),)))
+        else:  # the app id as given; addresses and ports kept as the module wrote them
+            out.append(TrafficComponent(kind, text))
+    if not out:  # no traffic field at all: the match-all rule
+        out.append(TrafficComponent(TD_MATCH_ALL))
+    return out, None
+
+
+def _query_route(fields: "list[str]") -> RouteDescriptor | None:
+    """The route of one answer line (None when the line names no route)."""
+    if not any(fields):
+        return None
+    prec, ssc, nssai, dnns, pdp, access, offload, location, window = fields
+    precedence = _query_int(prec, "<route_selection_descriptor_precedence>")
+    comps: list[RouteComponent] = []
+    skipped = None
+    if ssc:
+        comps.append(RouteComponent(RSD_SSC_MODE, _query_int(ssc, "<SSC_mode>")))
+    for one in nssai.split(":") if nssai else ():
+        coded = _snssai_text(one)
+        if coded is None:
+            skipped = "S-NSSAI %r is not in the sst[.sd][;mapped] form" % one
+        else:
+            comps.append(RouteComponent(RSD_SNSSAI, coded))
+    for dnn in dnns.split(";") if dnns else ():
+        if dnn:
+            comps.append(RouteComponent(RSD_DNN, dnn))
+    if pdp:
+        kind = QUERY_PDP_TYPES.get(pdp.upper())
+        if kind is None:
+            skipped = "<pdp_type> %r is not known" % pdp
+        else:
+            comps.append(RouteComponent(RSD_PDU_SESSION_TYPE, kind))
+    if access:
+        comps.append(RouteComponent(RSD_PREFERRED_ACCESS, _query_int(access,
+                                                                     "<preferred_access_type>")))
+    if offload and offload != "0":
+        comps.append(RouteComponent(RSD_NON_SEAMLESS_OFFLOAD))
+    if location or window:  # as in the binary form: a conditional route is not taken
+        skipped = "it has %s" % ("location criteria" if location else "a time window")
+    return RouteDescriptor(precedence, tuple(comps), skipped)
+
+
+def rules_from_query(rows: "list[list[str]]") -> list[UrspRule]:
+    """The rules of a `+C5GURSPQRY?` answer (its lines' fields, unquoted).
+
+    Lines of one rule (same <ursp_rule_type> and precedence) are merged: the
+    traffic descriptor of the first, one route per line. A rule naming no
+    traffic field is the match-all rule. Skipped rules (fields 27.007 leaves
+    open, `QUERY_SKIP`) keep `skipped` as in `decode`. Raises DecodeError for
+    a line of another field count or a non-numeric number field.
+    """
+    rules: list[UrspRule] = []
+    keys: list[tuple[str, int]] = []
+    for row in rows:
+        count = QUERY_TRAFFIC_FIELDS.get(len(row))
+        if count is None:
+            raise DecodeError(QUERY_WHAT, "an answer line has %d fields (%s expected)" % (
+                len(row), " or ".join(str(n) for n in sorted(QUERY_TRAFFIC_FIELDS))), None,
+                "check the module's +C5GURSPQRY? answer against TS 27.007 §10.1.75")
+        key = (row[0], _query_int(row[1], "<ursp_rule_precedence>"))
+        route = _query_route(row[2 + count:])
+        if key in keys:
+            i = keys.index(key)
+            if route is not None:
+                rules[i] = rules[i].replace(routes=rules[i].routes + (route,))
+            continue
+        traffic, skipped = _query_traffic(row[2:2 + count], QUERY_TRAFFIC[:count])
+        keys.append(key)
+        rules.append(UrspRule(key[1], tuple(traffic), (route,) if route else (), skipped))
+    return rules
+
+
+def _traffic_text(c: TrafficComponent) -> str:
+    if c.kind == TD_OS_ID_APP_ID and isinstance(c.value, tuple):
+        return "%s:%s" % (c.value[0].hex().upper(), c.value[1])
+    if c.kind == TD_CONNECTION_CAPABILITIES and isinstance(c.value, tuple):
+        return ";".join(str(v) for v in c.value)
+    if isinstance(c.value, bytes):  # the opaque kinds: dot-separated octets (27.007 style)
+        return ".".join(str(b) for b in c.value)
+    return "" if c.value is None else str(c.value)
+
+
+def query_rows(rules: "list[UrspRule] | tuple[UrspRule, ...]", rule_type: str = "",
+               traffic_fields: int = 20) -> "list[list[str]]":
+    """The `+C5GURSPQRY?` answer fields for `rules` (the simulator's side): one row
+    per route, or one per rule without routes. Skipped rules are left out (an MT
+    keeps only the rules it understands)."""
+    pdp_names = {}
+    for name, value in QUERY_PDP_TYPES.items():
+        pdp_names[value] = name
+    rows: list[list[str]] = []
+    for rule in rules:
+        if rule.skipped is not None:
+            continue
+        traffic = [""] * traffic_fields
+        for c in rule.traffic:
+            if c.kind in QUERY_TRAFFIC[:traffic_fields]:
+                at = QUERY_TRAFFIC.index(c.kind)
+                text = _traffic_text(c)
+                traffic[at] = traffic[at] + ";" + text if traffic[at] else text
+        head = [rule_type, str(rule.precedence)] + traffic
+        routes = [r for r in rule.routes if r.skipped is None]
+        if not routes:
+            rows.append(head + [""] * QUERY_ROUTE_FIELDS)
+        for r in routes:
+            snssai = r.snssai
+            pdp = r.pdu_session_type
+            rows.append(head + [
+                str(r.precedence), "" if r.ssc_mode is None else str(r.ssc_mode),
+                "" if snssai is None else _snssai_to_text(snssai), r.dnn or "",
+                "" if pdp is None else pdp_names[pdp],
+                "" if r.preferred_access is None else str(r.preferred_access),
+                "1" if any(c.kind == RSD_NON_SEAMLESS_OFFLOAD for c in r.components) else "",
+                "", ""])
+    return rows

@@ -94,8 +94,8 @@ class Dialect:
         self.reset_kind = reset_kind
         #: from the end of the "on" pulse until the AT port answers
         self.boot_s = boot_s
-        #: the command whose read form lists the URSP rules the network gave the MT
-        #: (`+C5GURSPQRY`: docs/ursp.md has the answer format we assume); "" = none
+        #: the command whose read form lists the URSP rules stored at the MT
+        #: (`+C5GURSPQRY`, TS 27.007 §10.1.75: docs/ursp.md); "" = none
         self.ursp_query = ursp_query
 
     def timeout(self, command: str) -> float:
@@ -191,9 +191,10 @@ DIALECTS = (
     Dialect(
         # 5G NR sub-6 modules: the BG96 row's IP stack (+QIACT/+QIOPEN) and SIM URCs,
         # plus the MT's URSP rules through the 27.007 read command +C5GURSPQRY?
-        # [U: whether the firmware implements +C5GURSPQRY and its answer format:
-        # docs/ursp.md]. Registration is read through +CEREG like the BG96 row;
-        # +C5GREG URCs are watched (provision/watch.py) [U: +C5GREG? not used].
+        # (§10.1.75, Rel-18) [U: whether this firmware implements it: no Quectel
+        # manual found that lists it; docs/ursp.md]. Registration is read through
+        # +CEREG like the BG96 row; +C5GREG URCs are watched (provision/watch.py)
+        # [U: +C5GREG? not used].
         "quectel-rm500q", match=("RM500Q", "RG500Q", "RM502Q", "RM520N", "RG520N"),
         family="quectel", boot_banners=("RDY",),
         refresh_urcs=("+QUSIM:", "+CUSATP:"),

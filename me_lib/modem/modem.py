@@ -20,7 +20,6 @@ from me_lib.errors import (
     AtError,
     AtProtocolError,
     CmeError,
-    DecodeError,
     MeLibError,
     ModemRebooted,
     PinBlocked,
@@ -1027,13 +1026,12 @@ class Modem:
                 self.channel.command("AT+COPS=3,2", timeout=self.dialect.timeout("AT+COPS=3"))
         return None
 
-    def ursp_rules(self, timeout: float = 120.0) -> "list[tuple[str, bytes]] | None":
-        """The URSP rules the network gave the MT: (PLMN, UE policy part contents) per
-        PLMN, read after registration (bounded wait); None where the module has no
-        command for them (`dialect.ursp_query`) or refuses it.
-
-        Answer format assumed (docs/ursp.md, [U]): one line per PLMN,
-        `+C5GURSPQRY: "<MCC+MNC>","<rules as hex>"`.
+    def ursp_rules(self, timeout: float = 120.0) -> "list[list[str]] | None":
+        """The URSP rules stored at the MT, read after registration (bounded wait):
+        the fields of each `+C5GURSPQRY?` answer line, unquoted (TS 27.007 §10.1.75:
+        one line per route selection descriptor; `codec.ursp.rules_from_query` makes
+        rules of them). None where the module has no such command
+        (`dialect.ursp_query`) or refuses it.
         """
         query = self.dialect.ursp_query
         if not query:
@@ -1050,18 +1048,7 @@ class Modem:
         except (AtCommandError, CmeError) as exc:
             log.info("%s? refused (%s): no network URSP rules", query, exc)
             return None
-        out: list[tuple[str, bytes]] = []
-        for row in rsp.fields(prefix):
-            if len(row) < 2:
-                continue
-            try:
-                data = bytes.fromhex(row[1])
-            except ValueError:
-                raise DecodeError("+C5GURSPQRY", "the rules of PLMN %s are not hex" % row[0],
-                                  None, "check the module's answer format (docs/ursp.md)"
-                                  ) from None
-            out.append((row[0], data))
-        return out
+        return rsp.fields(prefix)
 
     def pco_dm_address(self) -> str | None:
         """A DM address the network sent in an operator PCO container (FF00h..)."""

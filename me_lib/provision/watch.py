@@ -7,9 +7,10 @@ Events it reacts to (docs/flow.md "Watching"):
 - `+CGEV` deactivation or detach: the context comes back up;
 - loss of registration: wait for coverage, then check and repair;
 - a reboot banner: the modem lost its state; start again from sync;
-- new URSP rules from the network (dialects with `ursp_query`): no URC is known
-  for them, so they are read again on each registration URC and a change
-  re-reads the profile and re-provisions what differs.
+- new URSP rules from the network (dialects with `ursp_query`): 27.007 defines
+  no URC for them (§10.1.75 +C5GURSPQRY has none), so they are read again on
+  each registration URC and a change re-reads the profile and re-provisions
+  what differs.
 
 A corrupt EF.DMCFG read after a REFRESH keeps the last good profile (the
 sources chain falls back to the cache and says so in the profile's notes).
@@ -211,7 +212,7 @@ def _iccid(modem: Modem) -> str | None:
         return None
 
 
-def _ursp(modem: Modem) -> "list[tuple[str, bytes]] | None":
+def _ursp(modem: Modem) -> "list[list[str]] | None":
     """The network's URSP rules now (None where the module does not show them)."""
     if not modem.dialect.ursp_query:
         return None

@@ -230,22 +230,11 @@ class NetworkUrspSource:
         if not found:
             return Partial(NETWORK_ORIGIN, notes=["ursp-network: the network gave no URSP "
                                                   "rules"])
-        notes: list[str] = []
-        plmns = [p for p, _ in found]
-        plmn = pick_plmn(ctx, plmns, self.name, notes) if len(plmns) > 1 else plmns[0]
-        if plmn is None:
-            return Partial(NETWORK_ORIGIN, notes=notes)
-        data = b""
-        for p, d in found:
-            if p == plmn:
-                data = d
-                break
+        # 27.007 §10.1.75: the rules stored at the MT now, as text, no PLMN: those of
+        # the network it is registered with
         try:
-            rules = ursp.decode(data)
+            rules = ursp.rules_from_query(found)
         except DecodeError as exc:
             return Partial(NETWORK_ORIGIN, notes=["ursp-network: the rules do not decode: %s"
                                                   % reason(exc)])
-        part = partial_from_rules(rules, NETWORK_ORIGIN, self.name, ctx.dm_hosts)
-        notes.extend(part.notes)
-        part.notes = notes
-        return part
+        return partial_from_rules(rules, NETWORK_ORIGIN, self.name, ctx.dm_hosts)

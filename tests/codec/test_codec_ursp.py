@@ -4,7 +4,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from me_lib.codec import tlv
 from me_lib.codec import ursp as U
 from me_lib.errors import DecodeError, ProfileError
 
@@ -167,30 +166,45 @@ def test_encoder_refuses_bad_models() -> None:
 
 # --- EF_URSP -----------------------------------------------------------------------------
 
-# 80 03 00F110 = PLMN 001-01 (MCC 001, MNC 01: F in the MNC digit 3 nibble), then 81 + rules
-EF_IMAGE = bytes.fromhex("800300f110") + b"\x81" + bytes((len(EXAMPLE),)) + EXAMPLE
+# One URSP rules data object (tag 80) per PLMN: PLMN 001-01 (00F110: MCC 001, MNC 01, F in
+# the MNC digit 3 nibble), the length of the rules, the rules (24.526 §5.2).
+EXAMPLE_FIRST_RULE = 2 + int.from_bytes(EXAMPLE[:2], "big")
+EF_IMAGE = (b"\x80" + bytes((3 + 1 + len(EXAMPLE),)) + bytes.fromhex("00f110")
+            + bytes((len(EXAMPLE),)) + EXAMPLE)
 
 
-def test_ef_ursp_flat_and_wrapped_forms() -> None:
+def test_ef_ursp_one_data_object_per_plmn() -> None:
     f = U.decode_file(EF_IMAGE + b"\xff" * 20)
     assert f is not None and [e.plmn for e in f.entries] == ["00101"]
     rules = f.rules_for("00101")
     assert rules is not None and [r.precedence for r in rules] == [1, 2, 255]
     assert U.encode_file(f, len(EF_IMAGE) + 20) == EF_IMAGE + b"\xff" * 20
-    wrapped = tlv.encode_one(0xA0, EF_IMAGE)
-    second = bytes.fromhex("800313f400") + bytes.fromhex("8100")   # PLMN 314-00, no rules
-    g = U.decode_file(wrapped + second)
-    assert g is not None and [(e.plmn, e.wrapped) for e in g.entries] == \
-        [("00101", True), ("31400", False)]
-    assert U.encode_file(g) == wrapped + second
+    second = bytes.fromhex("8004" "13f400" "00")   # PLMN 314-00, no rules
+    g = U.decode_file(EF_IMAGE + second)
+    assert g is not None and [(e.plmn, len(e.rules)) for e in g.entries] == \
+        [("00101", 3), ("31400", 0)]
+    assert U.encode_file(g) == EF_IMAGE + second
     assert U.decode_plmn(U.encode_plmn("310410")) == "310410"
 
 
+def test_ef_ursp_rules_over_127_bytes_take_an_81_length() -> None:
+    many = U.decode(EXAMPLE + EXAMPLE[:EXAMPLE_FIRST_RULE])   # 105 + the first rule's bytes
+    rules = U.encode(many)
+    assert 0x80 <= len(rules) <= 0xFA
+    image = U.encode_file(U.UrspFile((U.PlmnRules("310410", tuple(many)),)))
+    assert image == (bytes((0x80, 0x81, 5 + len(rules))) + bytes.fromhex("130014")
+                     + bytes((0x81, len(rules))) + rules)
+    back = U.decode_file(image)
+    assert back is not None and back.rules_for("310410") == tuple(many)
+
+
 @pytest.mark.parametrize("image", [
-    bytes.fromhex("8103000101"),               # rules without a PLMN
-    bytes.fromhex("800300f110"),               # PLMN without rules
-    bytes.fromhex("8002f110" "8100"),          # PLMN of 2 bytes
-    bytes.fromhex("8003a0f110" "8100"),        # nibble A in the MCC
+    bytes.fromhex("8002" "00f1"),                   # PLMN cut short
+    bytes.fromhex("8003" "00f110"),                 # no length of the rules
+    bytes.fromhex("8005" "00f110" "02" "00"),       # rules say 2 bytes, 1 follows
+    bytes.fromhex("8005" "00f110" "00" "00"),       # a byte after the rules
+    bytes.fromhex("8004" "a0f110" "00"),            # nibble A in the MCC
+    bytes.fromhex("8005" "00f110" "83" "00"),       # a 3-byte BER length
 ])
 def test_ef_ursp_malformed(image: bytes) -> None:
     with pytest.raises(DecodeError):
@@ -199,7 +213,7 @@ def test_ef_ursp_malformed(image: bytes) -> None:
 
 def test_ef_ursp_empty_is_none_and_unknown_objects_are_kept() -> None:
     assert U.decode_file(b"\xff" * 8) is None and U.decode_file(b"") is None
-    f = U.decode_file(bytes.fromhex("8201aa") + EF_IMAGE)
+    f = U.decode_file(bytes.fromhex("8201aa") + EF_IMAGE)  # another tag: kept, ignored
     assert f is not None and f.unknown == ((0x82, b"\xaa"),)
 
 
@@ -287,3 +301,22 @@ def test_any_bytes_decode_or_raise_decode_error(raw: bytes) -> None:
         U.decode_file(raw)
     except DecodeError:
         pass
+
+
+# A rule matching the remote IPv4 address 192.0.2.1/32 routed to DNN "v4.example".
+# TS 24.526 Table 5.2.1 gives "IPv4 remote address type" the identifier 0x10 (address +
+# mask, 8 octets; pycrate's TS24526 table and 24.501's packet filter agree); 0x09, which
+# an earlier brief gave, is no traffic descriptor type: such a rule is skipped.
+IPV4_RULE = ("0020" "07" "0009" "10" "c0000201" "ffffffff"
+             "0012" "0010" "01" "000d" "04" "0b" "02" "7634" "07" "6578616d706c65")
+
+
+def test_ipv4_remote_address_is_type_10_and_09_is_unknown() -> None:
+    (rule,) = U.decode(bytes.fromhex(IPV4_RULE))
+    assert rule.skipped is None and rule.traffic[0].name == "ipv4-remote"
+    assert rule.traffic_of(U.TD_IPV4_REMOTE) == [bytes.fromhex("c0000201ffffffff")]
+    assert rule.routes[0].dnn == "v4.example"
+    assert U.encode([rule]) == bytes.fromhex(IPV4_RULE)
+    (odd,) = U.decode(bytes.fromhex(IPV4_RULE.replace("0009" "10", "0009" "09", 1)))
+    assert odd.skipped is not None and "09" in odd.skipped and U.decode_rules(
+        bytes.fromhex(IPV4_RULE.replace("0009" "10", "0009" "09", 1))) == []

@@ -37,8 +37,12 @@ def test_ef_ursp_card_provisions_its_service_contexts(world, ownership):
 def test_network_rules_are_read_after_registration(world):
     modem = _started(world)
     found = modem.ursp_rules()
-    assert found is not None and [p for p, _ in found] == ["00101"]
-    rules = ursp.decode_rules(found[0][1])
+    # TS 27.007 §10.1.75 read form: one line per route, 2 + 20 traffic + 9 route fields
+    assert found is not None and [len(row) for row in found] == [31, 31]
+    assert (found[0][1], found[0][2], found[0][22], found[0][25]) == (
+        "1", "com.example.iot", "1", "iot5g.example")
+    assert found[1][1] == "255" and not any(found[1][2:22])  # match-all: no traffic field
+    rules = ursp.rules_from_query(found)
     assert [r.routes[0].dnn for r in rules] == ["iot5g.example", "internet.example"]
     profile = read_profile(modem, sources=["ursp-network"])
     assert profile.origins["service_bearers"] == "network:URSP"

@@ -140,7 +140,7 @@ QUECTEL_RM500Q = Dialect(
     delays=(*_COMMON_DELAYS, ("+QIACT:set", 1.5), ("+QIDNSGIP:set", 0.05),
             ("+QIOPEN:set", 0.05), ("+QIDEACT:set", 0.5)),
     extra_ok=("+QURCCFG", "+QCFG", "+QINDCFG", "+QNWPREFCFG"),
-    # 27.007 +C5GURSPQRY read form [U: docs/ursp.md]: '+C5GURSPQRY: "<plmn>","<hex>"'
+    # the 27.007 §10.1.75 read form +C5GURSPQRY?: one line per route selection descriptor
     ursp_query=True,
 )
 

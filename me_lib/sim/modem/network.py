@@ -15,6 +15,8 @@ available as API calls and as scenario events.
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from me_lib.codec import ursp
+from me_lib.errors import DecodeError
 from me_lib.sim.modem.commands import AtFail, Command, Pending, Reply, arg_int, arg_str, split_args
 
 if TYPE_CHECKING:
@@ -22,6 +24,10 @@ if TYPE_CHECKING:
 
 PDP_TYPES = {"IP": "IP", "IPV6": "IPV6", "IPV4V6": "IPV4V6", "NON-IP": "Non-IP", "PPP": "PPP"}
 V6_ZERO = ".".join(["0"] * 16)
+#: +C5GURSPQRY? fields of string type (TS 27.007 §10.1.75), quoted: <APPID>, <OSID&APPID>,
+#: <DNNs>, <FQDN>, the IPv4 and IPv6 remote addresses; the route's <NSSAI>, <DNNs>, <pdp_type>
+_QUERY_QUOTED = {2, 3, 4, 5, 7, 8, 24, 25, 26}
+
 APN_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
 
 # TS 24.301 §9.9.4.4 ESM causes (the ones a scenario is likely to use)
@@ -416,14 +422,21 @@ class Network:
             m.handle("+C5GURSPQRY", self._c5gurspqry)
 
     def _c5gurspqry(self, cmd: Command) -> Reply:
-        """The URSP rules the network gave (scenario `network.ursp`), once registered."""
+        """The URSP rules the network gave (scenario `network.ursp`), once registered,
+        in the read form of TS 27.007 §10.1.75: one line per route selection descriptor."""
         if cmd.kind == "test":
             return Reply()
         if cmd.kind != "read":
             raise AtFail(None)
         if not self.registered or not self.cfg.ursp:
             return Reply()
-        return Reply(['+C5GURSPQRY: "%s","%s"' % (self.cfg.plmn, self.cfg.ursp.hex().upper())])
+        try:
+            rules = ursp.decode(self.cfg.ursp)
+        except DecodeError:
+            raise AtFail(None) from None
+        return Reply(["+C5GURSPQRY: " + ",".join(
+            '"%s"' % v if v and n in _QUERY_QUOTED else v for n, v in enumerate(row))
+            for row in ursp.query_rows(rules)])
 
     def _cfun(self, cmd: Command) -> Reply:
         d = self.m.dialect
