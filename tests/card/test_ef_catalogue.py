@@ -58,7 +58,8 @@ VECTORS: dict[str, list[tuple[str, Any]]] = {
     "EF_UST": [("0c04", frozenset({3, 4, 11}))],
     "EF_EST": [("04", frozenset({3}))],
     "EF_ACL": [("02" "dd0302696f" "dd00" "ffff", Acl(("io", ""), 2))],
-    "EF_URSP": [("800300f110" "8118" + _URSP_RULE + "ffffffff", ursp.UrspFile((ursp.PlmnRules(
+    # one tag-80 object: PLMN 001-01, the rules' length (24), the rules; FF padding
+    "EF_URSP": [("801c" "00f110" "18" + _URSP_RULE + "ffffffff", ursp.UrspFile((ursp.PlmnRules(
         "00101", (ursp.UrspRule(255, (ursp.TrafficComponent(ursp.TD_MATCH_ALL),), (
             ursp.RouteDescriptor(1, (ursp.RouteComponent(ursp.RSD_DNN, "internet"),)),)),)),)))],
     "EF.DMCFG": [(_DMCFG, DmConfig(
