@@ -259,8 +259,6 @@ class AtEngine:
         self._raw_urc: Urc | None = None
         #: `_PAYLOAD`: the rest of the payload's echo still expected
         self._payload_echo = b""
-        #: the chunk being fed with CR as LF, made once per `feed()` (None between)
-        self._norm: bytes | None = None
         self._last_banner_at: float | None = None
         #: the last information line of the last answer: a module that lags one
         #: answer behind prints it again before the next answer
@@ -460,7 +458,6 @@ class AtEngine:
                     i += 1
                     continue
             i = _READERS[self._mode](self, data, i, events)
-        self._norm = None
         self._check_timers(now, events)
         return events
 
@@ -479,47 +476,52 @@ class AtEngine:
         Line ends are CR or LF in any mix; a line with no end yet is held in
         `_partial`. Returns at the first line that changes the mode.
         """
-        pend = self._pending
-        if pend is not None and pend.inline_raw:
-            took = self._try_inline(data, i, events)
-            if took >= 0:
-                return took
-        norm = self._norm
-        if norm is None:    # once per feed: lines never hold CR or LF, so the
-            norm = self._norm = data.replace(b"\r", b"\n")  # copy cuts the same lines
-        partial = self._partial
-        if not partial and (pend is None or not pend.inline_raw):
-            last = norm.rfind(b"\n")
-            if last > i:
-                return self._lines_fast(norm, data, i, last, events)
-        j = norm.find(b"\n", i)
-        if j < 0:
-            partial += data[i:]
-            if len(partial) > self.max_line_bytes:
-                # a line this long is garbage (wrong baud rate, binary data):
-                # keep the tail so a final at its end is still seen
-                partial[0:len(partial) - _KEEP_TAIL] = b""
-            self._check_partial_prompt(events)
-            return len(data)
-        if partial:
-            partial += data[i:j]
-            line = bytes(partial)
-            partial[0:len(partial)] = b""
-        else:
-            line = data[i:j]
-        i = j + 1
-        if self._mode == _ECHO:
-            self._mode = _LINES     # a line (or a blank) came: no echo to take any more
-        if line:
-            self._line(line, events)
-            if self._mode in (_RAW, _DATA):
-                self._ended_by(data[j])
-                return i
-        # V.250 framing puts CR LF on both sides of a line: take the run of line
-        # ends in one step (not when a raw payload or data mode starts here)
         n = len(data)
-        while i < n and (data[i] == 13 or data[i] == 10):
-            i += 1
+        # lines never hold CR or LF, so this copy cuts the same lines at one byte
+        norm = data.replace(b"\r", b"\n")
+        partial = self._partial
+        while i < n:
+            pend = self._pending
+            if pend is not None and pend.inline_raw:
+                took = self._try_inline(data, i, events)
+                if took >= 0:
+                    return took
+            elif not partial:
+                last = norm.rfind(b"\n")
+                if last > i:
+                    i = self._lines_fast(norm, data, i, last, events)
+                    if self._mode != _LINES:
+                        return i
+                    continue
+            j = norm.find(b"\n", i)
+            if j < 0:
+                partial += data[i:]
+                if len(partial) > self.max_line_bytes:
+                    # a line this long is garbage (wrong baud rate, binary data):
+                    # keep the tail so a final at its end is still seen
+                    partial[0:len(partial) - _KEEP_TAIL] = b""
+                self._check_partial_prompt(events)
+                return n
+            if partial:
+                partial += data[i:j]
+                line = bytes(partial)
+                partial[0:len(partial)] = b""
+            else:
+                line = data[i:j]
+            i = j + 1
+            if self._mode == _ECHO:
+                self._mode = _LINES     # a line (or a blank) came: no echo to take any more
+            if line:
+                self._line(line, events)
+                if self._mode in (_RAW, _DATA):
+                    self._ended_by(data[j])
+                    return i
+            # V.250 framing puts CR LF on both sides of a line: take the run of line
+            # ends in one step (not when a raw payload or data mode starts here)
+            while i < n and (data[i] == 13 or data[i] == 10):
+                i += 1
+            if self._mode != _LINES:
+                return i
         return i
 
     def _lines_fast(self, norm: bytes, data: bytes, i: int, last: int,

@@ -38,9 +38,6 @@ class _Value:
             return False
         return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
 
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
     def __hash__(self) -> int:
         # list fields hash as tuples: equal events hash alike
         return hash(tuple([tuple(v) if isinstance(v, list) else v

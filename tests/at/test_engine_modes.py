@@ -229,7 +229,7 @@ def test_events_are_equal_by_value_and_hash_alike(make):
     a, b = make(), make()
     assert a is not b
     assert a == b
-    assert (a != b) is False        # __ne__ too (MicroPython does not derive it)
+    assert (a != b) is False        # != follows == (CPython and MicroPython derive it)
     assert hash(a) == hash(b)
     assert len({a, b}) == 1
 
