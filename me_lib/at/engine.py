@@ -20,6 +20,13 @@ What it knows about real modems (vendor AT manuals, captures):
 - some modules never send a final for some commands (Wavecom `+CPIN?`);
 - a boot banner means the in-flight command will never be answered.
 
+How it is built: the input mode (`_mode`: lines, echo, raw payload, prompt
+payload, data) picks the reader of the next bytes from `_READERS`; the line
+reader frames lines and hands each to `_line`, which classifies it (echo,
+banner, prompt, final, response, URC); the command lifecycle (`send`,
+`_complete`, `_rebooted`, `_check_timers`: idle, command, settling) is apart
+from both. docs/architecture.md has the mode table.
+
 Portable (MicroPython): no regex, no dataclasses, bytearray slice assignment only.
 """
 
