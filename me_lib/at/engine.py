@@ -20,6 +20,13 @@ What it knows about real modems (vendor AT manuals, captures):
 - some modules never send a final for some commands (Wavecom `+CPIN?`);
 - a boot banner means the in-flight command will never be answered.
 
+How it is built: the input mode (`_mode`: lines, echo, raw payload, prompt
+payload, data) picks the reader of the next bytes from `_READERS`; the line
+reader frames lines and hands each to `_line`, which classifies it (echo,
+banner, prompt, final, response, URC); the command lifecycle (`send`,
+`_complete`, `_rebooted`, `_check_timers`: idle, command, settling) is apart
+from both. docs/architecture.md has the mode table.
+
 Portable (MicroPython): no regex, no dataclasses, bytearray slice assignment only.
 """
 
@@ -58,17 +65,13 @@ if TYPE_CHECKING:
 
     Event = Response | Urc | Prompt | Rebooted | Timeout | DataReceived | ProtocolError
 
-# Finals that are whole lines: text -> (kind, ok).
-_SIMPLE_FINALS = {
-    "OK": ("OK", True),
-    "ERROR": ("ERROR", False),
-    "NO CARRIER": ("NO CARRIER", False),
-    "BUSY": ("BUSY", False),
-    "NO ANSWER": ("NO ANSWER", False),
-    "NO DIALTONE": ("NO DIALTONE", False),
-    "COMMAND NOT SUPPORT": ("COMMAND NOT SUPPORT", False),
-    "ABORTED": ("ABORTED", False),
-}
+# Finals that are whole lines: text -> the Final (events are immutable values,
+# so one instance serves every command).
+_SIMPLE_FINALS = {}
+for _text, _ok in (("OK", True), ("ERROR", False), ("NO CARRIER", False), ("BUSY", False),
+                   ("NO ANSWER", False), ("NO DIALTONE", False),
+                   ("COMMAND NOT SUPPORT", False), ("ABORTED", False)):
+    _SIMPLE_FINALS[_text] = Final(_text, _ok, _text)
 
 # First five characters of the finals that carry a value (checked before parsing).
 _FINAL_HEADS = ("+CME ", "+CMS ", "MODEM")
@@ -86,6 +89,16 @@ _PROMPT_MAX = 8
 
 # What an over-long line keeps of its tail, so a final at its end is still seen.
 _KEEP_TAIL = 256
+
+# The input modes: how the next bytes are read, one reader each (`_READERS`).
+# Which input leaves which mode for which: docs/architecture.md, pinned by
+# tests/at/test_engine_modes.py.
+_LINES = 0      # framed into lines, each classified by `_line`
+_ECHO = 1       # just sent: with echo on, the bytes up to the first CR LF are its echo
+_RAW = 2        # a payload of announced length (`+QIRD: 5`), taken byte for byte
+_PAYLOAD = 3    # after a prompt: the echo of the payload we wrote (and a space)
+_DATA = 4       # after CONNECT: every byte is data, until `leave_data_mode()`
+_MODE_NAMES = ("lines", "echo", "raw", "payload", "data")
 
 try:
     b"a\x00".translate(None, b"\x00")
@@ -141,7 +154,7 @@ class _Pending:
     def __init__(self, command: str, prefixes: "tuple[str, ...]", timeout: float,
                  finals: "tuple[tuple[str, bool], ...]", payload: bytes | None,
                  prompt_chars: str, raw: "tuple[RawSpec, ...]",
-                 no_final_grace: float | None, settle: float, fresh: bool) -> None:
+                 no_final_grace: float | None, settle: float) -> None:
         self.command = command
         up = command.upper()
         self.command_upper = up
@@ -163,7 +176,6 @@ class _Pending:
         self.no_final_grace = no_final_grace
         self.grace_since: float | None = None
         self.settle = settle
-        self.fresh = fresh
         self.lines: list[str] = []
         self.payloads: list[bytes] = []
         self.echo_after = _echo_effect(up)
@@ -240,14 +252,20 @@ class AtEngine:
         self._settle_for = 0.0
         self._now = 0.0
         self._last_rx = 0.0
+        #: how the next bytes are read (`_LINES` ... `_DATA`, one reader each)
+        self._mode = _LINES
+        #: the mode after the raw payload or data mode in progress: `_ECHO` when
+        #: a command was sent meanwhile
+        self._resume = _LINES
+        #: a byte dropped if it comes next (-1: none): the LF of a CR LF whose CR
+        #: ended the line before a payload or data mode; the space after `>`
+        self._skip = -1
+        #: `_RAW`: bytes still to come, bytes so far, the URC that announced them
         self._raw_left = 0
         self._raw_buf = bytearray()
         self._raw_urc: Urc | None = None
-        self._skip_lf = False
-        self._last_term = 10
-        self._skip_space = False
+        #: `_PAYLOAD`: the rest of the payload's echo still expected
         self._payload_echo = b""
-        self._data_mode = False
         self._last_banner_at: float | None = None
         #: the last information line of the last answer: a module that lags one
         #: answer behind prints it again before the next answer
@@ -272,7 +290,21 @@ class AtEngine:
     @property
     def data_mode(self) -> bool:
         """Whether the engine is in data mode (after CONNECT): bytes are not parsed as lines."""
-        return self._data_mode
+        return self._mode == _DATA
+
+    @property
+    def mode(self) -> str:
+        """How the next bytes are read: "lines", "echo", "raw", "payload" or "data"
+        (the transition table is in docs/architecture.md)."""
+        return _MODE_NAMES[self._mode]
+
+    @property
+    def phase(self) -> str:
+        """Where the command lifecycle is: "idle", "command" (one in flight) or
+        "settling" (answered; the response waits for a quiet line)."""
+        if self._pending is not None:
+            return "command"
+        return "idle" if self._settling is None else "settling"
 
     def buffered(self) -> int:
         """Bytes the engine holds for input not yet reported (never above `buffer_limit`).
@@ -306,19 +338,6 @@ class AtEngine:
         self._partial[0:len(self._partial)] = b""
         self._drop_payload()
 
-    def _drop_payload(self) -> None:
-        """Leave raw payload and prompt states (a timeout, a reboot).
-
-        The partial line stays: once its line end comes it is an ordinary line,
-        which the line rules already route; a payload count would not be.
-        """
-        self._raw_left = 0
-        self._raw_buf = bytearray()
-        self._raw_urc = None
-        self._skip_lf = False
-        self._skip_space = False
-        self._payload_echo = b""
-
     def next_timer(self) -> float | None:
         """The earliest time at which `tick()` could report something (None: no timer)."""
         # asked before every read: no list, no allocation
@@ -342,7 +361,9 @@ class AtEngine:
 
     def leave_data_mode(self) -> None:
         """The caller escaped data mode (`+++`, DTR): parse lines again."""
-        self._data_mode = False
+        if self._mode == _DATA:
+            self._mode = self._resume
+            self._resume = _LINES
 
     def add_urc_prefix(self, prefix: str) -> None:
         """Treat lines starting with `prefix` as URCs, even while a command is pending."""
@@ -391,12 +412,17 @@ class AtEngine:
         if payload is not None:
             data = bytes(payload) + payload_end
         pend = _Pending(command, prefixes, timeout if timeout is not None else timeout_for(command),
-                        fin, data, prompt, tuple(raw), no_final_grace, settle,
-                        fresh=len(self._partial) == 0)
+                        fin, data, prompt, tuple(raw), no_final_grace, settle)
         if now is not None:
             pend.deadline = now + pend.timeout
         self._pending = pend
-        self._skip_space = False
+        if self._skip == 32:
+            self._skip = -1
+        if not self._partial:       # whatever comes first may be the command's echo
+            if self._mode == _LINES:
+                self._mode = _ECHO
+            else:                   # after the payload or data mode in progress
+                self._resume = _ECHO
         return command.encode() + b"\r"
 
     def abort(self, now: float, grace: float = 1.0) -> bytes:
@@ -415,7 +441,13 @@ class AtEngine:
     # -- input ---------------------------------------------------------------
 
     def feed(self, data: bytes, now: float) -> "list[Event]":
-        """Bytes received from the modem at time `now`; returns the events they complete."""
+        """Bytes received from the modem at time `now`; returns the events they complete.
+
+        Each step hands the bytes from `i` on to the reader of the current mode
+        (`_READERS`), which takes what it can and returns where to go on from;
+        a reader that changes the mode returns at once, so the next bytes go to
+        the next mode's reader.
+        """
         events: list[Event] = []
         self._now = now
         n = len(data)
@@ -425,58 +457,48 @@ class AtEngine:
         if pend is not None and pend.deadline is None:
             pend.deadline = now + pend.timeout
         i = 0
-        norm = b""
-        have_norm = False
+        while i < n:
+            skip = self._skip
+            if skip >= 0 and self._mode != _PAYLOAD:    # the space comes after the echo
+                self._skip = -1
+                if data[i] == skip:
+                    i += 1
+                    continue
+            i = _READERS[self._mode](self, data, i, events)
+        self._check_timers(now, events)
+        return events
+
+    def tick(self, now: float) -> "list[Event]":
+        """Time passed with no bytes; returns Timeout/settled/no-final events due."""
+        events: list[Event] = []
+        self._now = now
+        self._check_timers(now, events)
+        return events
+
+    # -- the readers, one per mode (`_READERS`) ------------------------------
+
+    def _read_lines(self, data: bytes, i: int, events: "list[Event]") -> int:
+        """Line framing: cut `data[i:]` into lines and hand each to `_line`.
+
+        Line ends are CR or LF in any mix; a line with no end yet is held in
+        `_partial`. Returns at the first line that changes the mode.
+        """
+        n = len(data)
+        # lines never hold CR or LF, so this copy cuts the same lines at one byte
+        norm = data.replace(b"\r", b"\n")
         partial = self._partial
         while i < n:
-            if self._skip_lf:
-                self._skip_lf = False
-                if data[i] == 10:
-                    i += 1
-                    continue
-            if self._raw_left:
-                take = self._raw_left
-                if take > n - i:
-                    take = n - i
-                self._raw_buf += data[i:i + take]
-                i += take
-                self._raw_left -= take
-                if not self._raw_left:
-                    self._finish_raw(events)
-                continue
-            if self._data_mode:
-                events.append(DataReceived(bytes(data[i:])))
-                break
-            if self._payload_echo:
-                i = self._skip_payload_echo(data, i)
-                continue
-            if self._skip_space:
-                self._skip_space = False
-                if data[i] == 32:
-                    i += 1
-                    continue
             pend = self._pending
-            if pend is not None and pend.fresh and self.echo is True:
-                took = self._take_echo(data, i)
-                if took < 0:
-                    break
-                i = took
-                continue
             if pend is not None and pend.inline_raw:
                 took = self._try_inline(data, i, events)
                 if took >= 0:
-                    i = took
-                    continue
-            if not have_norm:
-                norm = data.replace(b"\r", b"\n")
-                have_norm = True
-            if (not partial and not self._skip_space and not self._payload_echo
-                    and (pend is None or not pend.inline_raw)):
-                # fast path: every complete line of the chunk in one split; lines
-                # never hold CR or LF, so the normalised copy gives the same bytes
+                    return took
+            elif not partial:
                 last = norm.rfind(b"\n")
                 if last > i:
                     i = self._lines_fast(norm, data, i, last, events)
+                    if self._mode != _LINES:
+                        return i
                     continue
             j = norm.find(b"\n", i)
             if j < 0:
@@ -486,8 +508,7 @@ class AtEngine:
                     # keep the tail so a final at its end is still seen
                     partial[0:len(partial) - _KEEP_TAIL] = b""
                 self._check_partial_prompt(events)
-                break
-            self._last_term = data[j]
+                return n
             if partial:
                 partial += data[i:j]
                 line = bytes(partial)
@@ -495,109 +516,65 @@ class AtEngine:
             else:
                 line = data[i:j]
             i = j + 1
+            if self._mode == _ECHO:
+                self._mode = _LINES     # a line (or a blank) came: no echo to take any more
             if line:
                 self._line(line, events)
-            else:
-                self._blank()
+                if self._mode in (_RAW, _DATA):
+                    self._ended_by(data[j])
+                    return i
             # V.250 framing puts CR LF on both sides of a line: take the run of line
             # ends in one step (not when a raw payload or data mode starts here)
-            if not self._raw_left and not self._data_mode and not self._skip_lf:
-                k = i
-                while k < n and (data[k] == 13 or data[k] == 10):
-                    k += 1
-                if k > i:
-                    self._last_term = data[k - 1]
-                    self._blank()
-                    i = k
-        self._check_timers(now, events)
-        return events
+            while i < n and (data[i] == 13 or data[i] == 10):
+                i += 1
+            if self._mode != _LINES:
+                return i
+        return i
 
     def _lines_fast(self, norm: bytes, data: bytes, i: int, last: int,
                     events: "list[Event]") -> int:
         """Lines norm[i:last] one after another; returns where to go on from.
 
-        Stops early (returning the position) as soon as a line starts something
-        that needs the byte-by-byte path: a raw payload, data mode, a prompt's
-        payload echo or the space after a prompt.
+        Every complete line of the chunk in one split (the common case: no
+        partial line held). Stops early, returning the position, at the first
+        line that changes the mode.
         """
+        self._mode = _LINES         # the first piece is a line or a blank: no echo to take
         pos = i
         for line in norm[i:last].split(b"\n"):
             end = pos + len(line)
+            pos = end + 1
             if line:
-                self._last_term = data[end]
                 self._line(line, events)
-                pos = end + 1
-                if self._raw_left or self._data_mode or self._payload_echo or self._skip_space:
+                if self._mode != _LINES:
+                    self._ended_by(data[end])
                     return pos
-            else:
-                pend = self._pending
-                if pend is not None:
-                    pend.fresh = False
-                pos = end + 1
-        self._last_term = data[last]
         return last + 1
 
-    def _blank(self) -> None:
-        pend = self._pending
-        if pend is not None:
-            pend.fresh = False
+    def _ended_by(self, term: int) -> None:
+        """The line that started a raw payload or data mode ended with `term`:
+        after a bare CR the LF of its CR LF may still come, and is no payload."""
+        mode = self._mode
+        if term == 13 and mode in (_RAW, _DATA):
+            self._skip = 10
 
-    def tick(self, now: float) -> "list[Event]":
-        """Time passed with no bytes; returns Timeout/settled/no-final events due."""
-        events: list[Event] = []
-        self._now = now
-        self._check_timers(now, events)
-        return events
-
-    # -- internals -----------------------------------------------------------
-
-    def _check_timers(self, now: float, events: "list[Event]") -> None:
-        pend = self._pending
-        if pend is not None:
-            if pend.deadline is None:
-                pend.deadline = now + pend.timeout
-            if (pend.grace_since is not None and pend.no_final_grace is not None
-                    and now - pend.grace_since >= pend.no_final_grace):
-                self._complete(Final("NONE", True, ""), events)
-            elif now >= pend.deadline:
-                self._pending = None
-                self.consecutive_timeouts += 1
-                # a raw payload or prompt echo in progress belongs to the command
-                # that just died: the next answer must not be taken as its bytes
-                self._drop_payload()
-                events.append(Timeout(pend.command, pend.timeout, pend.lines,
-                                      self.consecutive_timeouts))
-        if self._settling is not None and now - self._last_rx >= self._settle_for:
-            events.append(self._settling)
-            self._settling = None
-        if self._raw_left and now - self._last_rx >= self.raw_stall:
-            left = self._raw_left
-            owner = self._pending if self._raw_urc is None else None
-            command = None
-            if owner is not None:
-                command = owner.command
-                owner.error = "the payload stopped %d bytes short" % left
-            self._drop_payload()
-            self.protocol_errors += 1
-            events.append(ProtocolError("", "a payload stopped %d bytes short of its "
-                                        "announced length" % left, command))
-
-    def _take_echo(self, data: bytes, i: int) -> int:
+    def _read_echo(self, data: bytes, i: int, events: "list[Event]") -> int:
         """With echo known on, drop everything up to the first CR LF after a send.
 
         V.250 answers start with CR LF, so the bytes our command produced before
-        it are its echo, whatever they look like (ModemManager's rule). Returns
-        the index to continue from, or -1 when the CR LF has not arrived yet.
-        Only the new bytes are searched (constant cost per byte), and an "echo"
-        longer than a line is garbage: the engine stops waiting for its end.
+        it are its echo, whatever they look like (ModemManager's rule). Echo
+        not known on: the bytes are lines (an echo among them is recognised by
+        its text). Only the new bytes are searched (constant cost per byte),
+        and an "echo" longer than a line is garbage: the engine stops waiting
+        for its end.
         """
-        pend = self._pending
+        if self.echo is not True:
+            return self._read_lines(data, i, events)
         partial = self._partial
         held = len(partial)
         first = partial[0] if held else data[i]
         if first == 13 or first == 10:
-            if pend is not None:
-                pend.fresh = False
+            self._mode = _LINES
             return i
         if held and partial[held - 1] == 13 and data[i] == 10:
             k = held - 1
@@ -607,13 +584,11 @@ class AtEngine:
                 partial += data[i:]
                 if len(partial) > self.max_line_bytes:
                     # no CR LF in sight: this is no echo; read lines again
-                    if pend is not None:
-                        pend.fresh = False
+                    self._mode = _LINES
                     partial[0:len(partial) - _KEEP_TAIL] = b""
-                return -1
+                return len(data)
             k = held + found - i
-        if pend is not None:
-            pend.fresh = False
+        self._mode = _LINES
         if k >= held:
             partial[0:held] = b""
             return i + (k - held)
@@ -621,19 +596,42 @@ class AtEngine:
         partial[0:k] = b""
         return i
 
-    def _skip_payload_echo(self, data: bytes, i: int) -> int:
-        """Drop the modem's echo of a payload we wrote after a prompt."""
+    def _read_raw(self, data: bytes, i: int, events: "list[Event]") -> int:
+        """Take the announced payload bytes, whatever they are."""
+        take = self._raw_left
+        if take > len(data) - i:
+            take = len(data) - i
+        self._raw_buf += data[i:i + take]
+        self._raw_left -= take
+        if not self._raw_left:
+            self._finish_raw(events)
+        return i + take
+
+    def _read_payload(self, data: bytes, i: int, events: "list[Event]") -> int:
+        """Drop the modem's echo of a payload we wrote after a prompt.
+
+        Bytes that differ from it end the echo (it was none); either way the
+        mode goes back to lines, the space that may follow a `>` first.
+        """
         expect = self._payload_echo
         k = 0
         n = len(data)
-        while k < len(expect) and i + k < n and data[i + k] == expect[k]:
+        m = len(expect)
+        while k < m and i + k < n and data[i + k] == expect[k]:
             k += 1
-        if i + k < n and k < len(expect):
-            # diverged: not an echo after all
+        if k == m or i + k < n:
             self._payload_echo = b""
-            return i + k if k else i
-        self._payload_echo = expect[k:]
+            self._mode = _LINES
+        else:
+            self._payload_echo = expect[k:]
         return i + k
+
+    def _read_data(self, data: bytes, i: int, events: "list[Event]") -> int:
+        """Data mode: every byte is the caller's, until `leave_data_mode()`."""
+        events.append(DataReceived(bytes(data[i:])))
+        return len(data)
+
+    # -- entering and leaving the payload modes ------------------------------
 
     def _check_partial_prompt(self, events: "list[Event]") -> None:
         pend = self._pending
@@ -642,17 +640,21 @@ class AtEngine:
         p = bytes(self._partial).strip()
         if len(p) == 1 and chr(p[0]) in pend.prompt_chars:
             self._partial[0:len(self._partial)] = b""
-            self._skip_space = True
-            self._prompt(chr(p[0]), events)
+            self._prompt(chr(p[0]), events, True)
 
-    def _prompt(self, char: str, events: "list[Event]") -> None:
+    def _prompt(self, char: str, events: "list[Event]", space: bool = False) -> None:
+        """The modem asks for the payload: report it and read the payload's echo
+        (unless echo is known off), then the `space` that may follow a `>`."""
         pend = self._pending
         if pend is None or pend.payload is None:
             return
         pend.awaiting_prompt = False
-        pend.fresh = False
         if self.echo is not False:
             self._payload_echo = pend.payload
+            self._mode = _PAYLOAD
+        if space:
+            self._mode = _PAYLOAD
+            self._skip = 32
         events.append(Prompt(char, pend.command, pend.payload))
 
     def _try_inline(self, data: bytes, i: int, events: "list[Event]") -> int:
@@ -697,7 +699,7 @@ class AtEngine:
                 return -1
             header = latin1(cur[:pos - 1]).strip()
             pend.add_line(header, self.max_response)
-            pend.fresh = False
+            self._mode = _LINES
             consumed_from_data = pos - len(self._partial)
             self._partial[0:len(self._partial)] = b""
             if not self._raw_allowed(count, header, pend, events):
@@ -705,6 +707,7 @@ class AtEngine:
             self._raw_left = count
             self._raw_buf = bytearray()
             self._raw_urc = None
+            self._mode = _RAW
             return i + consumed_from_data
         return -1
 
@@ -726,21 +729,6 @@ class AtEngine:
                                     pend.command if pend is not None else None))
         return False
 
-    def _finish_raw(self, events: "list[Event]") -> None:
-        payload = bytes(self._raw_buf)
-        self._raw_buf = bytearray()
-        if self._raw_urc is not None:
-            urc = self._raw_urc
-            self._raw_urc = None
-            urc.payload = payload
-            events.append(urc)
-            return
-        pend = self._pending
-        if pend is not None:
-            # the count was checked against max_raw: bounded by max_response + max_raw
-            pend.size += len(payload)
-            pend.payloads.append(payload)
-
     def _start_raw(self, specs: "tuple[RawSpec, ...]", text: str, prefix: str,
                    urc: Urc | None, events: "list[Event]") -> bool:
         up = prefix.upper()
@@ -757,10 +745,42 @@ class AtEngine:
                         self._raw_left = count
                         self._raw_buf = bytearray()
                         self._raw_urc = urc
-                        if self._last_term == 13:
-                            self._skip_lf = True
+                        self._mode = _RAW
                         return True
         return False
+
+    def _finish_raw(self, events: "list[Event]") -> None:
+        payload = bytes(self._raw_buf)
+        self._raw_buf = bytearray()
+        self._mode = self._resume
+        self._resume = _LINES
+        if self._raw_urc is not None:
+            urc = self._raw_urc
+            self._raw_urc = None
+            events.append(Urc(urc.line, urc.prefix, payload))
+            return
+        pend = self._pending
+        if pend is not None:
+            # the count was checked against max_raw: bounded by max_response + max_raw
+            pend.size += len(payload)
+            pend.payloads.append(payload)
+
+    def _drop_payload(self) -> None:
+        """Leave raw payload and prompt states (a timeout, a reboot).
+
+        The partial line stays: once its line end comes it is an ordinary line,
+        which the line rules already route; a payload count would not be.
+        """
+        self._raw_left = 0
+        self._raw_buf = bytearray()
+        self._raw_urc = None
+        self._skip = -1
+        self._payload_echo = b""
+        if self._mode == _RAW or self._mode == _PAYLOAD:
+            self._mode = self._resume
+            self._resume = _LINES
+
+    # -- line classification -------------------------------------------------
 
     def _line(self, line: bytes, events: "list[Event]") -> None:
         pend = self._pending
@@ -770,15 +790,10 @@ class AtEngine:
             text = latin1(_clean(line))
         stripped = text.strip()
         if not stripped:
-            if pend is not None:
-                pend.fresh = False
             return
         if pend is not None and not pend.lines and self._is_echo(stripped, pend):
-            pend.fresh = False
             self.echo = True
             return
-        if pend is not None:
-            pend.fresh = False
         if stripped in self.banners:
             last = self._last_banner_at
             self._last_banner_at = self._now
@@ -794,14 +809,10 @@ class AtEngine:
             return
         # the common finals by dictionary; the parsing path only for lines that can
         # be one (+CME/+CMS ERROR, CONNECT, MODEM ERROR, per-command finals)
-        simple = _SIMPLE_FINALS.get(stripped)
-        if simple is not None:
-            final: Final | None = Final(simple[0], simple[1], stripped)
-        elif (stripped[:5] in _FINAL_HEADS or stripped[:7] == "CONNECT"
-              or (pend is not None and pend.finals)):
+        final = _SIMPLE_FINALS.get(stripped)
+        if final is None and (stripped[:5] in _FINAL_HEADS or stripped[:7] == "CONNECT"
+                              or (pend is not None and pend.finals)):
             final = self._final(text, stripped, pend)
-        else:
-            final = None
         if final is not None:
             if pend is not None:
                 self._complete(final, events)
@@ -900,12 +911,16 @@ class AtEngine:
                 return Final("MODEM ERROR", False, stripped, code, "modem error %d" % code)
         return None
 
+    # -- command lifecycle ---------------------------------------------------
+
     def _complete(self, final: Final, events: "list[Event]") -> None:
         pend = self._pending
         if pend is None:
             return
-        self._pending = None
-        self._payload_echo = b""
+        self._end_command()
+        if self._mode == _PAYLOAD:
+            self._payload_echo = b""
+            self._mode = _LINES
         self.consecutive_timeouts = 0
         if pend.error is not None:
             # the answer was garbled: its lines cannot be trusted, whatever the final
@@ -913,8 +928,7 @@ class AtEngine:
         if final.ok and pend.echo_after is not None:
             self.echo = pend.echo_after
         if final.kind == "CONNECT":
-            self._data_mode = True
-            self._skip_lf = self._last_term == 13
+            self._mode = _DATA      # the framer skips the LF of a CR LF after it
         if (len(pend.lines) == 1 and not pend.prefixes and pend.lines[0] == self._prev_tail
                 and "=" in pend.command and not pend.command.endswith("=?")):
             # a set command the caller expects no information from, answered with
@@ -935,8 +949,51 @@ class AtEngine:
         if self._settling is not None:
             events.append(self._settling)
             self._settling = None
-        self._pending = None
-        self.echo = None
         self._drop_payload()
-        self._data_mode = False
+        self._end_command()
+        self.echo = None
+        self._mode = _LINES
         events.append(Rebooted(banner, pend.command if pend is not None else None))
+
+    def _end_command(self) -> None:
+        """The command in flight is over (final, timeout, reboot): its echo can
+        no longer come."""
+        self._pending = None
+        if self._mode == _ECHO:
+            self._mode = _LINES
+        self._resume = _LINES
+
+    def _check_timers(self, now: float, events: "list[Event]") -> None:
+        pend = self._pending
+        if pend is not None:
+            if pend.deadline is None:
+                pend.deadline = now + pend.timeout
+            if (pend.grace_since is not None and pend.no_final_grace is not None
+                    and now - pend.grace_since >= pend.no_final_grace):
+                self._complete(Final("NONE", True, ""), events)
+            elif now >= pend.deadline:
+                self.consecutive_timeouts += 1
+                # a raw payload or prompt echo in progress belongs to the command
+                # that just died: the next answer must not be taken as its bytes
+                self._drop_payload()
+                self._end_command()
+                events.append(Timeout(pend.command, pend.timeout, pend.lines,
+                                      self.consecutive_timeouts))
+        if self._settling is not None and now - self._last_rx >= self._settle_for:
+            events.append(self._settling)
+            self._settling = None
+        if self._raw_left and now - self._last_rx >= self.raw_stall:
+            left = self._raw_left
+            owner = self._pending if self._raw_urc is None else None
+            command = None
+            if owner is not None:
+                command = owner.command
+                owner.error = "the payload stopped %d bytes short" % left
+            self._drop_payload()
+            self.protocol_errors += 1
+            events.append(ProtocolError("", "a payload stopped %d bytes short of its "
+                                        "announced length" % left, command))
+
+# The reader of each mode, indexed by `AtEngine._mode`.
+_READERS = (AtEngine._read_lines, AtEngine._read_echo, AtEngine._read_raw,
+            AtEngine._read_payload, AtEngine._read_data)

@@ -370,3 +370,21 @@ def test_sim_state_with_a_value_outside_27007_is_a_typed_error():
     assert "27.007" in str(exc)
     modem = _modem(("CEREG",), {"AT+CPIN?": ["noise", "+CPIN: SIM PIN"]})
     assert modem.sim_state() == "SIM PIN"
+
+
+def test_engine_events_are_values_on_every_interpreter():
+    # the same bytes in any chunking give equal events (compared as values, as on CPython)
+    stream = b'\r\n+QIRD: 2\r\nhi\r\n\r\nOK\r\n\r\n+QIURC: "recv",0,2\r\nyo\r\n'
+    runs = []
+    for size in (1, 5, len(stream)):
+        e = AtEngine(urc_raw=[RawSpec("+QIURC:", 2)])
+        e.send("AT+QIRD=0,1500", prefix="+QIRD:", raw=[RawSpec("+QIRD:", 0)], now=0)
+        out: list = []
+        for i in range(0, len(stream), size):
+            out += e.feed(stream[i:i + size], 0.0)
+        runs.append(out)
+        assert e.mode == "lines" and e.phase == "idle"
+    assert runs[0] == runs[1] == runs[2]
+    assert runs[0][1] == Urc('+QIURC: "recv",0,2', "+QIURC:", b"yo")
+    assert runs[0][1] != Urc('+QIURC: "recv",0,2', "+QIURC:", b"no")
+    assert hash(runs[0][0]) == hash(runs[1][0]) and (runs[0][0] != runs[2][0]) is False
