@@ -14,6 +14,7 @@ import os
 from me_lib.at import AtChannel, Response, Urc, build_command
 from me_lib.at.cme import ESM_CAUSES, esm_cause_of_cme
 from me_lib.at.fields import line_values, to_int, unquote
+from me_lib.at.redact import redact
 from me_lib.codec import apn_rules
 from me_lib.errors import (
     AtCommandError,
@@ -361,7 +362,7 @@ class Modem:
             except (AtCommandError, CmeError) as exc:
                 if not optional:
                     raise
-                log.info("%s refused by %s", command, self.dialect.name)
+                log.info("%s refused by %s", redact(command), self.dialect.name)
                 out.append(exc)
         return out
 
