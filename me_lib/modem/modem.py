@@ -742,9 +742,19 @@ class Modem:
         credentials cannot be set: `ProvisionError("auth")` naming the module and
         the bearer (`name`, `apn`); clearing them (`auth` "none") is then a no-op.
 
+        SIM7080 service contexts are entries of the vendor table (+CNCFG), whose
+        credentials are fields of the entry (+CGAUTH names +CGDCONT cids, not these):
+        the entry is written whole, APN and credentials in one set.
+
         The password goes only on the wire; errors and traces show it masked.
         """
         number = _AUTH_NUMBERS[auth]
+        table = self._vendor_table()
+        if cid != self.default_cid and table:
+            line = _table_entry(table, self.stack_context(cid), pdp_type, apn, auth,
+                                username, password)
+            self.channel.command(line, timeout=self.dialect.timeout(line))
+            return
         if not self.lacks("+CGAUTH"):
             if number == 0:
                 line = build_command("+CGAUTH", cid, 0)
@@ -798,11 +808,12 @@ class Modem:
         try:
             table = row["table"]
             # a service context's vendor-table entry is its definition (define_context
-            # wrote it, or contexts() read it as it is): only the default bearer's
-            # entry needs its APN set here
+            # and set_auth wrote it, or contexts() read it as it is): only the default
+            # bearer's entry needs its APN set here, with its credentials, since a
+            # +CNCFG set replaces the whole entry (one without them would drop them)
             if table and bearer is not None and cid == self.default_cid:
-                line = build_command(table, number, _CNCFG_NUMBERS.get(bearer.pdp_type, 1),
-                                     bearer.apn)
+                line = _table_entry(table, number, bearer.pdp_type, bearer.apn,
+                                    bearer.auth, bearer.username, bearer.password)
                 self.channel.command(line, timeout=self.dialect.timeout(line))
             self.channel.command(_line(row["up"], number), prefix=row["up_prefix"] or None,
                                  timeout=wait)
@@ -1177,6 +1188,22 @@ def _env(name: str) -> str | None:
 def _line(form: "tuple[Any, ...]", number: int) -> str:
     """The command line of an activation row's `up`/`down` form for context `number`."""
     return build_command(form[0], *[number if p == N else p for p in form[1:]])
+
+
+def _table_entry(table: str, number: int, pdp_type: str, apn: str, auth: str,
+                 username: str | None, password: str | None) -> str:
+    """The whole vendor-table entry of context `number` as one set command.
+
+    SIM7080 AT manual: AT+CNCFG=<pdpidx>,<ip_type>[,<APN>[,<username>,<password>
+    [,<authentication>]]] (0 none, 1 PAP, 2 CHAP); a set replaces the entry, so
+    credentials are written with the APN, and left out when there are none.
+    """
+    kind = _CNCFG_NUMBERS.get(pdp_type, 1)
+    number_auth = _AUTH_NUMBERS.get(auth, 0)
+    if number_auth == 0:
+        return build_command(table, number, kind, apn)
+    return build_command(table, number, kind, apn, username or "", password or "",
+                         number_auth)
 
 
 def _stack_up(urc: Urc, prefix: str, number: int) -> bool:
