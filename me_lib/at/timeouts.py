@@ -6,7 +6,9 @@ socket open on some modules up to 332 s (ubxlib). A single global timeout is
 either too short for those or far too long for everything else, so the default
 is looked up here by the command's name; the dialect table's row overrides
 an entry for its module (`Dialect.timeout`), and that is the only other place
-a timeout is written: `Modem` passes no literal of its own.
+a timeout is written: `Modem`, the socket adapters (`AdapterBase.budget_for`)
+and the provisioning flow pass no literal of their own
+(tests/at/test_timeouts_table.py scans them for one).
 
 A key is matched against the start of the command line (longest wins), so a
 read form (`+CGATT?`: the module answers from its own state) can wait far less
