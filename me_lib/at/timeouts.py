@@ -6,7 +6,9 @@ socket open on some modules up to 332 s (ubxlib). A single global timeout is
 either too short for those or far too long for everything else, so the default
 is looked up here by the command's name; the dialect table's row overrides
 an entry for its module (`Dialect.timeout`), and that is the only other place
-a timeout is written: `Modem` passes no literal of its own.
+a timeout is written: `Modem`, the socket adapters (`AdapterBase.budget_for`)
+and the provisioning flow pass no literal of their own
+(tests/at/test_timeouts_table.py scans them for one).
 
 A key is matched against the start of the command line (longest wins), so a
 read form (`+CGATT?`: the module answers from its own state) can wait far less
@@ -43,6 +45,29 @@ FAMILY_TIMEOUTS = {
     "+CGLA": 10.0,
     "+CCHO": 10.0,
     "+CCHC": 10.0,
+    # identification and local reads: the module answers from its own state; the
+    # values the driver always waited at these call sites (27.007 gives no maximum)
+    "I": 5.0,                # ATI, the fallback identification
+    "+CGMI": 5.0,
+    "+CGMM": 5.0,
+    "+CGMR": 5.0,
+    "+CGSN": 5.0,
+    "+CIMI": 5.0,
+    "+CPIN?": 10.0,
+    "+CPINR": 10.0,
+    "+CREG?": 10.0,
+    "+CGREG?": 10.0,
+    "+CEREG?": 10.0,
+    "+C5GREG?": 10.0,
+    "+CEER": 10.0,
+    # context definitions and their reads: local to the module (10 s as always)
+    "+CGDCONT": 10.0,
+    "+CGAUTH": 10.0,
+    "#PDPAUTH": 10.0,        # Telit's own +CGAUTH
+    "+QICSGP": 10.0,         # Quectel's own +CGAUTH (with the APN)
+    "+CGCONTRDP": 10.0,
+    "+CGPADDR": 10.0,
+    "+C5GURSPQRY?": 10.0,    # URSP rules held at the MT, read after registration
     # Quectel BG96 TCP/IP AT Commands Manual: maximum response time 150 s
     # (network dependent) for +QIACT, 40 s for +QIDEACT
     "+QIACT": 150.0,
@@ -56,23 +81,38 @@ FAMILY_TIMEOUTS = {
     "+USOCO": 130.0,
     "+UDNSRN": 332.0,
     "+USOST": 20.0,
+    # u-blox socket housekeeping: local to the module (what the adapter always capped)
+    "+USOCR": 10.0,
+    "+USORF": 10.0,
+    "+UDCONF": 10.0,
+    "+USOER": 5.0,           # the errno of a failed +USOxx: error path only
     # SIM7080 +CNACT: the "+APP PDP" URC is waited for as long as the activation
     "+CNACT": 150.0,
     "+CNACT?": 10.0,
     "+CNACT DOWN": 40.0,     # [U] as +QIDEACT
     "+CNCFG": 10.0,          # app context table: local, 10 s as the driver always waited
     "+CAOPEN": 150.0,
+    "+CASEND": 20.0,         # as +QISEND/+USOST: the payload leaves the module
     "+CDNSGIP": 60.0,
     # Telit ME910C1 AT reference, #SGACT: up to 150 s
     "#SGACT": 150.0,
     "#SGACT?": 10.0,
     "#SGACT DOWN": 40.0,     # [U] as +QIDEACT
     "#SD": 140.0,
+    "#SCFG": 10.0,           # socket configuration: local
+    "#SSENDEXT": 20.0,       # as +QISEND/+USOST
     "#QDNS": 60.0,
     "#XGETADDRINFO": 60.0,
     "#XCONNECT": 150.0,
     "#XSENDTO": 30.0,
+    # a data-mode #XSENDTO waits out two guard silences (before and after the
+    # terminator): its answer gets this margin over them (a name only)
+    "#XSENDTO DATAMODE": 2.0,
     "#XRECVFROM": 30.0,
+    # nRF91 SLM #XRECVFROM=<secs> waits <secs> itself: the answer gets this margin
+    # over them (a name only, added to the caller's <secs>)
+    "#XRECVFROM MARGIN": 10.0,
+    "#XSOCKET": 10.0,        # socket creation: local
 }
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from me_lib.profile import Profile
+from me_lib.provision.flow import NO_CID
 from me_lib.provision.result import ProvisionResult
 
 
@@ -69,15 +70,17 @@ def profile_table(profile: Profile, stream: TextIO) -> None:
 
 def result_table(result: ProvisionResult, stream: TextIO) -> None:
     w = stream.write
-    w("\n  %-12s %-4s %-24s %-9s %-22s %s\n" % ("context", "cid", "APN", "state", "DNS",
+    w("\n  %-12s %-6s %-24s %-9s %-22s %s\n" % ("context", "cid", "APN", "state", "DNS",
                                                 "IP"))
     for ctx in result.contexts:
-        w("  %-12s %-4d %-24s %-9s %-22s %s\n" % (
-            ctx.name[:12], ctx.cid, (ctx.apn or "(network)")[:24], ctx.state,
+        # a service the module had no context for carries NO_CID (-1): not a cid to show
+        w("  %-12s %-6s %-24s %-9s %-22s %s\n" % (
+            ctx.name[:12], "no cid" if ctx.cid == NO_CID else str(ctx.cid),
+            (ctx.apn or "(network)")[:24], ctx.state,
             ",".join(ctx.dns[:1]) + (" +%d" % (len(ctx.dns) - 1) if len(ctx.dns) > 1 else ""),
             " ".join(ctx.addresses)))
         if ctx.error:
-            w("  %-12s      %s\n" % ("", ctx.error))
+            w("  %-12s        %s\n" % ("", ctx.error))
     dm = result.dm
     if dm is not None:
         if dm.reachable:

@@ -281,7 +281,8 @@ class Modem:
         if not (manufacturer or model):
             # ATI is the fallback: its layout differs per vendor and nRF91 refuses it
             try:
-                ati = self.channel.command("ATI", prefix=None, timeout=5).lines
+                ati = self.channel.command("ATI", prefix=None,
+                                           timeout=self.dialect.timeout("ATI")).lines
             except (AtCommandError, CmeError):
                 ati = []
         self.ident = Identification(manufacturer, model, revision, imei, ati)
@@ -295,7 +296,8 @@ class Modem:
 
     def _text(self, command: str, prefix: str) -> str:
         try:
-            rsp = self.channel.command(command, prefix=(prefix, ""), timeout=5)
+            rsp = self.channel.command(command, prefix=(prefix, ""),
+                                       timeout=self.dialect.timeout(command))
         except (AtCommandError, CmeError):
             return ""
         # noise (a NUL, line garbage after a crash) is no name: the module's identity
@@ -372,7 +374,8 @@ class Modem:
         """`READY`, `SIM PIN`, `SIM PUK`, ... or `BUSY` (CME 14) / `NOT INSERTED` (CME 10),
         or `UNKNOWN`: a plain ERROR from a module whose numeric errors are off."""
         try:
-            rsp = self.channel.command("AT+CPIN?", prefix=("+CPIN:", ""), timeout=10,
+            rsp = self.channel.command("AT+CPIN?", prefix=("+CPIN:", ""),
+                                       timeout=self.dialect.timeout("AT+CPIN?"),
                                        no_final_grace=2.0)
         except CmeError as exc:
             if exc.code == 14:
@@ -507,7 +510,8 @@ class Modem:
     def pin_retries(self) -> int | None:
         """PIN1 tries left without spending one: +CPINR, else VERIFY-without-data via +CSIM."""
         try:
-            rsp = self.channel.command('AT+CPINR="SIM PIN"', prefix="+CPINR:", timeout=10)
+            rsp = self.channel.command('AT+CPINR="SIM PIN"', prefix="+CPINR:",
+                                       timeout=self.dialect.timeout("AT+CPINR"))
             for row in rsp.fields("+CPINR:"):
                 if len(row) >= 2 and to_int(row[1]) is not None:
                     return to_int(row[1])
@@ -568,7 +572,7 @@ class Modem:
 
     def imsi(self) -> str:
         """The IMSI as the modem reports it (AT+CIMI), without reading the card's files."""
-        rsp = self.channel.command("AT+CIMI", timeout=5)
+        rsp = self.channel.command("AT+CIMI", timeout=self.dialect.timeout("AT+CIMI"))
         for line in rsp.lines:
             text = unquote(line.replace("+CIMI:", "").strip())
             if text.isdigit():
@@ -595,7 +599,8 @@ class Modem:
         if self.lacks("+" + domain):
             return None
         try:
-            rsp = self.channel.command("AT+%s?" % domain, prefix=prefix, timeout=10)
+            line = "AT+%s?" % domain
+            rsp = self.channel.command(line, prefix=prefix, timeout=self.dialect.timeout(line))
         except (AtCommandError, CmeError) as exc:
             if _unsupported(exc):
                 self._mark_unsupported("+" + domain)
@@ -643,7 +648,8 @@ class Modem:
         if not self.lacks("+CGDCONT?"):
             try:
                 defined = parse_cgdcont(self.channel.command(
-                    "AT+CGDCONT?", prefix="+CGDCONT:", timeout=10).lines)
+                    "AT+CGDCONT?", prefix="+CGDCONT:",
+                    timeout=self.dialect.timeout("AT+CGDCONT?")).lines)
             except (AtCommandError, CmeError) as exc:
                 if not _unsupported(exc):
                     raise
@@ -684,7 +690,8 @@ class Modem:
                 isinstance(c, int) for c in row[key]) and row[key]:
             return list(row[key])   # this module's answer in an earlier run
         try:
-            rsp = self.channel.command("AT+CGDCONT=?", prefix="+CGDCONT:", timeout=10)
+            rsp = self.channel.command("AT+CGDCONT=?", prefix="+CGDCONT:",
+                                       timeout=self.dialect.timeout("AT+CGDCONT=?"))
         except (AtCommandError, CmeError):
             return list(range(1, 12))
         cids = parse_cgdcont_test(rsp.lines, pdp_type)
@@ -703,7 +710,8 @@ class Modem:
                                  _CNCFG_NUMBERS.get(pdp_type, 1), apn)
             self.channel.command(line, timeout=self.dialect.timeout(line))
             return
-        self.channel.command(build_command("+CGDCONT", cid, pdp_type, apn), timeout=10)
+        line = build_command("+CGDCONT", cid, pdp_type, apn)
+        self.channel.command(line, timeout=self.dialect.timeout(line))
 
     def undefine_context(self, cid: int) -> None:
         """Remove the definition of context `cid`, so a stale APN is not left behind."""
@@ -712,7 +720,8 @@ class Modem:
             line = build_command(table, self.stack_context(cid), 1, "")
             self.channel.command(line, timeout=self.dialect.timeout(line))
             return
-        self.channel.command(build_command("+CGDCONT", cid), timeout=10)
+        line = build_command("+CGDCONT", cid)
+        self.channel.command(line, timeout=self.dialect.timeout(line))
 
     @property
     def contexts_unknown(self) -> bool:
@@ -742,16 +751,26 @@ class Modem:
         credentials cannot be set: `ProvisionError("auth")` naming the module and
         the bearer (`name`, `apn`); clearing them (`auth` "none") is then a no-op.
 
+        SIM7080 service contexts are entries of the vendor table (+CNCFG), whose
+        credentials are fields of the entry (+CGAUTH names +CGDCONT cids, not these):
+        the entry is written whole, APN and credentials in one set.
+
         The password goes only on the wire; errors and traces show it masked.
         """
         number = _AUTH_NUMBERS[auth]
+        table = self._vendor_table()
+        if cid != self.default_cid and table:
+            line = _table_entry(table, self.stack_context(cid), pdp_type, apn, auth,
+                                username, password)
+            self.channel.command(line, timeout=self.dialect.timeout(line))
+            return
         if not self.lacks("+CGAUTH"):
             if number == 0:
                 line = build_command("+CGAUTH", cid, 0)
             else:
                 line = build_command("+CGAUTH", cid, number, username or "", password or "")
             try:
-                self.channel.command(line, timeout=10)
+                self.channel.command(line, timeout=self.dialect.timeout(line))
                 return
             except (AtCommandError, CmeError) as exc:
                 if not _unsupported(exc):
@@ -774,7 +793,7 @@ class Modem:
                 hint="use an APN without authentication on this module, or set the "
                 "credentials with the module's own command and add it to the dialect "
                 "table (me_lib/modem/dialects.py, auth_command)")
-        self.channel.command(line, timeout=10)
+        self.channel.command(line, timeout=self.dialect.timeout(line))
 
     def _module(self) -> str:
         """The module as errors name it: its model, or the dialect when unidentified."""
@@ -798,11 +817,12 @@ class Modem:
         try:
             table = row["table"]
             # a service context's vendor-table entry is its definition (define_context
-            # wrote it, or contexts() read it as it is): only the default bearer's
-            # entry needs its APN set here
+            # and set_auth wrote it, or contexts() read it as it is): only the default
+            # bearer's entry needs its APN set here, with its credentials, since a
+            # +CNCFG set replaces the whole entry (one without them would drop them)
             if table and bearer is not None and cid == self.default_cid:
-                line = build_command(table, number, _CNCFG_NUMBERS.get(bearer.pdp_type, 1),
-                                     bearer.apn)
+                line = _table_entry(table, number, bearer.pdp_type, bearer.apn,
+                                    bearer.auth, bearer.username, bearer.password)
                 self.channel.command(line, timeout=self.dialect.timeout(line))
             self.channel.command(_line(row["up"], number), prefix=row["up_prefix"] or None,
                                  timeout=wait)
@@ -902,7 +922,8 @@ class Modem:
         an activation or attach was refused.
         """
         try:
-            rsp = self.channel.command("AT+CEER", prefix=("+CEER:", ""), timeout=10)
+            rsp = self.channel.command("AT+CEER", prefix=("+CEER:", ""),
+                                       timeout=self.dialect.timeout("AT+CEER"))
         except (AtCommandError, CmeError):
             return ""
         return " ".join(unquote(x.replace("+CEER:", "").strip()) for x in rsp.lines)
@@ -926,8 +947,9 @@ class Modem:
         """APN, addresses and DNS servers of an active context."""
         info = None
         try:
-            rsp = self.channel.command(build_command("+CGCONTRDP", cid), prefix="+CGCONTRDP:",
-                                       timeout=10)
+            line = build_command("+CGCONTRDP", cid)
+            rsp = self.channel.command(line, prefix="+CGCONTRDP:",
+                                       timeout=self.dialect.timeout(line))
             info = parse_cgcontrdp(rsp.lines, cid)
         except (AtCommandError, CmeError):
             info = None
@@ -935,8 +957,9 @@ class Modem:
             info = ContextInfo(cid)
         if not info.addresses:
             try:
-                rsp = self.channel.command(build_command("+CGPADDR", cid), prefix="+CGPADDR:",
-                                           timeout=10)
+                line = build_command("+CGPADDR", cid)
+                rsp = self.channel.command(line, prefix="+CGPADDR:",
+                                           timeout=self.dialect.timeout(line))
                 info.addresses = parse_cgpaddr(rsp.lines).get(cid, [])
             except (AtCommandError, CmeError):
                 pass
@@ -957,7 +980,8 @@ class Modem:
         standard = [c for c in cids if c not in vendor]
         dns: list[str] = []
         try:
-            rsp = self.channel.command("AT+CGCONTRDP", prefix="+CGCONTRDP:", timeout=10)
+            rsp = self.channel.command("AT+CGCONTRDP", prefix="+CGCONTRDP:",
+                                       timeout=self.dialect.timeout("AT+CGCONTRDP"))
             for cid in standard:
                 info = parse_cgcontrdp(rsp.lines, cid)
                 if info is not None:
@@ -977,7 +1001,8 @@ class Modem:
         missing = [c for c in cids if not out[c].addresses]
         if missing:
             try:
-                rsp = self.channel.command("AT+CGPADDR", prefix="+CGPADDR:", timeout=10)
+                rsp = self.channel.command("AT+CGPADDR", prefix="+CGPADDR:",
+                                           timeout=self.dialect.timeout("AT+CGPADDR"))
                 addrs = parse_cgpaddr(rsp.lines)
                 for cid in missing:
                     out[cid].addresses = addrs.get(cid, [])
@@ -1045,7 +1070,8 @@ class Modem:
             self.wait(registered, timeout, poll=2.0)
         prefix = query[2:] + ":"
         try:
-            rsp = self.channel.command(query + "?", prefix=prefix, timeout=10)
+            rsp = self.channel.command(query + "?", prefix=prefix,
+                                       timeout=self.dialect.timeout(query + "?"))
         except (AtCommandError, CmeError) as exc:
             log.info("%s? refused (%s): no network URSP rules", query, exc)
             return None
@@ -1177,6 +1203,22 @@ def _env(name: str) -> str | None:
 def _line(form: "tuple[Any, ...]", number: int) -> str:
     """The command line of an activation row's `up`/`down` form for context `number`."""
     return build_command(form[0], *[number if p == N else p for p in form[1:]])
+
+
+def _table_entry(table: str, number: int, pdp_type: str, apn: str, auth: str,
+                 username: str | None, password: str | None) -> str:
+    """The whole vendor-table entry of context `number` as one set command.
+
+    SIM7080 AT manual: AT+CNCFG=<pdpidx>,<ip_type>[,<APN>[,<username>,<password>
+    [,<authentication>]]] (0 none, 1 PAP, 2 CHAP); a set replaces the entry, so
+    credentials are written with the APN, and left out when there are none.
+    """
+    kind = _CNCFG_NUMBERS.get(pdp_type, 1)
+    number_auth = _AUTH_NUMBERS.get(auth, 0)
+    if number_auth == 0:
+        return build_command(table, number, kind, apn)
+    return build_command(table, number, kind, apn, username or "", password or "",
+                         number_auth)
 
 
 def _stack_up(urc: Urc, prefix: str, number: int) -> bool:

@@ -450,7 +450,8 @@ def _network_apns(modem: Modem, profile: Profile, contexts: list[PdpContext]
     if not empty or not missing:
         return {}
     try:
-        rsp = modem.command("AT+CGCONTRDP", prefix="+CGCONTRDP:", timeout=10)
+        rsp = modem.command("AT+CGCONTRDP", prefix="+CGCONTRDP:",
+                            timeout=modem.dialect.timeout("AT+CGCONTRDP"))
     except (AtCommandError, CmeError):
         return {}
     out = {}

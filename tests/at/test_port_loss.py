@@ -223,14 +223,17 @@ def _free_port():
         return s.getsockname()[1]
 
 
+# "{free}" is a port nobody listens on, chosen when the test runs: a number chosen at
+# collection would make each pytest-xdist worker collect a different test id
 @pytest.mark.parametrize("url, hint", [
     ("/dev/ttyME_LIB_NO_SUCH", "me-lib ports"),
-    ("socket://127.0.0.1:%d" % _free_port(), "connection refused"),
+    ("socket://127.0.0.1:{free}", "connection refused"),
     ("sim://no-such-scenario", "quectel-bg96"),
     ("/dev/null", "not a serial port"),
     ("socket://name.invalid:7", "cannot resolve"),
-])
+], ids=["no-device", "refused", "unknown-scenario", "not-serial", "unresolvable"])
 def test_opening_fails_with_a_hint_per_cause(url, hint):
+    url = url.format(free=_free_port())
     with pytest.raises(PortUnavailable) as err:
         AtChannel.open(url)
     assert isinstance(err.value, PortClosed)

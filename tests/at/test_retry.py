@@ -3,11 +3,11 @@ a write never is. Driven through the simulator's fault injection (me_lib/sim/mod
 """
 
 import pytest
-import serial
 
 from me_lib.at.idempotent import is_idempotent
 from me_lib.errors import AtTimeout, ModemRebooted
 from me_lib.modem import Modem
+from tests.wire_trace import Trace, sim_of
 
 
 @pytest.mark.parametrize("line", [
@@ -46,24 +46,6 @@ def modem():
     m.close()
 
 
-def sim_of(modem):
-    port = modem.channel.port
-    assert isinstance(port, serial.SerialBase)
-    return port.modem
-
-
-class Sent:
-    """The command lines the channel wrote."""
-
-    def __init__(self, modem):
-        self.lines = []
-        modem.channel.trace = self._record
-
-    def _record(self, direction, data, now):
-        if direction == "tx" and data.endswith(b"\r"):
-            self.lines.append(data[:-1].decode("latin-1"))
-
-
 # (command, answer prefix, fault command prefix): one of each idempotent kind
 KINDS = [
     ("AT+CGDCONT?", "+CGDCONT:", "+CGDCONT?"),
@@ -79,7 +61,7 @@ KINDS = [
 @pytest.mark.parametrize("line,prefix,head", KINDS, ids=[k[0] for k in KINDS])
 def test_a_lost_or_late_answer_is_retried(modem, fault, line, prefix, head):
     expected = modem.command(line, prefix=prefix, timeout=5)
-    sent = Sent(modem)
+    sent = Trace(modem)
     # "delay": the answer comes 2 s after the 5 s timeout, in the middle of the retry
     sim_of(modem).add_fault(fault, head, seconds=7.0)
     rsp = modem.command(line, prefix=prefix, timeout=5)
@@ -95,7 +77,7 @@ def test_a_lost_or_late_answer_is_retried(modem, fault, line, prefix, head):
 
 def test_an_answer_later_than_the_resync_is_still_not_taken(modem):
     """The late answer outlives the first resync too: the second copy still gets its own."""
-    sent = Sent(modem)
+    sent = Trace(modem)
     sim_of(modem).add_fault("delay", "+CGDCONT?", seconds=9.0)
     expected = ['+CGDCONT: 1,"IP","internet.sim.mnc001.mcc001.gprs","0.0.0.0",0,0,0,0']
     assert modem.command("AT+CGDCONT?", prefix="+CGDCONT:", timeout=5).lines == expected
@@ -104,7 +86,7 @@ def test_an_answer_later_than_the_resync_is_still_not_taken(modem):
 
 
 def test_retries_are_bounded_then_at_timeout(modem):
-    sent = Sent(modem)
+    sent = Trace(modem)
     sim_of(modem).add_fault("no_answer", "+CGMM", times=None)
     with pytest.raises(AtTimeout) as err:
         modem.command("AT+CGMM", timeout=2)
@@ -121,7 +103,7 @@ def test_retries_are_bounded_then_at_timeout(modem):
     ('AT+CRSM=214,28423,0,0,1,"00"', "+CRSM=214"),
 ])
 def test_a_write_is_not_retried(modem, fault, line, head):
-    sent = Sent(modem)
+    sent = Trace(modem)
     sim_of(modem).add_fault(fault, head)
     with pytest.raises(AtTimeout):
         modem.command(line, timeout=3)
@@ -139,7 +121,7 @@ def test_retries_zero_turns_it_off(modem):
 
 
 def test_a_reboot_during_the_retry_pause_is_a_reboot_not_a_retry(modem):
-    sent = Sent(modem)
+    sent = Trace(modem)
     sim = sim_of(modem)
     sim.add_fault("no_answer", "+CGMM")
     sim.add_fault("reboot", at=sim.t + 4.0)         # while the first copy waits

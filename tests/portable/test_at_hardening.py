@@ -308,6 +308,11 @@ class _Dialect:
         self.pco_urc = ""
         self.event_commands = ()
 
+    def timeout(self, command: str) -> float:
+        from me_lib.at.timeouts import timeout_for
+
+        return timeout_for(command)
+
 
 class _Rsp:
     def __init__(self, lines: list) -> None:

@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +72,24 @@ def test_watch_for_a_bounded_time(tmp_path, capsys, dm_server):
                  "--state-dir", str(tmp_path / "state")]) == 0
     out = capsys.readouterr().out
     assert "watching" in out and "DM server coap://dm.example.net" in out
+
+
+def test_a_service_left_without_a_context_shows_no_cid(tmp_path, capsys, dm_server):
+    """Two cids for three bearers: the service left out has no cid. People read "no cid";
+    --json keeps `cid` an integer (-1, documented in docs/json.md) within schema 1."""
+    url = "sim://%s?speed=200" % derive(tmp_path / "w", "generic", dm_port=dm_server.port,
+                                        cid_max=2)
+    state = ["--state-dir", str(tmp_path / "state")]
+    assert main(["provision", "--modem", url, *state]) == exit_codes.FAILED
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    table = lines[next(i for i, x in enumerate(lines) if x.split()[:2] == ["context", "cid"]):]
+    row = next(x for x in table if x.strip().startswith("fota"))
+    assert "no cid" in row and "-1" not in row, out
+    assert main(["provision", "--modem", url, "--json", *state]) == exit_codes.FAILED
+    doc = json.loads(capsys.readouterr().out)
+    fota = next(c for c in doc["contexts"] if c["name"] == "fota")
+    assert fota["cid"] == -1 and fota["state"] == "failed" and fota["error"]
+    assert all(c["cid"] >= 0 for c in doc["contexts"] if c["name"] != "fota")
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "json.md").read_text()
+    assert "`cid` is `-1`" in docs

@@ -38,12 +38,15 @@ def free_port():
 
 
 @pytest.mark.parametrize("command", ["read", "provision"])
+# "{free}": a port nobody listens on, chosen when the test runs, so the test ids are the
+# same in every pytest-xdist worker
 @pytest.mark.parametrize("url, hint", [
     ("/dev/ttyME_LIB_NO_SUCH", "me-lib ports"),
-    ("socket://127.0.0.1:%d" % free_port(), "check the host and port"),
+    ("socket://127.0.0.1:{free}", "check the host and port"),
     ("sim://no-such-scenario", "default"),
-])
+], ids=["no-device", "refused", "unknown-scenario"])
 def test_a_port_that_cannot_be_opened(command, url, hint, tmp_path):
+    url = url.format(free=free_port())
     proc = run(command, "--modem", url, "--state-dir", str(tmp_path))
     assert proc.returncode == exit_codes.DEVICE, proc.stderr
     line = one_error_line(proc.stderr)

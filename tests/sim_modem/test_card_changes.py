@@ -91,3 +91,18 @@ def test_scenario_event_ota_update() -> None:
     cmd(m, "ATE0")
     out = lines(settle(m, 20.0))
     assert out and out[-1].startswith("+CUSATP: D0")
+
+
+def test_ota_update_without_a_card_is_a_typed_error_saying_what_to_do() -> None:
+    from me_lib.errors import MeLibError
+    from me_lib.sim.modem import ScenarioError
+
+    m = make(card="none")
+    with pytest.raises(ScenarioError) as info:
+        m.ota_update(DMCFG, NEW)
+    err = info.value
+    assert isinstance(err, MeLibError)
+    assert "no card" in str(err) and "card = \"none\"" in str(err)
+    assert err.hint and "card" in err.hint          # what to do: give the scenario one
+    with pytest.raises(ScenarioError):              # the in-simulation form too
+        m.ota_update_now(DMCFG, NEW)

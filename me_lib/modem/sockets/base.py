@@ -22,6 +22,7 @@ own sockets, for the CLI) is CPython-only and is imported by name when used.
 
 from me_lib.at import AtChannel, RawSpec, Urc
 from me_lib.at.fields import line_values
+from me_lib.at.timeouts import timeout_for
 from me_lib.codec import ipaddr
 from me_lib.errors import (
     AtError,
@@ -130,6 +131,11 @@ class AdapterBase:
         """Timeout for one command: what is left, at least MIN_COMMAND_TIMEOUT, at most cap."""
         t = max(self.left(deadline), MIN_COMMAND_TIMEOUT)
         return min(t, cap) if cap is not None else t
+
+    def budget_for(self, deadline: float, command: str) -> float:
+        """`budget` capped at what the timeout table allows `command` (a line or a key of
+        me_lib/at/timeouts.py): the one place an adapter's command waits come from."""
+        return self.budget(deadline, timeout_for(command))
 
     # -- URCs ---------------------------------------------------------------
 

@@ -32,6 +32,7 @@ import math
 
 from me_lib.at import AtChannel, RawSpec, build_command
 from me_lib.at.fields import to_int
+from me_lib.at.timeouts import timeout_for
 from me_lib.errors import (
     AtCommandError,
     CmeError,
@@ -70,7 +71,7 @@ class Nrf91Sockets(AdapterBase):
         try:
             rsp = self.channel.command(build_command("#XGETADDRINFO", host),
                                        prefix="#XGETADDRINFO:",
-                                       timeout=self.budget(deadline, 60.0))
+                                       timeout=self.budget_for(deadline, "#XGETADDRINFO"))
         except (CmeError, AtCommandError) as exc:
             raise NameNotResolved(host, str(exc), getattr(exc, "code", None)) from exc
         ips: list[str] = []
@@ -86,7 +87,7 @@ class Nrf91Sockets(AdapterBase):
     def _socket(self, sock_type: int, cid: int, deadline: float) -> int:
         rsp = self.channel.command(
             build_command("#XSOCKET", 1, sock_type, 0, cid if cid else None),
-            prefix="#XSOCKET:", timeout=self.budget(deadline, 10.0), check=False)
+            prefix="#XSOCKET:", timeout=self.budget_for(deadline, "#XSOCKET"), check=False)
         row = rsp.first("#XSOCKET:")
         handle = to_int(row[0]) if row else None
         if not rsp.final.ok or handle is None or handle < 0:
@@ -110,7 +111,8 @@ class Nrf91Sockets(AdapterBase):
         # the exchange itself takes two guard silences (before and after the
         # terminator); a shorter budget would time out while the SLM waits out the
         # second one, and our next command would then be taken for payload
-        timeout = max(self.budget(deadline, 30.0), 2 * self.datamode_silence + 2.0)
+        timeout = max(self.budget_for(deadline, "#XSENDTO"),
+                      2 * self.datamode_silence + timeout_for("#XSENDTO DATAMODE"))
         rsp = self.channel.command(line, timeout=timeout, check=False, payload=payload,
                                    payload_end=self.terminator,
                                    payload_after=self.datamode_silence)
@@ -129,7 +131,7 @@ class Nrf91Sockets(AdapterBase):
                 try:
                     self.channel.command(
                         build_command("#XSENDTO", ip, port, payload.decode("ascii")),
-                        prefix="#XSENDTO:", timeout=self.budget(deadline, 30.0))
+                        prefix="#XSENDTO:", timeout=self.budget_for(deadline, "#XSENDTO"))
                 except (CmeError, AtCommandError) as exc:
                     raise ConnectFailed(target, str(exc), getattr(exc, "code", None)) from exc
             else:
@@ -139,7 +141,8 @@ class Nrf91Sockets(AdapterBase):
             rsp = self.channel.command(build_command("#XRECVFROM", secs),
                                        prefix="#XRECVFROM:",
                                        raw=[RawSpec("#XRECVFROM:", 0)],
-                                       timeout=secs + 10.0, check=False)
+                                       timeout=secs + timeout_for("#XRECVFROM MARGIN"),
+                                       check=False)
             if not rsp.final.ok or not rsp.payloads:
                 raise NoAnswer(target, "#XRECVFROM answered %s" % (
                     rsp.final.text or rsp.final.kind), timeout)
@@ -155,7 +158,7 @@ class Nrf91Sockets(AdapterBase):
         try:
             rsp = self.channel.command(build_command("#XCONNECT", ip, port),
                                        prefix="#XCONNECT:",
-                                       timeout=self.budget(deadline, 150.0), check=False)
+                                       timeout=self.budget_for(deadline, "#XCONNECT"), check=False)
             row = rsp.first("#XCONNECT:")
             if not rsp.final.ok or not row or to_int(row[0]) != 1:
                 raise ConnectFailed(target, "%s answered %s %s" % (

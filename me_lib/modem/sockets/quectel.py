@@ -86,7 +86,7 @@ class QuectelSockets(AdapterBase):
         self.drain("+QIURC:", _dnsgip)
         try:
             self.channel.command(build_command("+QIDNSGIP", cid, host),
-                                 timeout=self.budget(deadline, 60.0))
+                                 timeout=self.budget_for(deadline, "+QIDNSGIP"))
         except CmeError as exc:
             raise NameNotResolved(host, describe(exc.code), exc.code) from exc
         except AtCommandError as exc:
@@ -120,7 +120,7 @@ class QuectelSockets(AdapterBase):
         try:
             rc = self.channel.command(
                 build_command("+QIOPEN", cid, self.conn_id, kind, ip, port, 0, 0),
-                timeout=self.budget(deadline, 150.0), check=False)
+                timeout=self.budget_for(deadline, "+QIOPEN"), check=False)
         except AtTimeout:
             self._close(True)
             raise
@@ -168,7 +168,7 @@ class QuectelSockets(AdapterBase):
             rsp = self.channel.command(
                 build_command("+QISEND", self.conn_id, len(payload)), payload=payload,
                 finals={"SEND OK": True, "SEND FAIL": False},
-                timeout=self.budget(deadline, 20.0), check=False)
+                timeout=self.budget_for(deadline, "+QISEND"), check=False)
             if not rsp.final.ok:
                 raise ConnectFailed(target, "QISEND answered %s" % (
                     rsp.final.text or rsp.final.kind), rsp.final.code)

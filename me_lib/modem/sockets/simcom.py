@@ -71,7 +71,7 @@ class SimcomSockets(AdapterBase):
         deadline = self.deadline(timeout)
         self.drain("+CDNSGIP:")
         rsp = self.channel.command(build_command("+CDNSGIP", host), prefix="+CDNSGIP:",
-                                   timeout=self.budget(deadline, 60.0), check=False)
+                                   timeout=self.budget_for(deadline, "+CDNSGIP"), check=False)
         line = next((x for x in rsp.lines if x.upper().startswith("+CDNSGIP:")), None)
         if line is None:
             if not rsp.final.ok:
@@ -102,7 +102,7 @@ class SimcomSockets(AdapterBase):
         try:
             rsp = self.channel.command(
                 build_command("+CAOPEN", self.conn_id, cid, kind, ip, port),
-                prefix="+CAOPEN:", timeout=self.budget(deadline, 150.0), check=False)
+                prefix="+CAOPEN:", timeout=self.budget_for(deadline, "+CAOPEN"), check=False)
         except AtTimeout:
             self._close(True)
             raise
@@ -133,7 +133,7 @@ class SimcomSockets(AdapterBase):
         try:
             try:
                 self.channel.command(build_command("+CASEND", self.conn_id, len(payload)),
-                                     payload=payload, timeout=self.budget(deadline, 20.0))
+                                     payload=payload, timeout=self.budget_for(deadline, "+CASEND"))
             except (CmeError, AtCommandError) as exc:
                 raise ConnectFailed(target, str(exc), getattr(exc, "code", None)) from exc
             self.wait("+CADATAIND:", deadline, self._is_mine, target,

@@ -50,7 +50,7 @@ class TelitSockets(AdapterBase):
         deadline = self.deadline(timeout)
         try:
             rsp = self.channel.command(build_command("#QDNS", host), prefix="#QDNS:",
-                                       timeout=self.budget(deadline, 60.0))
+                                       timeout=self.budget_for(deadline, "#QDNS"))
         except (CmeError, AtCommandError) as exc:
             raise NameNotResolved(host, str(exc), getattr(exc, "code", None)) from exc
         ips = [v for row in rsp.fields("#QDNS:") for v in row[1:] if is_ip(v)]
@@ -62,7 +62,7 @@ class TelitSockets(AdapterBase):
         if cid == self._bound_cid:
             return
         self.channel.command(build_command("#SCFG", self.conn_id, cid, *_SCFG_REST),
-                             timeout=self.budget(deadline, 10.0))
+                             timeout=self.budget_for(deadline, "#SCFG"))
         self._bound_cid = cid
 
     def _dial(self, proto: int, ip: str, port: int, deadline: float) -> None:
@@ -71,7 +71,7 @@ class TelitSockets(AdapterBase):
         try:
             rsp = self.channel.command(
                 build_command("#SD", self.conn_id, proto, port, ip, 0, 0, 1),
-                timeout=self.budget(deadline, 140.0), check=False)
+                timeout=self.budget_for(deadline, "#SD"), check=False)
         except AtTimeout:
             self._close(True)
             raise
@@ -96,7 +96,8 @@ class TelitSockets(AdapterBase):
         try:
             try:
                 self.channel.command(build_command("#SSENDEXT", self.conn_id, len(payload)),
-                                     payload=payload, timeout=self.budget(deadline, 20.0))
+                                     payload=payload,
+                                     timeout=self.budget_for(deadline, "#SSENDEXT"))
             except (CmeError, AtCommandError) as exc:
                 raise ConnectFailed(target, str(exc), getattr(exc, "code", None)) from exc
             self.wait("SRING:", deadline, self._is_mine, target, "no datagram came back",

@@ -23,6 +23,7 @@ socket on this module (R5's +UPSD profile mapping is the dialect's business).
 
 from me_lib.at import AtChannel, Urc, build_command
 from me_lib.at.fields import split_fields, to_int
+from me_lib.at.timeouts import timeout_for
 from me_lib.errors import (
     AtCommandError,
     AtError,
@@ -110,7 +111,7 @@ class UbloxSockets(AdapterBase):
         deadline = self.deadline(timeout)
         try:
             rsp = self.channel.command(build_command("+UDNSRN", 0, host), prefix="+UDNSRN:",
-                                       timeout=self.budget(deadline, 332.0))
+                                       timeout=self.budget_for(deadline, "+UDNSRN"))
         except (CmeError, AtCommandError) as exc:
             raise NameNotResolved(host, str(exc), getattr(exc, "code", None)) from exc
         ips = [v for row in rsp.fields("+UDNSRN:") for v in row if is_ip(v)]
@@ -122,7 +123,7 @@ class UbloxSockets(AdapterBase):
 
     def _create(self, protocol: int, deadline: float) -> int:
         rsp = self.channel.command(build_command("+USOCR", protocol), prefix="+USOCR:",
-                                   timeout=self.budget(deadline, 10.0))
+                                   timeout=self.budget_for(deadline, "+USOCR"))
         row = rsp.first("+USOCR:")
         sock = to_int(row[0]) if row else None
         if sock is None:
@@ -132,7 +133,8 @@ class UbloxSockets(AdapterBase):
     def _errno(self) -> tuple[str, int | None]:
         """The socket errno behind a failed USOxx (one extra round trip, error path only)."""
         try:
-            rsp = self.channel.command("AT+USOER", prefix="+USOER:", timeout=5.0)
+            rsp = self.channel.command("AT+USOER", prefix="+USOER:",
+                                       timeout=timeout_for("AT+USOER"))
         except AtError:
             return "no +USOER", None
         row = rsp.first("+USOER:")
@@ -147,7 +149,7 @@ class UbloxSockets(AdapterBase):
         try:
             if not self._hex_mode:
                 self.channel.command(build_command("+UDCONF", 1, 1),
-                                     timeout=self.budget(deadline, 10.0))
+                                     timeout=self.budget_for(deadline, "+UDCONF"))
                 self._hex_mode = True
             sock = self._create(17, deadline)
         except ModemRebooted:
@@ -159,7 +161,7 @@ class UbloxSockets(AdapterBase):
         try:
             rsp = self.channel.command(
                 build_command("+USOST", sock, ip, port, len(payload)), prefix="+USOST:",
-                payload=payload, timeout=self.budget(deadline, 20.0), check=False)
+                payload=payload, timeout=self.budget_for(deadline, "+USOST"), check=False)
             if not rsp.final.ok:
                 detail, code = self._errno()
                 raise ConnectFailed(target, "USOST answered %s (%s)" % (
@@ -170,7 +172,7 @@ class UbloxSockets(AdapterBase):
             announced = to_int(values[1]) if len(values) > 1 else None
             size = min(max(announced or _MAX_READ, 1), _MAX_READ)
             rd = self.channel.command(build_command("+USORF", sock, size), prefix="+USORF:",
-                                      timeout=self.budget(deadline, 10.0))
+                                      timeout=self.budget_for(deadline, "+USORF"))
             line = next((x for x in rd.lines if x.upper().startswith("+USORF:")), None)
             if line is None:
                 raise DecodeError("+USORF", "no +USORF line in %r" % rd.lines)
@@ -189,7 +191,7 @@ class UbloxSockets(AdapterBase):
         failing = True
         try:
             rsp = self.channel.command(build_command("+USOCO", sock, ip, port),
-                                       timeout=self.budget(deadline, 130.0), check=False)
+                                       timeout=self.budget_for(deadline, "+USOCO"), check=False)
             if not rsp.final.ok:
                 detail, code = self._errno()
                 raise ConnectFailed(target, "%s answered %s (%s)" % (

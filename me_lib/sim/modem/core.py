@@ -37,7 +37,7 @@ from me_lib.sim.modem.commands import (
 )
 from me_lib.sim.modem.dialects import Dialect
 from me_lib.sim.modem.faults import Fault, Faults
-from me_lib.sim.modem.scenario import Scenario
+from me_lib.sim.modem.scenario import Scenario, ScenarioError
 
 if TYPE_CHECKING:
     from me_lib.sim.modem.simcard import CardLike
@@ -720,7 +720,12 @@ class SimModem:
                        refresh: bool = True, qualifier: int = 1) -> None:
         """`ota_update` from inside the simulation (a scenario event)."""
         if self.sim.card is None:
-            raise ValueError("no card in the simulated modem")
+            raise ScenarioError(
+                "no card in the simulated modem to update over the air (scenario %r has "
+                'card = "none", or the card was taken out)' % self.scenario.name,
+                hint="give the scenario a card (card = \"default\" or a profile under "
+                "me_lib/sim/profiles/), or insert one with SimModem.set_card before "
+                "ota_update")
         self.sim.card.update_file(path_hex, data, record)
         if refresh:
             self.sim.refresh([path_hex], qualifier)

@@ -65,6 +65,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from me_lib.errors import MeLibError
 from me_lib.sim.modem import dialects
 from me_lib.sim.modem.dialects import Dialect
 
@@ -72,8 +73,13 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 
 
-class ScenarioError(ValueError):
-    """A scenario file that cannot be used: says which key and why."""
+class ScenarioError(MeLibError, ValueError):
+    """A scenario file that cannot be used, or asked for what its world lacks (an OTA
+    update of a card it has none of): says which key and why.
+
+    A MeLibError, so the CLI and tests handle it like the library's own errors; still
+    a ValueError for callers that caught it as one.
+    """
 
 
 TOP_KEYS = {"name", "dialect", "card", "pin", "puk", "imei", "baud", "boot", "network", "dns",

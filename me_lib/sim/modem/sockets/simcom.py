@@ -33,18 +33,31 @@ class SimcomStack(SocketStack):
         m.handle("+CASTATE", self.castate)
         self.cfg: dict[int, str] = {}
         self.cfg_type: dict[int, int] = {}
+        # pdpidx -> (username, password, authentication 0 none 1 PAP 2 CHAP 3 either)
+        self.cfg_auth: dict[int, tuple[str, str, int]] = {}
         self.pdp: dict[int, str] = {}      # pdpidx -> IP of the app network
 
     def cncfg(self, cmd: Command) -> Reply:
+        """SIM7080 AT manual: AT+CNCFG=<pdpidx>,<ip_type>[,<APN>[,<username>,<password>
+        [,<authentication>]]]; +CNCFG? lists every entry with all six fields.
+
+        A set replaces the whole entry: credentials it omits are gone (none, 0).
+        """
         if cmd.kind == "read":
-            return Reply(['+CNCFG: %d,%d,"%s"' % (i, self.cfg_type.get(i, 1), self.cfg.get(i, ""))
-                          for i in range(4)])
+            rows = []
+            for i in range(4):
+                user, password, auth = self.cfg_auth.get(i, ("", "", 0))
+                rows.append('+CNCFG: %d,%d,"%s","%s","%s",%d' % (
+                    i, self.cfg_type.get(i, 1), self.cfg.get(i, ""), user, password, auth))
+            return Reply(rows)
         if cmd.kind != "set":
             raise AtFail(None)
         args = split_args(cmd.args)
         idx = arg_int(args, 0, None, 0, 3)
         self.cfg_type[idx] = arg_int(args, 1, 0, 0, 2)   # 0 dual stack, 1 IPv4, 2 IPv6
         self.cfg[idx] = arg_str(args, 2, "")
+        self.cfg_auth[idx] = (arg_str(args, 3, ""), arg_str(args, 4, ""),
+                              arg_int(args, 5, 0, 0, 3))
         return Reply()
 
     def cnact(self, cmd: Command) -> Reply:
@@ -78,6 +91,7 @@ class SimcomStack(SocketStack):
             from me_lib.sim.modem.network import Context
 
             probe = Context(100 + idx, "IP", apn)
+            probe.user, probe.password, probe.auth = self.cfg_auth.get(idx, ("", "", 0))
             cause = net.check_apn(probe)
             if cause:
                 net.last_cause = cause
