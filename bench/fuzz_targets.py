@@ -15,9 +15,13 @@ bench/fuzz.py (`make fuzz`, atheris or a mutation loop, counts escapes).
 `SEEDS` holds one valid input per target, the starting corpus of both.
 """
 
+import os
+import tempfile
 from collections.abc import Callable
 
 from bench.fuzz_engine import fuzz_at_engine
+from me_lib.at import cme, trace
+from me_lib.at.fields import line_values
 from me_lib.card import atport, cgla, crsm, fileinfo
 from me_lib.codec import (
     acl,
@@ -37,6 +41,7 @@ from me_lib.codec import (
 )
 from me_lib.errors import MeLibError
 from me_lib.modem import parsers, registration
+from me_lib.sources.ursp import partial_from_rules
 
 
 def _text(data: bytes) -> str:
@@ -200,6 +205,62 @@ def codec_declared_apn(data: bytes) -> None:
     declared.decode_apn(data)
 
 
+def codec_declared_dmcfg_build(data: bytes) -> None:
+    """What the portable decoder accepts, the construct build writes byte for byte as
+    `dmcfg.encode` does (the two writers must agree on every model a card can hold)."""
+    cfg = dmcfg.decode(data)
+    if cfg is not None:
+        _same(declared.encode_dmcfg(cfg), dmcfg.encode(cfg))
+
+
+# --- at/: the packed CME/CMS/ESM/EMM tables, the trace reader -------------------
+
+
+def at_cme(data: bytes) -> None:
+    """A +CME ERROR code or text as a module may send it, through every lookup."""
+    text = _text(data)
+    code = int.from_bytes(data[:9], "big", signed=True) if data else 0
+    for n in (code, -code, len(data), data[0] if data else 0):
+        cme.cme_name(n)
+        cme.cms_name(n)
+        cme.esm_cause_of_cme(n)
+        for table in (cme.CME_ERRORS, cme.CMS_ERRORS, cme.ESM_CAUSES, cme.EMM_CAUSES):
+            if (n in table) != (table.get(n) is not None):
+                raise AssertionError("`in` and get() disagree on %d" % n)
+    found = cme.cme_code(text)
+    if found is not None and cme.cme_name(found).lower() != text.strip().lower() \
+            and cme._CME_ALIASES.get(found) is None:
+        raise AssertionError("cme_code(%r) = %d, whose name is %r" % (
+            text, found, cme.cme_name(found)))
+
+
+def at_trace(data: bytes) -> None:
+    """A trace file a user hands to `me-lib replay` (me_lib.at.trace.load)."""
+    fd, path = tempfile.mkstemp(suffix=".jsonl", prefix="me-lib-fuzz-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        trace.read_trace(path)
+    finally:
+        os.unlink(path)
+
+
+# --- modem/: the MT's URSP rules (+C5GURSPQRY?, 27.007 §10.1.75) --------------
+
+
+def modem_ursp_query(data: bytes) -> None:
+    """The answer lines as Modem.ursp_rules hands them over, then the profile view
+    and the simulator's writer of whatever decoded."""
+    rows = [line_values(line, "+C5GURSPQRY:") for line in _lines(data)
+            if line.upper().startswith("+C5GURSPQRY:")]
+    rules = ursp.rules_from_query(rows)
+    part = partial_from_rules(rules, "network:URSP", "ursp-network", ["dm.example.net"])
+    for bearer in ([part.apn0] if part.apn0 else []) + list(part.service_bearers or []):
+        if not apn_rules.is_valid(bearer.apn):
+            raise AssertionError("an invalid APN %r became a bearer" % bearer.apn)
+    ursp.rules_from_query(ursp.query_rows(rules))
+
+
 # --- card/: the modem's answers to +CRSM, +CSIM, +CGLA, +CCHO ----------------
 
 
@@ -320,6 +381,17 @@ SEEDS: dict[str, bytes] = {
     "codec_declared_dmcfg": _DMCFG,
     "codec_declared_acl": _ACL,
     "codec_declared_apn": _APN,
+    "codec_declared_dmcfg_build": _DMCFG,
+    "at_cme": b"SIM not inserted",
+    "at_trace": b'{"me_lib_trace": 1, "port": "sim://x", "started": 0}\n'
+                b'{"t": 0.0, "d": "tx", "b": "41540D"}\n'
+                b'{"t": 0.01, "d": "rx", "b": "0D0A4F4B0D0A"}\n'
+                b'{"end": {"command": "provision"}}\n',
+    # one rule (app com.example.iot -> iot.example over IP) and the match-all rule
+    "modem_ursp_query": b'+C5GURSPQRY: 0,1,"com.example.iot"' + b"," * 20
+                        + b'1,1,"01.0000A1","iot.example","IP",1,,,\r\n'
+                        + b"+C5GURSPQRY: 0,255" + b"," * 21
+                        + b'1,,,"internet.example","IP",,,,\r\n',
     "card_crsm": b'+CRSM: 0\r\n+CRSM: 144,0,"621A8205422100300483022F00"\r\n',
     "card_fileinfo": _FCP,
     "card_csim": b'+CSIM: 8,"6F0A9000"\r\n',
@@ -378,6 +450,10 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "codec_pkcs15_oid": codec_pkcs15_oid,
     "codec_services": codec_services,
     "codec_declared_dmcfg": codec_declared_dmcfg,
+    "codec_declared_dmcfg_build": codec_declared_dmcfg_build,
+    "at_cme": at_cme,
+    "at_trace": at_trace,
+    "modem_ursp_query": modem_ursp_query,
     "codec_declared_acl": codec_declared_acl,
     "codec_declared_apn": codec_declared_apn,
     "card_crsm": card_crsm,

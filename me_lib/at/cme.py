@@ -29,6 +29,8 @@ class CodeNames:
         self._rows = "\n" + rows.strip() + "\n"
 
     def get(self, code: int, default: "str | None" = None) -> "str | None":
+        if not isinstance(code, int):  # as a dict: 3.7 is not code 3, "3" no code at all
+            return default
         key = "\n%d " % code
         at = self._rows.find(key)
         if at < 0:

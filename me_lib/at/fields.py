@@ -68,14 +68,20 @@ def is_quoted(field: str) -> bool:
     return len(f) >= 2 and f[0] == '"' and f[-1] == '"'
 
 
+#: More digits than any number a module sends (an ICCID has 20, a 128-bit value 39
+#: decimal): a longer field is not a number. CPython also refuses to convert more
+#: than 4300 digits with a bare ValueError, which a hostile line must not reach.
+MAX_DIGITS = 64
+
+
 def to_int(field: str, base: int = 10) -> int | None:
-    """Integer value of a field, None when empty or not a number."""
+    """Integer value of a field, None when empty, not a number or over MAX_DIGITS."""
     f = unquote(field).strip()
     if not f:
         return None
     neg = f[0] == "-"
     digits = f[1:] if neg else f
-    if not digits:
+    if not digits or len(digits) > MAX_DIGITS:
         return None
     ok = "0123456789abcdefABCDEF" if base == 16 else "0123456789"
     for c in digits:

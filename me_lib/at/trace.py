@@ -177,6 +177,10 @@ def load(path: str | Path) -> Trace:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DecodeError(what, "cannot read it: %s" % exc.strerror) from None
+    except UnicodeDecodeError as exc:
+        raise DecodeError(what, "it is not UTF-8 text", exc.start,
+                          "give the JSON-lines file `me-lib provision --record` wrote"
+                          ) from None
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line:
@@ -197,7 +201,9 @@ def load(path: str | Path) -> Trace:
             if direction not in ("tx", "rx"):
                 raise ValueError("direction %r" % direction)
             records.append(Record(number, float(obj["t"]), direction, bytes.fromhex(obj["b"])))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:
+            # RecursionError: JSON nested deeper than the interpreter goes;
+            # OverflowError: a time too large for a float
             raise DecodeError(what, "line %d is not a trace record: %s" % (number, exc)) from None
     return Trace(path, header, records, end)
 

@@ -782,8 +782,10 @@ QUERY_WHAT = "+C5GURSPQRY"
 
 def _query_int(text: str, what: str) -> int:
     digits = text.strip()
-    if not digits or any(ch not in "0123456789" for ch in digits):
-        raise DecodeError(QUERY_WHAT, "%s %r is not a number" % (what, text), None,
+    # 9 digits: more than any field here holds; also under CPython's 4300-digit limit
+    if not digits or len(digits) > 9 or any(ch not in "0123456789" for ch in digits):
+        shown = text if len(text) <= 24 else text[:24] + "..."
+        raise DecodeError(QUERY_WHAT, "%s %r is not a number" % (what, shown), None,
                           "check the module's +C5GURSPQRY? answer (TS 27.007 §10.1.75)")
     return int(digits)
 

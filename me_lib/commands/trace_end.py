@@ -52,14 +52,31 @@ _TIMING_TEXT = ((re.compile(r"last reached \d+ s ago"), "last reached N s ago"),
 
 
 def snapshot_state(state_dir: Path) -> dict[str, Any]:
-    """The state files a run starts from (parsed JSON; None when absent or unreadable)."""
+    """The state files a run starts from (parsed JSON; None when absent or unreadable),
+    without any `password` a product's `ProfileCache(store_passwords=True)` kept there
+    (the entry's `has_password` still says there was one)."""
     out: dict[str, Any] = {}
     for name in STATE_FILES:
         try:   # bounded like the library's own reads: a hostile file is just absent
-            out[name] = read_json(state_dir / name)
+            out[name] = _without_passwords(read_json(state_dir / name))
         except (OSError, ValueError):
             out[name] = None
     return out
+
+
+def _without_passwords(value: Any) -> Any:
+    """`value` with every "password" key dropped, at any depth (iterative: no recursion
+    limit to reach, however deep a hostile file nests)."""
+    root = {"": value}
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            node.pop("password", None)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return root[""]
 
 
 def error_dict(exc: BaseException) -> dict[str, str]:

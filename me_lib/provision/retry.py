@@ -27,9 +27,14 @@ CONFIGURATION_CAUSES = (8, 27, 28, 29, 32, 33, 50, 51, 55, 65, 66, 112)
 #: device: the registration error says to contact the operator rather than wait.
 PERMANENT_EMM_CAUSES = (2, 3, 6, 7, 8, 11, 12, 13, 14, 15)
 
+#: The longest pause between tries, seconds: a long schedule (many attempts, a
+#: large factor) waits this long between its late tries instead of for ever.
+MAX_PAUSE = 600.0
+
 
 class RetryPolicy:
-    """`attempts` tries in all, pausing `delay` seconds then `factor` times longer each time.
+    """`attempts` tries in all, pausing `delay` seconds then `factor` times longer each time,
+    never longer than `max_pause` (every wait bounded, however many attempts).
 
     `final_causes`: the ESM causes never retried; `permanent_emm_causes`: the
     registration rejections reported as permanent.
@@ -37,21 +42,31 @@ class RetryPolicy:
 
     def __init__(self, attempts: int = 3, delay: float = 2.0, factor: float = 2.0,
                  final_causes: tuple[int, ...] = CONFIGURATION_CAUSES,
-                 permanent_emm_causes: tuple[int, ...] = PERMANENT_EMM_CAUSES) -> None:
-        if attempts < 1 or delay < 0 or factor < 1:
-            raise ProvisionError("arguments", "a RetryPolicy needs attempts >= 1, delay >= 0 "
-                                 "and factor >= 1")
+                 permanent_emm_causes: tuple[int, ...] = PERMANENT_EMM_CAUSES,
+                 max_pause: float = MAX_PAUSE) -> None:
+        # written so that NaN fails each test; max_pause finite bounds every wait
+        if not (attempts >= 1 and 0 <= max_pause < float("inf") and 0 <= delay <= max_pause
+                and factor >= 1):
+            raise ProvisionError("arguments", "a RetryPolicy needs attempts >= 1, "
+                                 "0 <= delay <= max_pause (finite) and factor >= 1")
         self.attempts = attempts
         self.delay = delay
         self.factor = factor
         self.final_causes = final_causes
         self.permanent_emm_causes = permanent_emm_causes
+        self.max_pause = max_pause
 
     def pause(self, tries: int) -> float | None:
         """Seconds to wait after `tries` failed tries, or None when that was the last."""
         if tries >= self.attempts:
             return None
-        return self.delay * self.factor ** (tries - 1)
+        if self.delay == 0:
+            return 0.0
+        try:
+            pause = self.delay * self.factor ** (tries - 1)
+        except OverflowError:   # CPython; MicroPython gives inf, capped below
+            return self.max_pause
+        return pause if pause <= self.max_pause else self.max_pause
 
     def __repr__(self) -> str:
         return "RetryPolicy(attempts=%d, delay=%r, factor=%r)" % (

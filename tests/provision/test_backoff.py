@@ -93,3 +93,25 @@ def test_a_policy_that_cannot_end_or_goes_backwards_is_a_typed_error(bad):
     with pytest.raises(ProvisionError) as err:
         RetryPolicy(**bad)
     assert isinstance(err.value, MeLibError) and err.value.step == "arguments"
+
+
+@pytest.mark.parametrize("bad", [{"delay": float("inf")}, {"delay": float("nan")},
+                                 {"factor": float("nan")}, {"max_pause": float("inf")},
+                                 {"delay": 10.0, "max_pause": 5.0}])
+def test_a_policy_whose_pause_is_unbounded_or_undefined_is_a_typed_error(bad):
+    # an infinite or NaN pause would be an unbounded wait in channel.poll
+    with pytest.raises(ProvisionError) as err:
+        RetryPolicy(**bad)
+    assert err.value.step == "arguments" and "max_pause" in str(err.value)
+
+
+def test_pauses_of_a_long_policy_stay_finite_and_capped():
+    # 10 ** 400 is past a float: CPython raised a bare OverflowError at try ~309
+    policy = RetryPolicy(attempts=2000, delay=1.0, factor=10.0)
+    assert policy.pause(1) == 1.0
+    assert policy.pause(400) == policy.max_pause
+    assert policy.pause(1999) == policy.max_pause
+    assert policy.pause(2000) is None
+    assert RetryPolicy(attempts=5000, delay=0.0, factor=10.0).pause(4000) == 0.0
+    assert RetryPolicy(attempts=9, delay=2.0, factor=float("inf")).pause(3) == \
+        RetryPolicy().max_pause
