@@ -660,11 +660,14 @@ class AtEngine:
     def _try_inline(self, data: bytes, i: int, events: "list[Event]") -> int:
         """Start an inline payload if the current line announces one; -1 if not."""
         pend = self._pending
-        if pend is None or len(self._partial) > _INLINE_HEAD:
+        held = len(self._partial)
+        if pend is None or held > _INLINE_HEAD:
             return -1
-        # a header is short: look at a bounded window, never the whole buffer
-        cur = bytes(self._partial) + data[i:i + _INLINE_HEAD]
-        complete = i + _INLINE_HEAD >= len(data)    # the window holds the rest of data
+        # a header is short: look at the line's first _INLINE_HEAD bytes, never the
+        # whole buffer, and the same bytes however the reads cut the line
+        window = _INLINE_HEAD - held
+        cur = bytes(self._partial) + data[i:i + window]
+        complete = i + window >= len(data)      # the window holds the rest of data
         for spec in pend.inline_raw:
             pb = spec.prefix_bytes
             if not cur.startswith(pb[:len(cur)]):
@@ -700,15 +703,26 @@ class AtEngine:
             header = latin1(cur[:pos - 1]).strip()
             pend.add_line(header, self.max_response)
             self._mode = _LINES
-            consumed_from_data = pos - len(self._partial)
-            self._partial[0:len(self._partial)] = b""
+            if pos < held:
+                # the line was held when the command was sent, its comma among the
+                # held bytes: what follows the comma already came
+                rest = bytes(self._partial[pos:])
+                took = i
+            else:
+                rest = b""
+                took = i + pos - held
+            self._partial[0:held] = b""
             if not self._raw_allowed(count, header, pend, events):
-                return i + consumed_from_data     # the rest of the line: ordinary lines
+                self._partial += rest           # the rest of the line: ordinary lines
+                return took
             self._raw_left = count
             self._raw_buf = bytearray()
             self._raw_urc = None
             self._mode = _RAW
-            return i + consumed_from_data
+            if rest:
+                used = self._read_raw(rest, 0, events)
+                self._partial += rest[used:]    # past the payload: the line goes on
+            return took
         return -1
 
     def _raw_allowed(self, count: int, line: str, pend: _Pending | None,
