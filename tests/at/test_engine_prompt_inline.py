@@ -12,11 +12,12 @@ of these rules is in test_chunking.py.
 
 import pytest
 
-from me_lib.at import AtEngine, RawSpec, Response
+from me_lib.at import AtEngine, Prompt, RawSpec, Response, Urc
 from me_lib.at.events import Final
 
 CARECV = RawSpec("+CARECV:", 0, inline=True)
 OK = Final("OK", True, "OK")
+USOST = 'AT+USOST=0,"127.0.0.1",5683,4'
 
 
 def _feed_all(e, pieces):
@@ -24,6 +25,81 @@ def _feed_all(e, pieces):
     for p in pieces:
         out.extend(e.feed(p, 0.0))
     return out
+
+
+# -- after a prompt: its line end or its space, then the payload's echo -------------
+
+# (the modem's prompt, cut as it may arrive) -> the echo of b"ping" and the answer come next
+PROMPTS = [
+    ("@ CR LF, one read", [b"\r\n@\r\n"]),
+    ("@ CR | LF", [b"\r\n@\r", b"\n"]),
+    ("@ | CR LF", [b"\r\n@", b"\r\n"]),
+    ("@ | CR | LF", [b"\r\n@", b"\r", b"\n"]),
+    ("@ LF", [b"\r\n@\n"]),
+    ("@ CR CR LF", [b"\r\n@\r\r\n"]),
+    ("@ CR | CR LF", [b"\r\n@\r", b"\r\n"]),
+    ("> CR LF", [b"\r\n>\r\n"]),
+    ("> space CR LF", [b"\r\n> \r\n"]),
+    ("> | space", [b"\r\n>", b" "]),
+    ("> | space | CR LF", [b"\r\n>", b" ", b"\r\n"]),
+    ("> space, one read", [b"\r\n> "]),
+    ("@ alone", [b"\r\n@"]),
+]
+
+
+@pytest.mark.parametrize("pieces", [p for _, p in PROMPTS], ids=[n for n, _ in PROMPTS])
+def test_the_prompt_line_end_or_space_is_not_taken_for_the_payload_echo(pieces):
+    """u-blox `@`, Quectel/Telit `> `, SIMCom `>`: whatever tail the prompt has and
+    however it is cut, the echo of the payload written after it is dropped."""
+    e = AtEngine()
+    e.send(USOST, prefix="+USOST:", payload=b"ping", now=0.0)
+    events = _feed_all(e, pieces)
+    assert [type(x) for x in events] == [Prompt]
+    events = e.feed(b"ping\r\n+USOST: 0,4\r\n\r\nOK\r\n", 0.0)
+    assert events == [Response(USOST, ["+USOST: 0,4"], OK, [])]
+
+
+def test_a_prompt_line_in_one_read_with_echo_on_drops_the_payload_echo():
+    """Echo on: the command's echo, then the prompt on its own line, in one read."""
+    e = AtEngine(echo=True)
+    e.send("AT+QISEND=0,4", payload=b"ping", finals={"SEND OK": True}, now=0.0)
+    assert [type(x) for x in e.feed(b"AT+QISEND=0,4\r\r\n>\r\n", 0.0)] == [Prompt]
+    assert e.mode == "payload"
+    events = e.feed(b"ping\r\nSEND OK\r\n", 0.0)
+    assert [x.lines for x in events] == [[]]
+    assert not [x for x in events if isinstance(x, Urc)]
+
+
+def test_the_space_after_a_split_prompt_comes_before_the_payload_echo():
+    e = AtEngine()
+    e.send("AT+QISEND=0,4", payload=b"ping", finals={"SEND OK": True}, now=0.0)
+    assert [type(x) for x in e.feed(b"\r\n>", 0.0)] == [Prompt]
+    assert e.feed(b" ", 0.0) == []
+    assert e.mode == "payload"          # the space was the prompt's: the echo is still due
+    assert e.feed(b"pi", 0.0) == []
+    assert e.feed(b"ng", 0.0) == []
+    assert e.mode == "lines" and e.buffered() == 0
+    events = e.feed(b"\r\nSEND OK\r\n", 0.0)
+    assert [x.lines for x in events] == [[]]
+
+
+def test_a_prompt_with_echo_off_still_drops_its_line_end_and_space():
+    e = AtEngine(echo=False)
+    e.send("AT+QISEND=0,4", payload=b"ping", finals={"SEND OK": True}, now=0.0)
+    assert [type(x) for x in e.feed(b"\r\n>", 0.0)] == [Prompt]
+    assert e.feed(b" ", 0.0) == [] and e.buffered() == 0
+    events = e.feed(b"\r\nSEND OK\r\n", 0.0)
+    assert [x.lines for x in events] == [[]]
+
+
+def test_a_payload_echo_that_differs_after_the_prompt_tail_is_read_as_lines():
+    """Only the prompt's own tail is dropped: what follows it and is not the echo
+    is an ordinary line (a URC right after the prompt)."""
+    e = AtEngine()
+    e.send(USOST, prefix="+USOST:", payload=b"ping", now=0.0)
+    _feed_all(e, [b"\r\n@\r\n"])
+    events = e.feed(b"\r\n+CEREG: 5\r\n\r\n+USOST: 0,4\r\n\r\nOK\r\n", 0.0)
+    assert events == [Urc("+CEREG: 5", "+CEREG:"), Response(USOST, ["+USOST: 0,4"], OK, [])]
 
 
 # -- an inline payload header held before its command was sent ---------------------
