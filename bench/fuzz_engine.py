@@ -20,7 +20,8 @@ from me_lib.errors import MeLibError
 _CAPS = {"max_line_bytes": 512, "max_raw": 256, "max_response": 1024}
 
 # The engine's modes, each entered the way a real session enters it.
-AT_ENGINE_MODES = ("lines", "echo", "inline", "raw", "prompt", "data", "settle", "urc_raw")
+AT_ENGINE_MODES = ("lines", "echo", "inline", "raw", "prompt", "data", "settle", "urc_raw",
+                   "inline_held")
 
 
 def at_engine_in_mode(mode: str) -> AtEngine:
@@ -33,6 +34,12 @@ def at_engine_in_mode(mode: str) -> AtEngine:
     elif mode == "echo":
         engine.send("AT+CGDCONT?", prefix="+CGDCONT:", now=0.0)
     elif mode == "inline":
+        engine.send("AT+CARECV=0,100", prefix="+CARECV:",
+                    raw=[RawSpec("+CARECV:", 0, inline=True)], now=0.0)
+    elif mode == "inline_held":
+        # a line already past its header's comma when the command that expects it
+        # is sent: the held bytes are the payload's start
+        engine.feed(b"\r\n+CARECV: 9,held", 0.0)
         engine.send("AT+CARECV=0,100", prefix="+CARECV:",
                     raw=[RawSpec("+CARECV:", 0, inline=True)], now=0.0)
     elif mode == "raw":

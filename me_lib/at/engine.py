@@ -87,6 +87,11 @@ _INLINE_HEAD = 96
 # Longest partial line that can still be a prompt (`> ` with some noise around it).
 _PROMPT_MAX = 8
 
+# What may follow a prompt character before the echo of the payload written after
+# it: the space of `> `, then a line end (CR LF, CR CR LF, CR or LF), each byte
+# optional, in this order. None of it is the echo, however the reads cut it.
+_PROMPT_TAIL = b" \r\r\n"
+
 # What an over-long line keeps of its tail, so a final at its end is still seen.
 _KEEP_TAIL = 256
 
@@ -96,7 +101,7 @@ _KEEP_TAIL = 256
 _LINES = 0      # framed into lines, each classified by `_line`
 _ECHO = 1       # just sent: with echo on, the bytes up to the first CR LF are its echo
 _RAW = 2        # a payload of announced length (`+QIRD: 5`), taken byte for byte
-_PAYLOAD = 3    # after a prompt: the echo of the payload we wrote (and a space)
+_PAYLOAD = 3    # after a prompt: its tail (space, line end), then the echo of our payload
 _DATA = 4       # after CONNECT: every byte is data, until `leave_data_mode()`
 _MODE_NAMES = ("lines", "echo", "raw", "payload", "data")
 
@@ -258,13 +263,15 @@ class AtEngine:
         #: a command was sent meanwhile
         self._resume = _LINES
         #: a byte dropped if it comes next (-1: none): the LF of a CR LF whose CR
-        #: ended the line before a payload or data mode; the space after `>`
+        #: ended the line before a raw payload or data mode
         self._skip = -1
         #: `_RAW`: bytes still to come, bytes so far, the URC that announced them
         self._raw_left = 0
         self._raw_buf = bytearray()
         self._raw_urc: Urc | None = None
-        #: `_PAYLOAD`: the rest of the payload's echo still expected
+        #: `_PAYLOAD`: the rest of the prompt's tail that may still come before the
+        #: echo (a suffix of `_PROMPT_TAIL`), and the rest of the payload's echo
+        self._lead = b""
         self._payload_echo = b""
         self._last_banner_at: float | None = None
         #: the last information line of the last answer: a module that lags one
@@ -416,8 +423,6 @@ class AtEngine:
         if now is not None:
             pend.deadline = now + pend.timeout
         self._pending = pend
-        if self._skip == 32:
-            self._skip = -1
         if not self._partial:       # whatever comes first may be the command's echo
             if self._mode == _LINES:
                 self._mode = _ECHO
@@ -459,7 +464,7 @@ class AtEngine:
         i = 0
         while i < n:
             skip = self._skip
-            if skip >= 0 and self._mode != _PAYLOAD:    # the space comes after the echo
+            if skip >= 0:
                 self._skip = -1
                 if data[i] == skip:
                     i += 1
@@ -520,15 +525,13 @@ class AtEngine:
                 self._mode = _LINES     # a line (or a blank) came: no echo to take any more
             if line:
                 self._line(line, events)
-                if self._mode in (_RAW, _DATA):
+                if self._mode != _LINES:
                     self._ended_by(data[j])
                     return i
             # V.250 framing puts CR LF on both sides of a line: take the run of line
-            # ends in one step (not when a raw payload or data mode starts here)
+            # ends in one step (not when a payload, a prompt or data mode starts here)
             while i < n and (data[i] == 13 or data[i] == 10):
                 i += 1
-            if self._mode != _LINES:
-                return i
         return i
 
     def _lines_fast(self, norm: bytes, data: bytes, i: int, last: int,
@@ -552,11 +555,14 @@ class AtEngine:
         return last + 1
 
     def _ended_by(self, term: int) -> None:
-        """The line that started a raw payload or data mode ended with `term`:
-        after a bare CR the LF of its CR LF may still come, and is no payload."""
-        mode = self._mode
-        if term == 13 and mode in (_RAW, _DATA):
-            self._skip = 10
+        """The line that started a raw payload, a prompt's echo or data mode ended
+        with `term`: after a bare CR the LF of its CR LF may still come, and is no
+        payload (nor the payload's echo)."""
+        if term == 13:
+            if self._mode == _PAYLOAD:
+                self._lead = _PROMPT_TAIL[2:]       # the rest of CR LF or CR CR LF
+            else:
+                self._skip = 10
 
     def _read_echo(self, data: bytes, i: int, events: "list[Event]") -> int:
         """With echo known on, drop everything up to the first CR LF after a send.
@@ -608,14 +614,27 @@ class AtEngine:
         return i + take
 
     def _read_payload(self, data: bytes, i: int, events: "list[Event]") -> int:
-        """Drop the modem's echo of a payload we wrote after a prompt.
+        """Drop the prompt's tail, then the modem's echo of a payload we wrote after it.
 
-        Bytes that differ from it end the echo (it was none); either way the
-        mode goes back to lines, the space that may follow a `>` first.
+        The tail (`_lead`: the space of `> `, the prompt line's end) comes before
+        the echo, and is taken byte by byte, so the reads may cut it anywhere.
+        Bytes that differ from the echo end it (it was none); either way the
+        mode goes back to lines.
         """
+        n = len(data)
+        lead = self._lead
+        while lead and i < n:
+            k = lead.find(data[i:i + 1])
+            if k < 0:
+                lead = b""              # no more of the tail: the echo (or none) starts
+            else:
+                lead = lead[k + 1:]
+                i += 1
+        self._lead = lead
+        if lead:
+            return i
         expect = self._payload_echo
         k = 0
-        n = len(data)
         m = len(expect)
         while k < m and i + k < n and data[i + k] == expect[k]:
             k += 1
@@ -639,12 +658,16 @@ class AtEngine:
             return
         p = bytes(self._partial).strip()
         if len(p) == 1 and chr(p[0]) in pend.prompt_chars:
+            # the space of `> ` already came when the line does not end with the `>`
+            lead = _PROMPT_TAIL if self._partial[-1] == p[0] else _PROMPT_TAIL[1:]
             self._partial[0:len(self._partial)] = b""
-            self._prompt(chr(p[0]), events, True)
+            self._prompt(chr(p[0]), events, lead)
 
-    def _prompt(self, char: str, events: "list[Event]", space: bool = False) -> None:
-        """The modem asks for the payload: report it and read the payload's echo
-        (unless echo is known off), then the `space` that may follow a `>`."""
+    def _prompt(self, char: str, events: "list[Event]", lead: bytes = b"") -> None:
+        """The modem asks for the payload: report it, then drop what may still
+        come of the prompt (`lead`, a suffix of `_PROMPT_TAIL`) and the payload's
+        echo (unless echo is known off). A prompt line's end sets `lead` in
+        `_ended_by`."""
         pend = self._pending
         if pend is None or pend.payload is None:
             return
@@ -652,19 +675,22 @@ class AtEngine:
         if self.echo is not False:
             self._payload_echo = pend.payload
             self._mode = _PAYLOAD
-        if space:
-            self._mode = _PAYLOAD
-            self._skip = 32
+        if lead:
+            self._mode = _PAYLOAD       # echo off too: the tail is no line
+        self._lead = lead
         events.append(Prompt(char, pend.command, pend.payload))
 
     def _try_inline(self, data: bytes, i: int, events: "list[Event]") -> int:
         """Start an inline payload if the current line announces one; -1 if not."""
         pend = self._pending
-        if pend is None or len(self._partial) > _INLINE_HEAD:
+        held = len(self._partial)
+        if pend is None or held > _INLINE_HEAD:
             return -1
-        # a header is short: look at a bounded window, never the whole buffer
-        cur = bytes(self._partial) + data[i:i + _INLINE_HEAD]
-        complete = i + _INLINE_HEAD >= len(data)    # the window holds the rest of data
+        # a header is short: look at the line's first _INLINE_HEAD bytes, never the
+        # whole buffer, and the same bytes however the reads cut the line
+        window = _INLINE_HEAD - held
+        cur = bytes(self._partial) + data[i:i + window]
+        complete = i + window >= len(data)      # the window holds the rest of data
         for spec in pend.inline_raw:
             pb = spec.prefix_bytes
             if not cur.startswith(pb[:len(cur)]):
@@ -700,15 +726,26 @@ class AtEngine:
             header = latin1(cur[:pos - 1]).strip()
             pend.add_line(header, self.max_response)
             self._mode = _LINES
-            consumed_from_data = pos - len(self._partial)
-            self._partial[0:len(self._partial)] = b""
+            if pos < held:
+                # the line was held when the command was sent, its comma among the
+                # held bytes: what follows the comma already came
+                rest = bytes(self._partial[pos:])
+                took = i
+            else:
+                rest = b""
+                took = i + pos - held
+            self._partial[0:held] = b""
             if not self._raw_allowed(count, header, pend, events):
-                return i + consumed_from_data     # the rest of the line: ordinary lines
+                self._partial += rest           # the rest of the line: ordinary lines
+                return took
             self._raw_left = count
             self._raw_buf = bytearray()
             self._raw_urc = None
             self._mode = _RAW
-            return i + consumed_from_data
+            if rest:
+                used = self._read_raw(rest, 0, events)
+                self._partial += rest[used:]    # past the payload: the line goes on
+            return took
         return -1
 
     def _raw_allowed(self, count: int, line: str, pend: _Pending | None,
@@ -775,6 +812,7 @@ class AtEngine:
         self._raw_buf = bytearray()
         self._raw_urc = None
         self._skip = -1
+        self._lead = b""
         self._payload_echo = b""
         if self._mode == _RAW or self._mode == _PAYLOAD:
             self._mode = self._resume
@@ -919,6 +957,7 @@ class AtEngine:
             return
         self._end_command()
         if self._mode == _PAYLOAD:
+            self._lead = b""
             self._payload_echo = b""
             self._mode = _LINES
         self.consecutive_timeouts = 0

@@ -33,6 +33,11 @@ steps = [
     ("AT+CEREG?", "+CEREG:", {}, b"\r\n+CEREG: 5\r\n\r\n+CEREG: 0,1\r\n\r\nOK\r\n"),
     ("AT+QISEND=0,4", None, {"payload": b"ping", "finals": {"SEND OK": True}},
      b"\r\n> \r\nSEND OK\r\n"),
+    # the prompt's tail (line end, space) cut by the reads, then the payload's echo
+    ('AT+USOST=0,"1.2.3.4",5683,4', "+USOST:", {"payload": b"ping"},
+     b"\r\n@\r\nping\r\n+USOST: 0,4\r\n\r\nOK\r\n"),
+    ("AT+QISEND=0,4", None, {"payload": b"ping", "finals": {"SEND OK": True}},
+     b"\r\n> ping\r\nSEND OK\r\n"),
     ("AT+QIRD=0,64", "+QIRD:", {"raw": [RawSpec("+QIRD:", 0)]},
      b"\r\n+QIRD: 4\r\nO\r\nK\r\n\r\nOK\r\n"),
     ("AT+CGACT=1,2", None, {}, b"\r\n+CME ERROR: 127\r\n"),
@@ -42,6 +47,10 @@ for cmd, prefix, kw, reply in steps:
     e.send(cmd, prefix=prefix, now=0.0, **kw)
     for i in range(0, len(reply), 3):
         show(e.feed(reply[i:i + 3], 0.0))
+# an inline header already past its comma when its command is sent
+show(e.feed(b"\r\n+CARECV: 5,he", 0.0))
+e.send("AT+CARECV=0,5", prefix="+CARECV:", raw=[RawSpec("+CARECV:", 0, inline=True)], now=0.0)
+show(e.feed(b"llo\r\n\r\nOK\r\n", 0.0))
 e.send("AT+COPS=?", timeout=2.0, now=10.0)
 show(e.tick(12.0))
 print(build_command("+CGDCONT", 1, "IP", "internet"))
@@ -82,4 +91,7 @@ def test_engine_gives_the_same_events_on_micropython(tmp_path):
     cpython = run(sys.executable, ROOT, tmp_path)
     micropython = run(MICROPYTHON, board, tmp_path)
     assert "Response AT+CGDCONT?" in cpython and "Rebooted" in cpython
+    assert "Response AT+CARECV=0,5 ['+CARECV: 5'] OK True None None ['68656c6c6f']" in cpython
+    assert "Response AT+USOST=0,\"1.2.3.4\",5683,4 ['+USOST: 0,4'] OK" in cpython
+    assert "Response AT+QISEND=0,4 [] EXTRA True" in cpython
     assert micropython == cpython

@@ -107,3 +107,89 @@ def test_arbitrary_bytes_never_raise_and_chunking_is_irrelevant(blob, cuts):
         last = c
     pieces.append(blob[last:])
     assert events_for(pieces) == events_for([blob])
+
+
+def _cut(data, cuts):
+    points = sorted(set(c % (len(data) + 1) for c in cuts))
+    pieces = []
+    last = 0
+    for c in points:
+        pieces.append(data[last:c])
+        last = c
+    pieces.append(data[last:])
+    return pieces
+
+
+# A prompt as each dialect prints it (me_lib/sim/modem/sockets/: Quectel and Telit
+# "\r\n> ", SIMCom "\r\n>", u-blox "@"), and as a line of its own; then what the
+# modem sends once the payload is written: its echo and the answer. The modem only
+# echoes what the host wrote after seeing the prompt, so the cuts fall within each part.
+PROMPT_SESSIONS = [
+    (None, b"\r\n> ", b"ping\r\nSEND OK\r\n"),
+    (None, b"\r\n>", b"ping\r\nSEND OK\r\n"),
+    (None, b"\r\n> \r\n", b"ping\r\nSEND OK\r\n"),
+    (None, b"\r\n>\r\n", b"ping\r\nSEND OK\r\n"),
+    (None, b"\r\n@", b"ping\r\nSEND OK\r\n"),
+    (None, b"\r\n@\r\n", b"ping\r\nSEND OK\r\n"),
+    (None, b"\r\n@\n", b"ping\r\nSEND OK\r\n"),
+    (None, b"\r\r\n>\r\r\n", b"ping\r\nSEND OK\r\n"),
+    (True, b"AT+QISEND=0,4\r\r\n> ", b"ping\r\nSEND OK\r\n"),
+    (True, b"AT+QISEND=0,4\r\r\n@\r\n", b"ping\r\nSEND OK\r\n"),
+    (False, b"\r\n> ", b"\r\nSEND OK\r\n"),
+    (False, b"\r\n>\r\n", b"\r\nSEND OK\r\n"),
+]
+
+
+def _prompt_session(echo, pieces):
+    e = AtEngine(echo=echo)
+    e.send("AT+QISEND=0,4", payload=b"ping", finals={"SEND OK": True}, now=0.0)
+    out = []
+    for p in pieces:
+        out += e.feed(p, 0.0)
+    return out
+
+
+@given(st.sampled_from(PROMPT_SESSIONS), st.lists(st.integers(0, 40), max_size=6),
+       st.lists(st.integers(0, 40), max_size=6))
+def test_a_prompt_and_the_payload_echo_give_the_same_events_in_any_chunking(
+        session, before, after):
+    """The prompt's space and line end are never taken for the payload's echo,
+    wherever the reads cut them (`@` + CR LF in one read, `>` and its space apart)."""
+    echo, prompt, rest = session
+    events = _prompt_session(echo, _cut(prompt, before) + _cut(rest, after))
+    assert events == _prompt_session(echo, [prompt, rest])
+    assert [describe(x) for x in events] == [
+        ("Prompt", prompt.strip()[-1:].decode(), b"ping"),
+        ("Response", "AT+QISEND=0,4", (), "EXTRA", True, None, ())]
+
+
+def _carecv_session(held, pieces):
+    """`held` comes before `AT+CARECV` is sent (a line already under way), `pieces` after."""
+    e = AtEngine()
+    out = e.feed(held, 0.0)
+    e.send("AT+CARECV=0,1500", prefix="+CARECV:", raw=[RawSpec("+CARECV:", 0, inline=True)],
+           now=0.0)
+    for p in pieces:
+        out += e.feed(p, 0.0)
+    return out
+
+
+@given(st.integers(0, 40), st.binary(min_size=1, max_size=12), st.integers(0, 200),
+       st.lists(st.integers(0, 400), max_size=8))
+def test_an_inline_header_gives_the_same_events_in_any_chunking_held_or_not(
+        zeros, payload, held, cuts):
+    """An inline answer (`+CARECV: <len>,<data>`), any part of its line held when the
+    command is sent, the rest cut anywhere: the same events as all of it after the
+    send. `zeros` pads the length field, so the comma falls either side of the
+    header window."""
+    head = b"+CARECV: " + b"0" * zeros + b"%d," % len(payload)
+    stream = b"\r\n" + head + payload + b"\r\n\r\nOK\r\n"
+    # never past the line's end: before the command is sent, a CR or LF in the
+    # payload ends the line (nothing announced a payload yet)
+    end = min([k for k in (stream.find(b"\r", 2), stream.find(b"\n", 2)) if k >= 0])
+    held = held % (end + 1)
+    events = _carecv_session(stream[:held], _cut(stream[held:], cuts))
+    assert events == _carecv_session(b"", [stream])
+    rsp = events[-1]
+    assert rsp.final.ok
+    assert rsp.payloads == ([payload] if len(head) <= 96 else [])

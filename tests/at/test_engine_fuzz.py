@@ -65,6 +65,8 @@ def test_every_mode_is_entered_as_named():
     assert at_engine_in_mode("settle").busy and at_engine_in_mode("settle").pending_command is None
     assert at_engine_in_mode("echo").echo is True
     assert at_engine_in_mode("urc_raw").pending_command is None
+    held = at_engine_in_mode("inline_held")
+    assert held.pending_command == "AT+CARECV=0,100" and held.mode == "lines" and held.buffered()
 
 
 def test_garbled_length_then_timeout_then_clean_ok():

@@ -166,14 +166,21 @@ def test_the_lf_after_a_cr_that_ends_a_payload_header_is_no_payload():
     assert rsp[0].payloads == [b"abc"]
 
 
-def test_the_space_after_a_prompt_comes_after_the_payload_echo():
+def test_the_space_after_a_prompt_comes_before_the_payload_echo():
     e = _engine("lines/qisend")
     assert [type(x) for x in e.feed(b">", 0.0)] == [Prompt]
     assert e.mode == "payload"
-    e.feed(b"ping", 0.0)
-    assert e.mode == "lines"
     e.feed(b" ", 0.0)               # the space of "> " is dropped, not a line
-    assert e.buffered() == 0
+    assert e.mode == "payload" and e.buffered() == 0
+    e.feed(b"ping", 0.0)            # then the payload's echo
+    assert e.mode == "lines" and e.buffered() == 0
+
+
+def test_the_lf_after_a_prompt_line_is_no_payload_echo():
+    e = _engine("lines/qisend")
+    assert [type(x) for x in e.feed(b"@\r", 0.0)] == [Prompt]
+    e.feed(b"\nping", 0.0)
+    assert e.mode == "lines" and e.buffered() == 0
 
 
 # -- the command lifecycle -----------------------------------------------------------
