@@ -12,8 +12,15 @@ far less RAM than a class or a function per vendor):
 - `up`, `down`: the command head and its parameters, `N` standing for the
   module's own number of the context (see `number`).
 - `up_prefix`: the information-text prefix of the activation's answer ("" none).
-- `up_urc`: a URC that confirms the activation after `OK` ("" none): the
-  module's `+APP PDP: <n>,ACTIVE` on SIM7080.
+- `up_urc`: the URC that gives the activation's outcome after `OK` ("" none):
+  the module's `+APP PDP: <n>,<state>` on SIM7080.
+- `up_states`: the URC's `<state>` values for the two outcomes, (came up,
+  refused): `("ACTIVE", "DEACTIVE")` on SIM7080; () without a URC, and a refused
+  value of "" when the vendor defines no failure form. A refusal ends the wait at
+  once (`Modem.activate` then reads the ESM cause the dialect's way), so the
+  flow's RetryPolicy decides instead of a full activation timeout per try.
+  +CGACT, +QIACT and #SGACT give their outcome in the command's own final
+  result (a refusal is `+CME ERROR`/`ERROR`), so they need no URC.
 - `query`: the read command listing what is up, answered as `<prefix> <n>,<state>,...`.
 - `up_with_attach`: the attach itself brings the default bearer up in this
   method's view (+CGACT); a vendor IP stack's context needs its own activation.
@@ -48,7 +55,7 @@ N = "<n>"
 METHODS: "dict[str, dict[str, Any]]" = {
     # 27.007 §10.1.10: +CGACT=<state>,<cid>; +CGACT? -> +CGACT: <cid>,<state>
     "cgact": {
-        "up": ("+CGACT", 1, N), "up_prefix": "", "up_urc": "",
+        "up": ("+CGACT", 1, N), "up_prefix": "", "up_urc": "", "up_states": (),
         "down": ("+CGACT", 0, N),
         "query": "+CGACT", "query_refusal_is_none": True, "up_with_attach": True,
         "number": "cid", "slots": 0, "address_field": -1, "table": "",
@@ -57,17 +64,21 @@ METHODS: "dict[str, dict[str, Any]]" = {
     # Quectel TCP/IP AT manual: +QIACT=<contextID>; +QIDEACT=<contextID>;
     # +QIACT? -> +QIACT: <contextID>,<context_state>,<context_type>[,<IP_address>]
     "qiact": {
-        "up": ("+QIACT", N), "up_prefix": "", "up_urc": "",
+        "up": ("+QIACT", N), "up_prefix": "", "up_urc": "", "up_states": (),
         "down": ("+QIDEACT", N),
         "query": "+QIACT", "query_refusal_is_none": False, "up_with_attach": False,
         "number": "cid", "slots": 0, "address_field": -1, "table": "",
         "up_timeout": "+QIACT", "down_timeout": "+QIDEACT", "query_timeout": "+QIACT?",
     },
     # SIMCom SIM7080 AT manual: +CNACT=<pdpidx>,<action>, then the URC
-    # "+APP PDP: <pdpidx>,ACTIVE"; +CNACT? -> +CNACT: <pdpidx>,<statusx>,<address>;
+    # "+APP PDP: <pdpidx>,ACTIVE", or "+APP PDP: <pdpidx>,DEACTIVE" when the
+    # activation was refused (TinyGSM's SIM7080 driver waits for either; the
+    # cause is then in +CEER, the dialect's esm_report);
+    # +CNACT? -> +CNACT: <pdpidx>,<statusx>,<address>;
     # app contexts 0-3 are defined with +CNCFG (TinyGSM: no +CGACT on SIM7080)
     "cnact": {
         "up": ("+CNACT", N, 1), "up_prefix": "", "up_urc": "+APP PDP:",
+        "up_states": ("ACTIVE", "DEACTIVE"),
         "down": ("+CNACT", N, 0),
         "query": "+CNACT", "query_refusal_is_none": False, "up_with_attach": False,
         "number": "index", "slots": 4, "address_field": 2, "table": "+CNCFG",
@@ -76,7 +87,7 @@ METHODS: "dict[str, dict[str, Any]]" = {
     # Telit ME910C1 AT reference: #SGACT=<cid>,<stat> answers #SGACT: <ip> on
     # activation; #SGACT? -> #SGACT: <cid>,<stat>
     "sgact": {
-        "up": ("#SGACT", N, 1), "up_prefix": "#SGACT:", "up_urc": "",
+        "up": ("#SGACT", N, 1), "up_prefix": "#SGACT:", "up_urc": "", "up_states": (),
         "down": ("#SGACT", N, 0),
         "query": "#SGACT", "query_refusal_is_none": False, "up_with_attach": False,
         "number": "cid", "slots": 0, "address_field": -1, "table": "",

@@ -824,11 +824,20 @@ class Modem:
                 line = _table_entry(table, number, bearer.pdp_type, bearer.apn,
                                     bearer.auth, bearer.username, bearer.password)
                 self.channel.command(line, timeout=self.dialect.timeout(line))
+            urc = row["up_urc"]
+            # a report of this number already queued (the DEACTIVE of an earlier
+            # deactivation) is not this activation's outcome
+            stale = [u for u in self.channel.pending_urcs()
+                     if u.line.upper().startswith(urc.upper())] if urc else []
             self.channel.command(_line(row["up"], number), prefix=row["up_prefix"] or None,
                                  timeout=wait)
-            if row["up_urc"]:
-                self.channel.wait_urc(row["up_urc"], wait,
-                                      match=lambda u: _stack_up(u, row["up_urc"], number))
+            if urc:
+                states = [x for x in row["up_states"] if x]
+                outcome = self.channel.wait_urc(
+                    urc, wait, match=lambda u: not any(u is x for x in stale)
+                    and _stack_state(u, urc, number) in states)
+                if _stack_state(outcome, urc, number) != row["up_states"][0]:
+                    raise self._rejection(None, cid)
         except (CmeError, AtCommandError) as exc:
             raise self._rejection(exc, cid) from exc
 
@@ -903,8 +912,14 @@ class Modem:
                 self.session.setdefault("stack_addresses", {})[cid] = [r[field]]
         return up
 
-    def _rejection(self, exc: CmeError | AtCommandError, cid: int) -> MeLibError:
-        """The 3GPP cause behind a failed activation, however this module reports it."""
+    def _rejection(self, exc: CmeError | AtCommandError | None, cid: int) -> MeLibError:
+        """The 3GPP cause behind a failed activation, however this module reports it.
+
+        `exc` None: the module's own URC said the activation was refused (SIM7080
+        `+APP PDP: <n>,DEACTIVE`); without a readable cause that is still a refusal
+        (ActivationRejected, cause None), which the flow's RetryPolicy treats as
+        transient, not a command error.
+        """
         cause = None
         if isinstance(exc, CmeError):
             cause = esm_cause_of_cme(exc.code)
@@ -913,7 +928,7 @@ class Modem:
             cause = self.esm_causes.pop(cid, None)
         if cause is None:
             cause = self.ceer_cause()
-        if cause is None:
+        if cause is None and exc is not None:
             return exc
         return ActivationRejected(cid, cause, exc)
 
@@ -1221,18 +1236,30 @@ def _table_entry(table: str, number: int, pdp_type: str, apn: str, auth: str,
                          number_auth)
 
 
-def _stack_up(urc: Urc, prefix: str, number: int) -> bool:
-    """Whether `urc` (`+APP PDP: <n>,ACTIVE`) says context `number` came up."""
+def _stack_state(urc: Urc, prefix: str, number: int) -> str:
+    """The state `urc` (`+APP PDP: <n>,<state>`) reports for context `number`, upper
+    case; "" when it is about another context or malformed."""
     values = line_values(urc.line, prefix)
-    return len(values) >= 2 and to_int(values[0]) == number and values[1].upper() == "ACTIVE"
+    if len(values) >= 2 and to_int(values[0]) == number:
+        return values[1].strip().upper()
+    return ""
 
 
 class ActivationRejected(MeLibError):
     """The network refused a PDP activation with a 3GPP ESM cause."""
 
-    def __init__(self, cid: int, cause: int, error: MeLibError | None = None) -> None:
-        name = ESM_CAUSES.get(cause, "cause %d" % cause)
-        super().__init__("activation of cid %d rejected: ESM cause #%d %s" % (cid, cause, name))
+    def __init__(self, cid: int, cause: int | None, error: MeLibError | None = None) -> None:
+        name = "unknown"
+        if cause is None:
+            # the module said "refused" (a failure URC) but gave no readable cause
+            super().__init__(
+                "activation of cid %d rejected by the network: ESM cause unknown" % cid,
+                "the module reported no ESM cause; check the APN and its credentials "
+                "with the operator if it keeps failing")
+        else:
+            name = ESM_CAUSES.get(cause) or "cause %d" % cause
+            super().__init__("activation of cid %d rejected: ESM cause #%d %s" % (
+                cid, cause, name))
         self.cid = cid
         self.cause = cause
         self.cause_name = name

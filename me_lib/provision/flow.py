@@ -591,7 +591,8 @@ def _bring_up(run: _Run, item: ContextPlan, mode: str | None) -> ContextResult:
     except ActivationRejected as exc:
         ctx.state = "failed"
         ctx.cause = exc.cause
-        ctx.error = "ESM cause #%d %s" % (exc.cause, exc.cause_name)
+        ctx.error = "ESM cause unknown (refused by the network)" if exc.cause is None \
+            else "ESM cause #%d %s" % (exc.cause, exc.cause_name)
     except (ModemRebooted, PortClosed):
         raise               # the session is over, not this context
     except AtError as exc:
@@ -612,8 +613,8 @@ def _activate_with_backoff(modem: Modem, cid: int, bearer: Bearer,
             pause = policy.pause(tries)
             if exc.cause in policy.final_causes or pause is None:
                 raise
-            log.info("activation of cid %d: cause #%d, retrying in %.0f s", cid, exc.cause,
-                     pause)
+            log.info("activation of cid %d: cause #%s, retrying in %.0f s", cid,
+                     "?" if exc.cause is None else exc.cause, pause)
         except AtTimeout:
             tries += 1
             pause = policy.pause(tries)
