@@ -9,18 +9,98 @@ Each message says what was attempted, what came back and what to do about it.
 
 This module is portable: it runs unmodified on MicroPython (no dataclasses,
 no enum, no typing at run time), because the AT engine imports it.
+
+Classes are data (issue 15): one `__init__` on `MeLibError` builds every
+error from its class's row `_d` (arguments, message pieces, fixed attributes:
+see `_init`) and `_h`, the hint when none is given, because on a board each
+function loaded from .mpy costs about 300 B of heap and a row string about a
+third of that. The typed signatures mypy and readers see are in `if
+TYPE_CHECKING:` blocks, which MicroPython's compiler drops (`TYPE_CHECKING` is
+a `const`); tests/test_errors_rows.py checks each against its row.
 """
+
+try:
+    from micropython import const  # type: ignore[import-not-found]
+except ImportError:  # CPython: const() is the identity
+    const = int
+
+TYPE_CHECKING = const(0)
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def _init(self: "MeLibError", *args: "Any", **kw: "Any") -> None:
+    """Build an error from its class's row `_d` and default hint `_h`.
+
+    The row is `|`-separated: the argument names in order (space-separated),
+    how many are required, fixed attributes (`name=value`, empty value: None),
+    then the message pieces. A piece is `template` or `conditions>template`,
+    added (`template % arguments`) only when each space-separated condition
+    holds: `?name` (not None), `+name` (truthy), `-name` (falsy). Every argument
+    and fixed attribute becomes an attribute of the same name; `command` is
+    kept redacted and `lines` as redacted lines, wherever they appear. The hint,
+    given or `_h`, is appended in parentheses; `message` and `hint` keep the
+    final text, which is also the exception's only argument.
+    """
+    row = self._d.split("|")
+    names = row[0].split()
+    what = type(self).__name__
+    if len(args) > len(names):
+        raise TypeError("%s() takes at most %d arguments" % (what, len(names)))
+    v: dict[str, Any] = {}
+    for pair in row[2].split():
+        name, value = pair.split("=")
+        v[name] = value or None
+    for i in range(len(names)):
+        name = names[i]
+        if i < len(args):
+            v[name] = args[i]
+        elif name in kw:
+            v[name] = kw.pop(name)
+        elif i < int(row[1]):
+            raise TypeError("%s() missing argument %r" % (what, name))
+        else:
+            v[name] = None
+    if kw:
+        raise TypeError("%s() got unexpected arguments %r" % (what, sorted(kw)))
+    if "command" in v:
+        v["command"] = redacted(v["command"])
+    if "lines" in v:
+        v["lines"] = [redacted(x) or "" for x in v["lines"] or []]
+    text = ""
+    for piece in row[3:]:
+        if ">" in piece:
+            conditions, piece = piece.split(">", 1)
+            for c in conditions.split():
+                x = v.get(c[1:])
+                if x is None if c[0] == "?" else (not x) if c[0] == "+" else bool(x):
+                    break
+            else:
+                text += piece % v
+        else:
+            text += piece % v
+    hint = v.get("hint") or self._h
+    if hint:
+        text += " (" + hint + ")"
+    super(MeLibError, self).__init__(text)
+    for name in v:
+        setattr(self, name, v[name])
+    self.message = text
+    self.hint = hint
 
 
 class MeLibError(Exception):
     """Root of every error me_lib raises on purpose."""
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        if hint:
-            message = message + " (" + hint + ")"
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    _d = "message hint|1||%(message)s"
+    _h: "str | None" = None
+    if TYPE_CHECKING:
+        message: str
+        hint: str | None
+
+        def __init__(self, message: str, hint: str | None = None) -> None: ...
+    else:
+        __init__ = _init
 
 
 # --- AT layer ---------------------------------------------------------------
@@ -46,24 +126,26 @@ class AtError(MeLibError):
     `command` is the command as sent with its secrets masked (`redacted`).
     """
 
-    def __init__(self, message: str, command: str | None = None,
-                 hint: str | None = None) -> None:
-        super().__init__(message, hint)
-        self.command = redacted(command)
+    _d = "message command hint|1|command=|%(message)s"
+    if TYPE_CHECKING:
+        command: str | None
+
+        def __init__(self, message: str, command: str | None = None,
+                     hint: str | None = None) -> None: ...
 
 
 class AtTimeout(AtError):
     """No final result code arrived within the command's timeout."""
 
-    def __init__(self, command: str | None, timeout: float,
-                 lines: list[str] | None = None) -> None:
-        super().__init__(
-            "no final result for %s within %.1f s" % (redacted(command), timeout),
-            command,
-            "check the port, baud rate and modem power; a command that takes longer "
-            "needs a larger timeout")
-        self.timeout = timeout
-        self.lines = [redacted(x) or "" for x in lines or []]
+    _d = "command timeout lines|2||no final result for %(command)s within %(timeout).1f s"
+    _h = ("check the port, baud rate and modem power; a command that takes longer "
+          "needs a larger timeout")
+    if TYPE_CHECKING:
+        timeout: float
+        lines: list[str]
+
+        def __init__(self, command: str | None, timeout: float,
+                     lines: list[str] | None = None) -> None: ...
 
 
 #: What a plain ERROR means, by what the channel knows of the module's +CMEE:
@@ -90,45 +172,48 @@ def plain_error_hint(cmee: bool | None) -> str:
 class AtCommandError(AtError):
     """A plain error final: ERROR, NO CARRIER, BUSY, COMMAND NOT SUPPORT ..."""
 
-    def __init__(self, command: str | None, final: str,
-                 hint: str | None = None) -> None:
-        super().__init__(
-            "%s answered %s" % (redacted(command), final), command,
-            hint or plain_error_hint(None))
-        self.final = final
+    _d = "command final hint|2||%(command)s answered %(final)s"
+    _h = PLAIN_ERROR_HINTS[0][1]
+    if TYPE_CHECKING:
+        final: str
+
+        def __init__(self, command: str | None, final: str,
+                     hint: str | None = None) -> None: ...
 
 
 class CmeError(AtError):
     """`+CME ERROR: <n>|<text>`, mapped to the 27.007 §9.2 name."""
 
-    def __init__(self, command: str | None, code: int | None, name: str,
-                 hint: str | None = None) -> None:
-        label = ("%d %s" % (code, name)) if code is not None else name
-        super().__init__("%s failed: +CME ERROR %s" % (redacted(command), label), command,
-                         hint)
-        self.code = code
-        self.name = name
+    _d = "command code name hint|3||%(command)s failed: +CME ERROR |?code>%(code)d |%(name)s"
+    if TYPE_CHECKING:
+        code: int | None
+        name: str
+
+        def __init__(self, command: str | None, code: int | None, name: str,
+                     hint: str | None = None) -> None: ...
 
 
 class CmsError(AtError):
     """`+CMS ERROR: <n>|<text>` (27.005 message service errors)."""
 
-    def __init__(self, command: str | None, code: int | None, name: str) -> None:
-        label = ("%d %s" % (code, name)) if code is not None else name
-        super().__init__("%s failed: +CMS ERROR %s" % (redacted(command), label), command)
-        self.code = code
-        self.name = name
+    _d = "command code name|3||%(command)s failed: +CMS ERROR |?code>%(code)d |%(name)s"
+    if TYPE_CHECKING:
+        code: int | None
+        name: str
+
+        def __init__(self, command: str | None, code: int | None, name: str) -> None: ...
 
 
 class ModemRebooted(AtError):
     """A boot banner arrived: the modem restarted and lost its volatile state."""
 
-    def __init__(self, banner: str, command: str | None = None) -> None:
-        what = ("while %s was in flight" % redacted(command)) if command else "between commands"
-        super().__init__(
-            "modem rebooted (%r seen %s)" % (banner, what), command,
-            "re-run the session from sync: echo, CMEE and contexts are reset")
-        self.banner = banner
+    _d = ("banner command|1||modem rebooted (%(banner)r seen "
+          "|+command>while %(command)s was in flight|-command>between commands|)")
+    _h = "re-run the session from sync: echo, CMEE and contexts are reset"
+    if TYPE_CHECKING:
+        banner: str
+
+        def __init__(self, banner: str, command: str | None = None) -> None: ...
 
 
 PORT_LOST_HINT = ("check the cable and that the device is powered, then reopen the port; "
@@ -143,9 +228,11 @@ class PortClosed(AtError):
     catches this one type handles every way a device can vanish.
     """
 
-    def __init__(self, detail: str, command: str | None = None,
-                 hint: str | None = None) -> None:
-        super().__init__("port closed: " + detail, command, hint or PORT_LOST_HINT)
+    _d = "detail command hint|1||port closed: %(detail)s"
+    _h = PORT_LOST_HINT
+    if TYPE_CHECKING:
+        def __init__(self, detail: str, command: str | None = None,
+                     hint: str | None = None) -> None: ...
 
 
 class PortUnavailable(PortClosed):
@@ -155,9 +242,12 @@ class PortUnavailable(PortClosed):
     not back yet the same way; `hint` names what to check for this cause.
     """
 
-    def __init__(self, url: str, detail: str, hint: str) -> None:
-        AtError.__init__(self, "cannot open %s: %s" % (url, detail), None, hint)
-        self.url = url
+    _d = "url detail hint|3|command=|cannot open %(url)s: %(detail)s"
+    _h = ""  # hint is required: no default
+    if TYPE_CHECKING:
+        url: str
+
+        def __init__(self, url: str, detail: str, hint: str) -> None: ...
 
 
 class InvalidAtParameter(AtError):
@@ -168,21 +258,25 @@ class InvalidAtParameter(AtError):
     refused before anything is written.
     """
 
-    def __init__(self, message: str, value: object = None) -> None:
-        super().__init__(message, None,
-                         "fix the value at its source (card profile, config or argument)")
-        self.value = value
+    _d = "message value|1|command=|%(message)s"
+    _h = "fix the value at its source (card profile, config or argument)"
+    if TYPE_CHECKING:
+        value: object
+
+        def __init__(self, message: str, value: object = None) -> None: ...
 
 
 class AtProtocolError(AtError):
     """The modem's answer broke the protocol (an absurd announced length, an endless
     answer, a value outside 27.007): garbled bytes, never taken as a value."""
 
-    def __init__(self, command: str | None, detail: str) -> None:
-        super().__init__("%s: unreadable answer: %s" % (command, detail), command,
-                         "line noise or a wrong baud rate; retry, and check the port "
-                         "settings if it persists")
-        self.detail = detail
+    _d = "command detail|2||%(command)s: unreadable answer: %(detail)s"
+    _h = ("line noise or a wrong baud rate; retry, and check the port settings if it "
+          "persists")
+    if TYPE_CHECKING:
+        detail: str
+
+        def __init__(self, command: str | None, detail: str) -> None: ...
 
 
 # --- codecs -----------------------------------------------------------------
@@ -195,12 +289,13 @@ class DecodeError(MeLibError):
     input is at fault, e.g. too short).
     """
 
-    def __init__(self, what: str, message: str, offset: int | None = None,
-                 hint: str | None = None) -> None:
-        where = (" at byte %d" % offset) if offset is not None else ""
-        super().__init__("%s: %s%s" % (what, message, where), hint)
-        self.what = what
-        self.offset = offset
+    _d = "what message offset hint|2||%(what)s: %(message)s|?offset> at byte %(offset)d"
+    if TYPE_CHECKING:
+        what: str
+        offset: int | None
+
+        def __init__(self, what: str, message: str, offset: int | None = None,
+                     hint: str | None = None) -> None: ...
 
 
 # --- card layer -------------------------------------------------------------
@@ -213,14 +308,13 @@ class CardError(MeLibError):
 class StatusWordError(CardError):
     """The card answered with a status word other than success."""
 
-    def __init__(self, sw: int, operation: str, meaning: str = "",
-                 hint: str | None = None) -> None:
-        text = "%s failed: SW %04X" % (operation, sw)
-        if meaning:
-            text += " (" + meaning + ")"
-        super().__init__(text, hint)
-        self.sw = sw
-        self.operation = operation
+    _d = "sw operation meaning hint|2||%(operation)s failed: SW %(sw)04X|+meaning> (%(meaning)s)"
+    if TYPE_CHECKING:
+        sw: int
+        operation: str
+
+        def __init__(self, sw: int, operation: str, meaning: str = "",
+                     hint: str | None = None) -> None: ...
 
 
 class FileNotFound(StatusWordError):
@@ -262,10 +356,13 @@ class TechnicalProblem(StatusWordError):
 class PinBlocked(CardError):
     """The PIN is blocked, or too few tries are left to risk a VERIFY."""
 
-    def __init__(self, message: str, retries: int | None = None,
-                 hint: str | None = None) -> None:
-        super().__init__(message, hint or "unblock the card with its PUK on a trusted tool")
-        self.retries = retries
+    _d = "message retries hint|1||%(message)s"
+    _h = "unblock the card with its PUK on a trusted tool"
+    if TYPE_CHECKING:
+        retries: int | None
+
+        def __init__(self, message: str, retries: int | None = None,
+                     hint: str | None = None) -> None: ...
 
 
 class CardRemoved(CardError):
@@ -282,32 +379,38 @@ class ProfileError(MeLibError):
 class InvalidApn(ProfileError):
     """An APN breaks TS 23.003 §9.1 (charset, label or total length, NI rules)."""
 
-    def __init__(self, apn: object, reason: str, offset: int | None = None) -> None:
-        where = (" at byte %d" % offset) if offset is not None else ""
-        super().__init__("invalid APN %r: %s%s" % (apn, reason, where),
-                         "correct the APN in the card profile or device config")
-        self.apn = apn
-        self.reason = reason
-        self.offset = offset
+    _d = "apn reason offset|2||invalid APN %(apn)r: %(reason)s|?offset> at byte %(offset)d"
+    _h = "correct the APN in the card profile or device config"
+    if TYPE_CHECKING:
+        apn: object
+        reason: str
+        offset: int | None
+
+        def __init__(self, apn: object, reason: str, offset: int | None = None) -> None: ...
 
 
 class InvalidAddress(ProfileError):
     """A DM server address is not a valid FQDN, IP address or URI."""
 
-    def __init__(self, address: object, reason: str) -> None:
-        super().__init__("invalid server address %r: %s" % (address, reason),
-                         "correct the DM server entry in the profile")
-        self.address = address
-        self.reason = reason
+    _d = "address reason|2||invalid server address %(address)r: %(reason)s"
+    _h = "correct the DM server entry in the profile"
+    if TYPE_CHECKING:
+        address: object
+        reason: str
+
+        def __init__(self, address: object, reason: str) -> None: ...
 
 
 class ProfileIntegrityError(ProfileError):
     """The stored profile is torn or corrupt (e.g. EF.DMCFG CRC mismatch)."""
 
-    def __init__(self, message: str, offset: int | None = None) -> None:
-        super().__init__(message, "the last good profile cached for this ICCID is used; "
-                         "ask the operator to re-send the OTA update")
-        self.offset = offset
+    _d = "message offset|1||%(message)s"
+    _h = ("the last good profile cached for this ICCID is used; ask the operator to "
+          "re-send the OTA update")
+    if TYPE_CHECKING:
+        offset: int | None
+
+        def __init__(self, message: str, offset: int | None = None) -> None: ...
 
 
 class ProfileMissing(ProfileError):
@@ -349,16 +452,15 @@ class ProfileUnreadable(ProfileMissing):
 class ProvisionError(MeLibError):
     """A provisioning step failed; `step` names it, `cause`/`cause_name` give the 3GPP cause."""
 
-    def __init__(self, step: str, message: str, cause: int | None = None,
-                 cause_name: str | None = None, hint: str | None = None) -> None:
-        text = "%s: %s" % (step, message)
-        if cause is not None:
-            text += " (cause #%d %s)" % (cause, cause_name or "")
-        super().__init__(text, hint)
-        self.step = step
-        self.cause = cause
-        self.cause_name = cause_name
+    _d = ("step message cause cause_name hint|2||%(step)s: %(message)s"
+          "|?cause> (cause #%(cause)d |?cause ?cause_name>%(cause_name)s|?cause>)")
+    if TYPE_CHECKING:
+        step: str
+        cause: int | None
+        cause_name: str | None
 
+        def __init__(self, step: str, message: str, cause: int | None = None,
+                     cause_name: str | None = None, hint: str | None = None) -> None: ...
 
 
 class SimNotReady(ProvisionError):
@@ -369,45 +471,51 @@ class SimNotReady(ProvisionError):
     registration that cannot come).
     """
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__("sim", message, hint=hint)
+    _d = "message hint|1|step=sim cause= cause_name=|%(step)s: %(message)s"
+    if TYPE_CHECKING:
+        def __init__(self, message: str, hint: str | None = None) -> None: ...
 
 # DM server reachability (step "dm-reach"), raised by the vendor socket adapters.
+
 
 
 class NameNotResolved(ProvisionError):
     """The modem's DNS query for the DM server name failed or gave no address."""
 
-    def __init__(self, host: str, detail: str, code: int | None = None) -> None:
-        super().__init__(
-            "dm-reach", "cannot resolve %r through the modem: %s" % (host, detail),
-            hint="check the DM server name in the profile, and that the PDP context is "
-                 "active and got DNS servers from the network (+CGCONTRDP)")
-        self.host = host
-        self.code = code
+    _d = ("host detail code|2|step=dm-reach cause= cause_name="
+          "|%(step)s: cannot resolve %(host)r through the modem: %(detail)s")
+    _h = ("check the DM server name in the profile, and that the PDP context is active and "
+          "got DNS servers from the network (+CGCONTRDP)")
+    if TYPE_CHECKING:
+        host: str
+        code: int | None
+
+        def __init__(self, host: str, detail: str, code: int | None = None) -> None: ...
 
 
 class ConnectFailed(ProvisionError):
     """The modem could not open a socket to the DM server (refused, unreachable, no PDP)."""
 
-    def __init__(self, target: str, detail: str, code: int | None = None,
-                 hint: str | None = None) -> None:
-        super().__init__(
-            "dm-reach", "cannot open a socket to %s: %s" % (target, detail),
-            hint=hint or "check the DM server address and port, and that the APN routes "
-                         "to the DM platform")
-        self.target = target
-        self.code = code
+    _d = ("target detail code hint|2|step=dm-reach cause= cause_name="
+          "|%(step)s: cannot open a socket to %(target)s: %(detail)s")
+    _h = "check the DM server address and port, and that the APN routes to the DM platform"
+    if TYPE_CHECKING:
+        target: str
+        code: int | None
+
+        def __init__(self, target: str, detail: str, code: int | None = None,
+                     hint: str | None = None) -> None: ...
 
 
 class NoAnswer(ProvisionError):
     """Nothing came back within the time allowed (typed timeout of the reach step)."""
 
-    def __init__(self, target: str, detail: str, timeout: float) -> None:
-        super().__init__(
-            "dm-reach", "no answer from %s within %.1f s: %s" % (target, timeout, detail),
-            hint="check that the DM server listens on that port and that the APN's "
-                 "firewall lets the traffic through; retry with a larger timeout on a "
-                 "slow network")
-        self.target = target
-        self.timeout = timeout
+    _d = ("target detail timeout|3|step=dm-reach cause= cause_name="
+          "|%(step)s: no answer from %(target)s within %(timeout).1f s: %(detail)s")
+    _h = ("check that the DM server listens on that port and that the APN's firewall lets "
+          "the traffic through; retry with a larger timeout on a slow network")
+    if TYPE_CHECKING:
+        target: str
+        timeout: float
+
+        def __init__(self, target: str, detail: str, timeout: float) -> None: ...

@@ -18,31 +18,56 @@ from me_lib.at.fields import split_fields
 
 MASK = "***"
 
-# (head, secret field indexes, condition). `head` is upper case, after `AT` for
-# commands; response heads end in `:`. Indexes count the fields after the head
-# from 0; None masks everything after the head. `condition` is None or
-# (field index, values): the row applies only when that field is one of the
-# values (`+UPSD=0,3,"pw"` sets the password, `+UPSD=0,1,"apn"` the APN).
-# A tuple, not a dict: the first matching row wins, in this order, everywhere.
-SECRET_FIELDS = (
-    ("+CPIN=", None, None),                  # PIN, or PUK and new PIN
-    ("+CPIN2=", None, None),
-    ("+CPWD=", (1, 2), None),                # facility, old password, new password
-    ("+CLCK=", (2,), None),                  # facility, mode, password
-    ("+CGAUTH=", (2, 3), None),              # cid, auth, user, password
-    ("+CGAUTH:", (2, 3), None),
-    ("#PDPAUTH=", (2, 3), None),             # Telit: cid, auth, user, password
-    ("+UAUTHREQ=", (2, 3), None),            # u-blox: cid, auth, user, password
-    ("+UPSD=", (2,), (1, ("2", "3"))),       # u-blox: profile, 2 user / 3 password, value
-    ("+UPSD:", (2,), (1, ("2", "3"))),
-    ("+QICSGP=", (3, 4), None),              # Quectel: ctx, type, apn, user, password
-    ("+QICSGP:", (2, 3), None),              # read: type, apn, user, password
-    ("+CNCFG=", (3, 4), None),               # SIMCom: idx, type, apn, user, password
-    ("+CNCFG:", (3, 4), None),
-    ("#SGACT=", (2, 3), None),               # Telit: cid, state, user, password
-    ("%XPDNAUTH=", None, None),              # nRF91 (older firmware): cid, auth, user, pw
-    ("#XSSLCFG=", None, None),
-)
+# One row a line: head, secret field indexes, condition. `head` is upper case,
+# after `AT` for commands, and ends at its first `=` (command) or `:` (response).
+# Indexes count the fields after the head from 0 (comma-separated); `*` masks
+# everything after the head. The condition, where there is one, is
+# `<field index>=<value>/<value>...`: the row applies only when that field is one
+# of the values (`+UPSD=0,3,"pw"` sets the password, `+UPSD=0,1,"apn"` the APN).
+# One string, not a tuple of tuples (issue 15: about 3 KB less heap on a board);
+# a line's head finds its row (heads are unique), so no row order matters.
+SECRET_FIELDS = """
++CPIN= *
++CPIN2= *
++CPWD= 1,2
++CLCK= 2
++CGAUTH= 2,3
++CGAUTH: 2,3
+#PDPAUTH= 2,3
++UAUTHREQ= 2,3
++UPSD= 2 1=2/3
++UPSD: 2 1=2/3
++QICSGP= 3,4
++QICSGP: 2,3
++CNCFG= 3,4
++CNCFG: 3,4
+#SGACT= 2,3
+%XPDNAUTH= *
+#XSSLCFG= *
+"""
+# What the fields are: +CPIN PIN, or PUK and new PIN; +CPWD facility, old password,
+# new password; +CLCK facility, mode, password; +CGAUTH (and Telit #PDPAUTH, u-blox
+# +UAUTHREQ) cid, auth, user, password; u-blox +UPSD profile, 2 user / 3 password,
+# value; Quectel +QICSGP ctx, type, apn, user, password (read: type, apn, user,
+# password); SIMCom +CNCFG idx, type, apn, user, password; Telit #SGACT cid, state,
+# user, password; nRF91 %XPDNAUTH (older firmware) cid, auth, user, password.
+
+
+def _secret_row(body_upper: str) -> "list[str] | None":
+    """[head, indexes, condition?] of the row for the line's head; None: no secrets."""
+    cut = -1
+    for mark in "=:":
+        at = body_upper.find(mark)
+        if at >= 0 and (cut < 0 or at < cut):
+            cut = at
+    if cut < 0:
+        return None
+    head = body_upper[:cut + 1]
+    at = SECRET_FIELDS.find("\n" + head + " ")
+    if at < 0:
+        return None
+    return SECRET_FIELDS[at + 1:SECRET_FIELDS.find("\n", at + 1)].split(" ")
+
 
 # Commands whose last field is a C-APDU in hex.
 APDU_HEADS = ("+CSIM=", "+CGLA=")
@@ -70,22 +95,22 @@ def redact(line: str) -> str:
     upper = text.upper()
     head_start = _head_at(upper)
     body_upper = upper[head_start:]
-    for row in SECRET_FIELDS:
-        head = row[0]
-        if not body_upper.startswith(head):
-            continue
-        cut = head_start + len(head)
-        idx = row[1]
-        if idx is None:
+    row = _secret_row(body_upper)
+    if row is not None:
+        cut = head_start + len(row[0])
+        if row[1] == "*":
             return text[:cut] + MASK if text[cut:].strip() else text
         fields = split_fields(text[cut:])
-        cond = row[2]
-        if cond is not None and not (len(fields) > cond[0] and fields[cond[0]] in cond[1]):
-            return text
+        if len(row) > 2:
+            where, values = row[2].split("=")
+            at = int(where)
+            if not (len(fields) > at and fields[at] in values.split("/")):
+                return text
         changed = False
-        for i in idx:
-            if i < len(fields) and fields[i]:
-                fields[i] = MASK
+        for i in row[1].split(","):
+            k = int(i)
+            if k < len(fields) and fields[k]:
+                fields[k] = MASK
                 changed = True
         rest = text[cut:]
         space = rest[:len(rest) - len(rest.lstrip())]     # "+CGAUTH: 1,..." keeps its space

@@ -41,78 +41,6 @@ log = get_logger("me_lib.card")
 
 SW_OK = 0x9000
 
-# Exact status words. Values: meaning, then what to do (or "").
-_EXACT: dict[int, tuple[str, str]] = {
-    0x9000: ("normal ending", ""),
-    0x9300: ("SIM Application Toolkit busy", "retry later"),
-    0x6200: ("warning, no information given; NV memory unchanged", ""),
-    0x6281: ("part of the returned data may be corrupted", "re-read the file"),
-    0x6282: ("end of file/record reached before reading Le bytes", ""),
-    0x6283: ("selected file invalidated", "the operator deactivated this file"),
-    0x6284: ("selected file in termination state", ""),
-    0x62F1: ("more data available", ""),
-    0x62F2: ("more data available and proactive command pending", ""),
-    0x62F3: ("response data available", ""),
-    0x63F1: ("more data expected", ""),
-    0x63F2: ("more data expected and proactive command pending", ""),
-    0x6400: ("execution error, NV memory unchanged", "retry once"),
-    0x6500: ("execution error, NV memory changed", ""),
-    0x6581: ("memory problem", "the card may be worn out"),
-    0x6700: ("wrong length", ""),
-    0x6800: ("functions in CLA not supported", ""),
-    0x6881: ("logical channel not supported", "use the basic channel or +CGLA"),
-    0x6882: ("secure messaging not supported", ""),
-    0x6900: ("command not allowed, no information given", ""),
-    0x6981: ("command incompatible with file structure", "check transparent vs record"),
-    0x6982: ("security status not satisfied", "verify the PIN (or ADM) first"),
-    0x6983: ("authentication/PIN method blocked", "unblock with the PUK"),
-    0x6984: ("referenced data invalidated", ""),
-    0x6985: ("conditions of use not satisfied", ""),
-    0x6986: ("command not allowed (no EF selected)", "select a file first"),
-    0x6A80: ("incorrect parameters in the data field", ""),
-    0x6A81: ("function not supported", ""),
-    0x6A82: ("file or application not found", "check the path; the profile may lack it"),
-    0x6A83: ("record not found", ""),
-    0x6A84: ("not enough memory space", ""),
-    0x6A86: ("incorrect parameters P1 to P2", ""),
-    0x6A87: ("Lc inconsistent with P1 to P2", ""),
-    0x6A88: ("referenced data not found", ""),
-    0x6B00: ("wrong parameters P1-P2 (offset outside the EF)", ""),
-    0x6D00: ("instruction code not supported or invalid", ""),
-    0x6E00: ("class not supported", ""),
-    0x6F00: ("technical problem, no precise diagnosis", ""),
-    0x9850: ("INCREASE cannot be performed, max value reached", ""),
-    0x9862: ("authentication error, application specific", ""),
-    0x9863: ("security session or association expired", ""),
-    0x9864: ("minimum UICC suspension time is too long", ""),
-    # Legacy GSM SIM (TS 51.011), may surface through +CRSM from 2G-mode SIMs.
-    0x9240: ("memory problem (GSM)", ""),
-    0x9400: ("no EF selected (GSM)", ""),
-    0x9402: ("out of range / invalid address (GSM)", ""),
-    0x9404: ("file ID not found (GSM)", "check the path; the profile may lack it"),
-    0x9408: ("file inconsistent with the command (GSM)", ""),
-    0x9802: ("no CHV initialised (GSM)", ""),
-    0x9804: ("access condition not fulfilled (GSM)", "verify the PIN (or ADM) first"),
-    0x9808: ("in contradiction with CHV status (GSM)", ""),
-    0x9810: ("in contradiction with invalidation status (GSM)", ""),
-    0x9840: ("CHV blocked (GSM)", "unblock with the PUK"),
-}
-
-# SW1 families where SW2 is a parameter. Values: meaning template (%d = SW2).
-_SW1: dict[int, str] = {
-    0x61: "%d response bytes still available (T=0)",
-    0x6C: "wrong Le; exact length is %d (T=0)",
-    0x9F: "%d response bytes available (GSM)",
-    0x91: "normal ending, proactive command of %d bytes pending",
-    0x92: "normal ending after %d internal retries (GSM)",
-    0x67: "wrong length (command-dependent qualifier %d)",
-    0x6F: "technical problem (qualifier %d)",
-}
-
-NOT_FOUND = (0x6A82, 0x9404)
-SECURITY = (0x6982, 0x9804)
-BLOCKED = (0x6983, 0x9840)
-
 # --- classes ---------------------------------------------------------------------
 
 SUCCESS = "success"
@@ -121,58 +49,137 @@ RESEND = "resend"
 WARNING = "warning"
 ERROR = "error"
 
-# Class by SW1; anything absent is an ERROR.
-_KIND_SW1: dict[int, str] = {
-    0x91: SUCCESS,       # proactive command pending (TS 102 221 §10.2.1.1)
-    0x92: SUCCESS,       # 920x: successful after x internal retries (TS 51.011 §9.4.1)
-    0x61: GET_RESPONSE,  # T=0 procedure byte
-    0x9F: GET_RESPONSE,  # GSM: response data of xx bytes available
-    0x6C: RESEND,        # wrong Le, exact length xx
-    0x62: WARNING,
-    0x63: WARNING,
-}
-# Exceptions to the SW1 rule.
-_KIND_EXACT: dict[int, str] = {
-    SW_OK: SUCCESS,
-    0x9240: ERROR,       # GSM memory problem, not "done after 0x40 retries"
-}
+# The tables are strings, not dicts (issue 15): on a board loaded from .mpy a dict
+# row costs a table slot, a tuple and a string object each, a string row only its
+# characters. Rows are found by searching "\n<key> ".
+#
+# Column letters: the class (S SUCCESS, G GET_RESPONSE, R RESEND, W WARNING,
+# E ERROR, . from the SW1 row) and the typed error (an index into _ERRORS; . from
+# the SW1 row).
+_KINDS = {"S": SUCCESS, "G": GET_RESPONSE, "R": RESEND, "W": WARNING, "E": ERROR}
+_ERRORS: "tuple[type[StatusWordError], ...]" = (
+    StatusWordError, FileNotFound, SecurityStatusNotSatisfied, ExecutionError, WrongLength,
+    ClassNotSupported, CommandNotAllowed, WrongParameters, InstructionNotSupported,
+    TechnicalProblem)
 
-# Typed error by exact SW, then by SW1; anything else is a plain StatusWordError.
-_ERROR_EXACT: dict[int, type[StatusWordError]] = {
-    0x6A82: FileNotFound,
-    0x9404: FileNotFound,
-    0x6982: SecurityStatusNotSatisfied,
-    0x9804: SecurityStatusNotSatisfied,
-    0x9402: WrongParameters,
-    0x9240: ExecutionError,
-}
-_ERROR_SW1: dict[int, type[StatusWordError]] = {
-    0x64: ExecutionError,
-    0x65: ExecutionError,
-    0x66: ExecutionError,
-    0x67: WrongLength,
-    0x68: ClassNotSupported,
-    0x69: CommandNotAllowed,
-    0x6A: WrongParameters,
-    0x6B: WrongParameters,
-    0x6C: WrongLength,
-    0x6D: InstructionNotSupported,
-    0x6E: ClassNotSupported,
-    0x6F: TechnicalProblem,
-    0x93: ExecutionError,
-    0x94: CommandNotAllowed,
-    0x98: CommandNotAllowed,
-}
+# Exact status words: SW, class, error, meaning, then "|what to do" where there is advice.
+_EXACT = """
+9000 S . normal ending
+9300 . . SIM Application Toolkit busy|retry later
+6200 . . warning, no information given; NV memory unchanged
+6281 . . part of the returned data may be corrupted|re-read the file
+6282 . . end of file/record reached before reading Le bytes
+6283 . . selected file invalidated|the operator deactivated this file
+6284 . . selected file in termination state
+62F1 . . more data available
+62F2 . . more data available and proactive command pending
+62F3 . . response data available
+63F1 . . more data expected
+63F2 . . more data expected and proactive command pending
+6400 . . execution error, NV memory unchanged|retry once
+6500 . . execution error, NV memory changed
+6581 . . memory problem|the card may be worn out
+6700 . . wrong length
+6800 . . functions in CLA not supported
+6881 . . logical channel not supported|use the basic channel or +CGLA
+6882 . . secure messaging not supported
+6900 . . command not allowed, no information given
+6981 . . command incompatible with file structure|check transparent vs record
+6982 . 2 security status not satisfied|verify the PIN (or ADM) first
+6983 . . authentication/PIN method blocked|unblock with the PUK
+6984 . . referenced data invalidated
+6985 . . conditions of use not satisfied
+6986 . . command not allowed (no EF selected)|select a file first
+6A80 . . incorrect parameters in the data field
+6A81 . . function not supported
+6A82 . 1 file or application not found|check the path; the profile may lack it
+6A83 . . record not found
+6A84 . . not enough memory space
+6A86 . . incorrect parameters P1 to P2
+6A87 . . Lc inconsistent with P1 to P2
+6A88 . . referenced data not found
+6B00 . . wrong parameters P1-P2 (offset outside the EF)
+6D00 . . instruction code not supported or invalid
+6E00 . . class not supported
+6F00 . . technical problem, no precise diagnosis
+9850 . . INCREASE cannot be performed, max value reached
+9862 . . authentication error, application specific
+9863 . . security session or association expired
+9864 . . minimum UICC suspension time is too long
+9240 E 3 memory problem (GSM)
+9400 . . no EF selected (GSM)
+9402 . 7 out of range / invalid address (GSM)
+9404 . 1 file ID not found (GSM)|check the path; the profile may lack it
+9408 . . file inconsistent with the command (GSM)
+9802 . . no CHV initialised (GSM)
+9804 . 2 access condition not fulfilled (GSM)|verify the PIN (or ADM) first
+9808 . . in contradiction with CHV status (GSM)
+9810 . . in contradiction with invalidation status (GSM)
+9840 . . CHV blocked (GSM)|unblock with the PUK
+"""
+# 9240 is "memory problem" of a GSM SIM (TS 51.011), not "done after 0x40 retries";
+# 94xx/98xx: legacy GSM SIMs, which may answer through +CRSM in 2G mode.
+
+# SW1 families: SW1, class, error, then the meaning with %d for SW2 where SW2 is a
+# parameter. A SW1 absent here is an ERROR raising a plain StatusWordError.
+_SW1 = """
+61 G . %d response bytes still available (T=0)
+62 W .
+63 W .
+64 . 3
+65 . 3
+66 . 3
+67 . 4 wrong length (command-dependent qualifier %d)
+68 . 5
+69 . 6
+6A . 7
+6B . 7
+6C R 4 wrong Le; exact length is %d (T=0)
+6D . 8
+6E . 5
+6F . 9 technical problem (qualifier %d)
+91 S . normal ending, proactive command of %d bytes pending
+92 S . normal ending after %d internal retries (GSM)
+93 . 3
+94 . 6
+98 . 6
+9F G . %d response bytes available (GSM)
+"""
+
+NOT_FOUND = (0x6A82, 0x9404)
+SECURITY = (0x6982, 0x9804)
+BLOCKED = (0x6983, 0x9840)
+
+
+def _row(table: str, key: str) -> "list[str] | None":
+    """The fields of `key`'s row in `table`: [class, error, text]; None without a row."""
+    at = table.find("\n" + key + " ")
+    if at < 0:
+        return None
+    start = at + len(key) + 2
+    fields = table[start:table.find("\n", start)].split(" ", 2)
+    if len(fields) < 3:
+        fields.append("")
+    return fields
+
+
+def _exact(sw: int) -> "list[str] | None":
+    return _row(_EXACT, "%04X" % sw)
+
+
+def _family(sw: int) -> "list[str]":
+    return _row(_SW1, "%02X" % (sw >> 8)) or ["E", ".", ""]
 
 
 def kind(sw: int) -> str:
     """The class of `sw`: SUCCESS, GET_RESPONSE, RESEND, WARNING or ERROR."""
-    exact = _KIND_EXACT.get(sw)
-    if exact is not None:
-        return exact
+    exact = _exact(sw)
+    if exact is not None and exact[0] != ".":
+        return _KINDS[exact[0]]
     if (sw & 0xFFF0) == 0x63C0:
         return ERROR  # "verification failed, x retries left" is no success with a warning
-    return _KIND_SW1.get(sw >> 8, ERROR)
+    family = _family(sw)[0]
+    return ERROR if family == "." else _KINDS[family]
 
 
 def is_success(sw: int) -> bool:
@@ -203,25 +210,27 @@ def crsm_sw(sw: int) -> int:
 
 def describe(sw: int) -> str:
     """Human meaning of a status word ('' when the card invented one)."""
-    entry = _EXACT.get(sw)
-    if entry is not None:
-        return entry[0]
+    exact = _exact(sw)
+    if exact is not None:
+        return exact[2].split("|")[0]
     if (sw & 0xFFF0) == 0x63C0:
         return "verification failed, %d retries left" % (sw & 0x0F)
-    tmpl = _SW1.get(sw >> 8)
-    if tmpl is not None:
+    tmpl = _family(sw)[2]
+    if tmpl:
         return tmpl % (sw & 0xFF)
     return "unknown status word"
 
 
 def error_for(sw: int, operation: str) -> StatusWordError | PinBlocked:
     """The typed exception for a failing SW; `operation` says what was refused."""
-    entry = _EXACT.get(sw)
-    hint = entry[1] if entry and entry[1] else None
+    exact = _exact(sw)
+    advice = exact[2].split("|") if exact else []
+    hint = advice[1] if len(advice) > 1 else None
     meaning = describe(sw)
     if sw in BLOCKED:
         return PinBlocked("%s failed: SW %04X (%s)" % (operation, sw, meaning), 0)
-    cls = _ERROR_EXACT.get(sw) or _ERROR_SW1.get(sw >> 8) or StatusWordError
+    index = exact[1] if exact is not None and exact[1] != "." else _family(sw)[1]
+    cls = _ERRORS[0 if index == "." else int(index)]
     err: StatusWordError = cls(sw, operation, meaning, hint)
     return err
 

@@ -16,87 +16,91 @@ Portable (MicroPython): plain classes and tuples; nothing iterates a dict.
 
 from me_lib.at.timeouts import timeout_for
 
+try:  # names for the annotations only (MicroPython has no typing)
+    from typing import Any
+except ImportError:
+    pass
+
 
 class Dialect:
-    """One module family. Every field has the plain-27.007 default."""
+    """One module family. Every field has the plain-27.007 default.
 
-    def __init__(self, name: str, match: "tuple[str, ...]" = (), family: str = "",
-                 default_cid: int = 1, act_names: "dict[int, str] | None" = None,
-                 radio_off_cfun: int = 4, boot_banners: "tuple[str, ...]" = (),
-                 refresh_urcs: "tuple[str, ...]" = ("+CUSATP:",),
-                 sim_ready_urcs: "tuple[str, ...]" = ("+CPIN: READY",),
-                 crsm_seed: "dict[str, str] | None" = None, csim_lock: bool = False,
-                 iccid_command: str = "AT+CCID", iccid_prefix: str = "+CCID:",
-                 activation: str = "cgact", service_activation: str | None = None,
-                 esm_report: str = "cme",
-                 default_apn_change_needs_radio_off: bool = True,
-                 registration_domains: "tuple[str, ...]" = ("CEREG", "CGREG", "CREG"),
-                 pco_urc: str = "", timeouts: "dict[str, float] | None" = None,
-                 socket_contexts: int = 1,
-                 event_commands: "tuple[str, ...]" = (),
-                 auth_command: str = "",
-                 pwrkey_on_s: float | None = None, pwrkey_off_s: float | None = None,
-                 reset_pulse_s: float | None = None, boot_s: float | None = None,
-                 reset_kind: str = "reboot", ursp_query: str = "") -> None:
+    The defaults are class attributes and a row keeps only the fields it sets
+    (issue 15): on a board each row's attribute table then holds a few entries,
+    not 32, and the rows share the empty defaults. The defaults are shared:
+    read them, never change them in place (`dict(d.crsm_seed)` to own a copy).
+    A field given as None keeps its default.
+    """
+
+    name = "generic"
+    match: "tuple[str, ...]" = ()
+    #: socket/DNS adapter family (me_lib.modem.sockets.ADAPTERS); "" = none
+    family = ""
+    default_cid = 1
+    act_names: "dict[int, str]" = {}
+    radio_off_cfun = 4
+    boot_banners: "tuple[str, ...]" = ()
+    refresh_urcs: "tuple[str, ...]" = ("+CUSATP:",)
+    sim_ready_urcs: "tuple[str, ...]" = ("+CPIN: READY",)
+    #: initial +CRSM quirk cache for me_lib.card.crsm.CrsmAccess
+    crsm_seed: "dict[str, str]" = {}
+    csim_lock = False
+    iccid_command = "AT+CCID"
+    iccid_prefix = "+CCID:"
+    #: how the context of the module's own IP stack (APN0) is brought up:
+    #: a key of me_lib.modem.activation.METHODS ("cgact" | "qiact" | "cnact" |
+    #: "sgact"); service contexts use `service_activation` (same unless the
+    #: module says otherwise)
+    activation = "cgact"
+    service_activation = "cgact"
+    #: how an ESM reject is reported (me_lib.modem.activation.ESM_REPORTS):
+    #: "cme" (+CME ERROR: 1xx) | "ceer" | "cnec"
+    esm_report = "cme"
+    default_apn_change_needs_radio_off = True
+    registration_domains: "tuple[str, ...]" = ("CEREG", "CGREG", "CREG")
+    pco_urc = ""
+    #: this module's own command timeouts, over me_lib/at/timeouts.py's (`timeout`)
+    timeouts: "dict[str, float]" = {}
+    socket_contexts = 1
+    #: vendor commands that switch on URCs the flow listens to (e.g. SIM status)
+    event_commands: "tuple[str, ...]" = ()
+    #: the module's own per-context PAP/CHAP command, used where +CGAUTH (optional
+    #: in 27.007) is missing: "qicsgp" (Quectel +QICSGP=<cid>,<type>,<apn>,<user>,
+    #: <password>,<auth>), "pdpauth" (Telit #PDPAUTH=<cid>,<auth>,<user>,<password>);
+    #: "" = none known
+    auth_command = ""
+    # Power pins, for a board that wires them (firmware_shim/power.py), in
+    # seconds; None where the vendor documents no such pin or value. A pulse
+    # is the documented minimum with a margin, kept below any documented
+    # maximum: on Quectel and SIMCom one pin both starts and stops the module,
+    # so a too-long "on" pulse would turn a running module off.
+    #: how long to hold PWRKEY (PWR_ON, ON_OFF*) low to switch the module on
+    pwrkey_on_s: "float | None" = None
+    #: how long to hold it low for an orderly switch-off (network detach first)
+    pwrkey_off_s: "float | None" = None
+    #: how long to hold the reset (or unconditional shutdown) pin low
+    reset_pulse_s: "float | None" = None
+    #: what that pulse does: "reboot" (RESET_N restarts the module), "shutdown"
+    #: (the pin switches it off: power it on again after), "pwrkey" (no reset
+    #: pin: PWRKEY held `reset_pulse_s` restarts it)
+    reset_kind = "reboot"
+    #: from the end of the "on" pulse until the AT port answers
+    boot_s: "float | None" = None
+    #: the command whose read form lists the URSP rules stored at the MT
+    #: (`+C5GURSPQRY`, TS 27.007 §10.1.75: docs/ursp.md); "" = none
+    ursp_query = ""
+
+    def __init__(self, name: str, **fields: "Any") -> None:
         self.name = name
-        self.match = match
-        #: socket/DNS adapter family (me_lib.modem.sockets.ADAPTERS); "" = none
-        self.family = family
-        self.default_cid = default_cid
-        self.act_names = act_names or {}
-        self.radio_off_cfun = radio_off_cfun
-        self.boot_banners = boot_banners
-        self.refresh_urcs = refresh_urcs
-        self.sim_ready_urcs = sim_ready_urcs
-        #: initial +CRSM quirk cache for me_lib.card.crsm.CrsmAccess
-        self.crsm_seed = crsm_seed or {}
-        self.csim_lock = csim_lock
-        self.iccid_command = iccid_command
-        self.iccid_prefix = iccid_prefix
-        #: how the context of the module's own IP stack (APN0) is brought up:
-        #: a key of me_lib.modem.activation.METHODS ("cgact" | "qiact" | "cnact" |
-        #: "sgact"); service contexts use `service_activation` (same unless the
-        #: module says otherwise)
-        self.activation = activation
-        self.service_activation = service_activation or activation
-        #: how an ESM reject is reported (me_lib.modem.activation.ESM_REPORTS):
-        #: "cme" (+CME ERROR: 1xx) | "ceer" | "cnec"
-        self.esm_report = esm_report
-        self.default_apn_change_needs_radio_off = default_apn_change_needs_radio_off
-        self.registration_domains = registration_domains
-        self.pco_urc = pco_urc
-        #: this module's own command timeouts, over me_lib/at/timeouts.py's (`timeout`)
-        self.timeouts = timeouts or {}
-        self.socket_contexts = socket_contexts
-        #: vendor commands that switch on URCs the flow listens to (e.g. SIM status)
-        self.event_commands = event_commands
-        #: the module's own per-context PAP/CHAP command, used where +CGAUTH (optional
-        #: in 27.007) is missing: "qicsgp" (Quectel +QICSGP=<cid>,<type>,<apn>,<user>,
-        #: <password>,<auth>), "pdpauth" (Telit #PDPAUTH=<cid>,<auth>,<user>,<password>);
-        #: "" = none known
-        self.auth_command = auth_command
-        # Power pins, for a board that wires them (firmware_shim/power.py), in
-        # seconds; None where the vendor documents no such pin or value. A pulse
-        # is the documented minimum with a margin, kept below any documented
-        # maximum: on Quectel and SIMCom one pin both starts and stops the module,
-        # so a too-long "on" pulse would turn a running module off.
-        #: how long to hold PWRKEY (PWR_ON, ON_OFF*) low to switch the module on
-        self.pwrkey_on_s = pwrkey_on_s
-        #: how long to hold it low for an orderly switch-off (network detach first)
-        self.pwrkey_off_s = pwrkey_off_s
-        #: how long to hold the reset (or unconditional shutdown) pin low
-        self.reset_pulse_s = reset_pulse_s
-        #: what that pulse does: "reboot" (RESET_N restarts the module), "shutdown"
-        #: (the pin switches it off: power it on again after), "pwrkey" (no reset
-        #: pin: PWRKEY held `reset_pulse_s` restarts it)
-        if reset_kind not in ("reboot", "shutdown", "pwrkey"):
+        for key in fields:
+            if key[0] == "_" or key == "name" or callable(getattr(Dialect, key, len)):
+                raise TypeError("Dialect() has no field %r" % key)
+            if fields[key] is not None:
+                setattr(self, key, fields[key])
+        if fields.get("service_activation") is None and "activation" in fields:
+            self.service_activation = self.activation
+        if self.reset_kind not in ("reboot", "shutdown", "pwrkey"):
             raise ValueError("reset_kind must be reboot, shutdown or pwrkey")
-        self.reset_kind = reset_kind
-        #: from the end of the "on" pulse until the AT port answers
-        self.boot_s = boot_s
-        #: the command whose read form lists the URSP rules stored at the MT
-        #: (`+C5GURSPQRY`, TS 27.007 §10.1.75: docs/ursp.md); "" = none
-        self.ursp_query = ursp_query
 
     def timeout(self, command: str) -> float:
         """How long to wait for `command` (a line or a key of the timeout tables) on
