@@ -126,6 +126,12 @@ def latin1(data: bytes) -> str:
     """
     if _LATIN1:
         return data.decode("latin-1")
+    # MicroPython: an ASCII line (nearly every line) decodes as itself in one
+    # allocation; the join below builds a list of one-character strings first,
+    # 9 KB for a 1 KB +CRSM answer on the 64-bit unix port, and that block is
+    # what a small heap fails to find
+    if not data or max(data) < 0x80:
+        return data.decode()
     return "".join([chr(c) for c in data])
 
 

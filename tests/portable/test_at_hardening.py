@@ -393,3 +393,16 @@ def test_engine_events_are_values_on_every_interpreter():
     assert runs[0][1] == Urc('+QIURC: "recv",0,2', "+QIURC:", b"yo")
     assert runs[0][1] != Urc('+QIURC: "recv",0,2', "+QIURC:", b"no")
     assert hash(runs[0][0]) == hash(runs[1][0]) and (runs[0][0] != runs[2][0]) is False
+
+
+def test_latin1_keeps_one_character_per_byte_for_ascii_and_for_any_other_byte():
+    # MicroPython has no latin-1 codec: ASCII lines take the one-allocation decode,
+    # anything else the per-byte path; both must read as CPython's latin-1 does
+    from me_lib.at.engine import latin1
+
+    every = bytes(range(256))
+    text = latin1(every)
+    assert len(text) == 256 and [ord(c) for c in text] == list(range(256))
+    assert latin1(b"+CRSM: 144,0,\"41\"") == "+CRSM: 144,0,\"41\""
+    assert latin1(b"") == ""
+    assert latin1(b"caf\xe9") == "caf" + chr(0xE9)
