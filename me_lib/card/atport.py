@@ -38,7 +38,7 @@ def parse_hex(text: str, what: str) -> bytes:
     """Hex from a modem answer: quotes, spaces and either case tolerated."""
     clean = "".join(text.split()).strip('"')
     clean = "".join(clean.split())
-    if len(clean) % 2 or any(c not in _HEXDIGITS for c in clean):
+    if len(clean) % 2 or clean.strip(_HEXDIGITS):  # a character outside the set
         raise CardError("%s: %r is not a hex string" % (what, text),
                         "the modem answered in an unexpected format")
     return bytes.fromhex(clean)
@@ -51,7 +51,10 @@ def answer_fields(lines: list[str], prefix: str) -> list[list[str]]:
     for line in lines:
         s = line.strip()
         if s.upper().startswith(up):
-            out.append([f.strip().strip('"').strip() for f in s[len(prefix):].split(",")])
+            fields = s[len(prefix):].split(",")
+            for i in range(len(fields)):  # a loop, not a comprehension: less heap on a board
+                fields[i] = fields[i].strip().strip('"').strip()
+            out.append(fields)
     return out
 
 

@@ -197,7 +197,7 @@ class Usim:
         from me_lib.codec import efdir
 
         while not self._dir_done:
-            if stop_at_usim and any(app.is_usim for app in self._dir_apps):
+            if stop_at_usim and self._dir_apps and self._dir_apps[-1].is_usim:
                 break
             number = self._dir_next
             if number > 254:

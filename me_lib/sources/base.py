@@ -238,9 +238,11 @@ def place_servers(entries: list[ServerEntry], bearers: list[Bearer],
         if on is None and host_routes:
             on = host_routes.get(entry.server.host.lower())
         if on is not None:
-            found = [i for i, b in enumerate(bearers) if b.same_apn(on)]
-            if found:
-                index = found[0]
+            found = 0
+            while found < len(bearers) and not bearers[found].same_apn(on):
+                found += 1
+            if found < len(bearers):
+                index = found
             else:
                 notes.append("DM server %s was given on APN %r, which the profile does not "
                              "have; it is reached over APN0" % (entry.server.host, on))
