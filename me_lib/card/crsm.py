@@ -27,7 +27,7 @@ Portable: this is the card path a MicroPython board uses.
 from me_lib.at.command import build_command
 from me_lib.card import path as P
 from me_lib.card import sw as SW
-from me_lib.card.atport import AtPort, answer_fields, parse_hex, sim_state_error
+from me_lib.card.atport import answer_fields, parse_hex, sim_state_error
 from me_lib.card.fileinfo import FileInfo, from_fcp, from_gsm_response, read_all_records
 from me_lib.errors import (
     AtCommandError,
@@ -41,6 +41,8 @@ from me_lib.log import get_logger
 
 try:
     from collections.abc import MutableMapping
+
+    from me_lib.card.protocols import AtPort
 except ImportError:  # MicroPython: annotations only
     pass
 

@@ -20,7 +20,6 @@ ships none of it; the LwM2M bootstrap raises a CardError there.
 from me_lib.card import path as P
 from me_lib.card import sw as SW
 from me_lib.card.catalogue import EFS, PATH, SFI
-from me_lib.card.fileinfo import FileInfo
 from me_lib.codec import acl as acl_codec
 from me_lib.codec import dmcfg as dmcfg_codec
 from me_lib.codec import ids, services
@@ -43,16 +42,15 @@ except ImportError:
     decode_acl = acl_codec.decode
 
 try:
-    # Protocol bases, and names for annotations only: the methods that need
+    # Names for annotations only (and the protocols, for CPython callers): the methods that need
     # files/efdir/lwm2m/pkcs15 at run time import them (CPython).
-    from contextlib import AbstractContextManager
-    from typing import Protocol
-
     from me_lib.card.files import FileAccess
     from me_lib.card.link import CardLink
+    from me_lib.card.protocols import AppOpener as AppOpener
+    from me_lib.card.protocols import CardAccess as CardAccess
     from me_lib.codec import efdir, lwm2m, pkcs15
-except ImportError:  # MicroPython
-    Protocol = object  # type: ignore[assignment]
+except ImportError:  # MicroPython: the protocols are not shipped, nothing checks types
+    pass
 
 log = get_logger("me_lib.card")
 
@@ -80,24 +78,6 @@ KEY_PIN2 = 0x81
 
 _HINT_CPYTHON = ("the LwM2M bootstrap source needs the PKCS#15 decoders, which run on "
                  "CPython only; on a board provision the DM server in EF.DMCFG instead")
-
-
-class CardAccess(Protocol):
-    """What `Usim` needs from a back end (FileAccess and CrsmAccess both fit)."""
-
-    name: str
-
-    def file_info(self, path: P.PathLike) -> FileInfo: ...
-    def read_binary(self, path: P.PathLike, offset: int = 0,
-                    length: int | None = None) -> bytes: ...
-    def read_record(self, path: P.PathLike, record: int,
-                    length: int | None = None) -> bytes: ...
-
-
-class AppOpener(Protocol):
-    """Opens an application on a logical channel (MANAGE CHANNEL, or +CCHO)."""
-
-    def open_app(self, aid: bytes) -> AbstractContextManager[CardLink]: ...
 
 
 class Identity(Model):
