@@ -12,9 +12,10 @@ are left, so a wrong PIN in a device config can never block a fleet of cards.
 PINs are never logged (the link masks VERIFY data, the AT layer masks +CSIM).
 
 Portable: a MicroPython board reads identity, EF.DMCFG and EF_ACL through
-`CrsmAccess`. What only APDU links or the LwM2M bootstrap need (apdu, files,
-efdir, pkcs15, lwm2m) is imported inside the methods that use it, so a board
-ships none of it; the LwM2M bootstrap raises a CardError there.
+`CrsmAccess`. What only APDU links or the LwM2M bootstrap need (EF_DIR,
+VERIFY, the PKCS#15 walk: `card/usim_apdu.py`, a base class of `Usim` on CPython;
+apdu, files, efdir, pkcs15, lwm2m, imported inside the methods that use them) is
+not shipped to a board; the LwM2M bootstrap and `pin_status` raise a CardError there.
 """
 
 from me_lib.card import path as P
