@@ -126,7 +126,7 @@ class Bearer:
         self.auth = auth
         self.username = username
         self.password = password
-        self.services = tuple(_check_service(s) for s in services)
+        self.services = tuple(map(_check_service, services))  # map: no generator's code
 
     def same_apn(self, apn: str) -> bool:
         """Equal to an APN read back from the modem (case and operator suffix ignored)."""

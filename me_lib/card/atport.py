@@ -3,15 +3,16 @@
 The card layer only needs `command(cmd, prefix, timeout) -> response.lines`
 and the typed AT errors, so it is typed against that protocol: tests and the
 MicroPython port can hand in anything with the same shape. Portable: the
-Protocol bases are plain `object` where `typing` is missing.
+protocols live in `me_lib.card.protocols`, which a board does not ship.
 """
 
 from me_lib.errors import AtCommandError, CardError, CardRemoved, CmeError
 
-try:
-    from typing import Protocol
-except ImportError:  # MicroPython: the protocols only document the shape
-    Protocol = object  # type: ignore[assignment]
+try:  # the protocols (me_lib.card.protocols) only document the shape: CPython only
+    from me_lib.card.protocols import AtPort as AtPort
+    from me_lib.card.protocols import AtResponse as AtResponse
+except ImportError:  # MicroPython: not shipped, nothing checks types there
+    pass
 
 # +CME ERROR codes that describe the SIM's state, not our command: retrying
 # with another syntax cannot help, the caller must act (insert, PIN, wait).
@@ -22,23 +23,11 @@ SIM_STATE_CME = {10: "SIM not inserted", 11: "SIM PIN required", 12: "SIM PUK re
 _HEXDIGITS = "0123456789abcdefABCDEF"
 
 
-class AtResponse(Protocol):
-    @property
-    def lines(self) -> list[str]: ...
-
-
-class AtPort(Protocol):
-    """The part of `me_lib.at.AtChannel` the card layer uses."""
-
-    def command(self, command: str, prefix: str | tuple[str, ...] | None = None,
-                timeout: float | None = None) -> AtResponse: ...
-
-
 def parse_hex(text: str, what: str) -> bytes:
     """Hex from a modem answer: quotes, spaces and either case tolerated."""
     clean = "".join(text.split()).strip('"')
     clean = "".join(clean.split())
-    if len(clean) % 2 or any(c not in _HEXDIGITS for c in clean):
+    if len(clean) % 2 or clean.strip(_HEXDIGITS):  # a character outside the set
         raise CardError("%s: %r is not a hex string" % (what, text),
                         "the modem answered in an unexpected format")
     return bytes.fromhex(clean)
@@ -51,7 +40,10 @@ def answer_fields(lines: list[str], prefix: str) -> list[list[str]]:
     for line in lines:
         s = line.strip()
         if s.upper().startswith(up):
-            out.append([f.strip().strip('"').strip() for f in s[len(prefix):].split(",")])
+            fields = s[len(prefix):].split(",")
+            for i in range(len(fields)):  # a loop, not a comprehension: less heap on a board
+                fields[i] = fields[i].strip().strip('"').strip()
+            out.append(fields)
     return out
 
 

@@ -27,7 +27,7 @@ Portable: this is the card path a MicroPython board uses.
 from me_lib.at.command import build_command
 from me_lib.card import path as P
 from me_lib.card import sw as SW
-from me_lib.card.atport import AtPort, answer_fields, parse_hex, sim_state_error
+from me_lib.card.atport import answer_fields, parse_hex, sim_state_error
 from me_lib.card.fileinfo import FileInfo, from_fcp, from_gsm_response, read_all_records
 from me_lib.errors import (
     AtCommandError,
@@ -41,6 +41,8 @@ from me_lib.log import get_logger
 
 try:
     from collections.abc import MutableMapping
+
+    from me_lib.card.protocols import AtPort
 except ImportError:  # MicroPython: annotations only
     pass
 
@@ -192,8 +194,9 @@ class CrsmAccess:
         # what they teach is kept under its own key.
         key = "pathid" if len(target) >= 3 else "pathid_mf"
         learned = self._learned(key)
-        forms = [f for f in PATH_FORMS if f != learned]
-        if learned in PATH_FORMS:
+        forms = list(PATH_FORMS)
+        if learned in forms:  # the learned form first
+            forms.remove(learned)
             forms.insert(0, learned)
         last: _Attempt | None = None
         not_found: int | None = None
@@ -239,12 +242,15 @@ class CrsmAccess:
         if cached is not None:
             return cached
         learned = self._learned("get_response")
-        order = [g for g in GR_FORMS if g != learned]
-        if learned in GR_FORMS:
+        order = list(GR_FORMS)
+        if learned in order:  # the learned form first
+            order.remove(learned)
             order.insert(0, learned)
-        variants = tuple((g, None if g == GR_PLAIN else (0, 0, 255)) for g in order)
+        variants = []
+        for g in order:
+            variants.append((g, None if g == GR_PLAIN else (0, 0, 255)))
         op = "GET RESPONSE %s" % P.to_hex(target)
-        sw, data = self._run(GET_RESPONSE, target, op, variants, accept=_Accept)
+        sw, data = self._run(GET_RESPONSE, target, op, tuple(variants), accept=_Accept)
         SW.check(sw, op)
         info = _decode_info(data)
         self._info[target] = info

@@ -9,9 +9,14 @@ in `AT+CSIM=1` ... `AT+CSIM=0`; `lock=True` does that for the link's life.
 """
 
 from me_lib.at.command import build_command
-from me_lib.card.atport import AtPort, card_error, parse_csim
+from me_lib.card.atport import card_error, parse_csim
 from me_lib.card.link import AppSession, CardLink
 from me_lib.errors import AtCommandError, CardError, CmeError
+
+try:
+    from me_lib.card.protocols import AtPort
+except ImportError:  # MicroPython: annotations only
+    pass
 
 __all__ = ["CsimLink", "parse_csim"]  # parse_csim lives in atport, shared with +CGLA
 

@@ -11,10 +11,10 @@ from me_lib.codec import fcp as fcp_codec
 from me_lib.codec._common import Model
 from me_lib.errors import CardError, DecodeError
 
-try:
-    from typing import Protocol
-except ImportError:  # MicroPython: the protocol only documents the shape
-    Protocol = object  # type: ignore[assignment]
+try:  # the protocol only documents the shape: CPython only (not shipped to a board)
+    from me_lib.card.protocols import RecordReader as _RecordReader
+except ImportError:  # MicroPython
+    pass
 
 TRANSPARENT = "transparent"
 LINEAR_FIXED = "linear_fixed"
@@ -88,13 +88,6 @@ def from_gsm_response(data: bytes) -> FileInfo:
         return FileInfo(fid, LINEAR_FIXED if structure == 0x01 else CYCLIC, size, rec_len,
                         size // rec_len, None, bytes(data))
     raise DecodeError("GSM GET RESPONSE", "structure %02X unknown" % structure, 13)
-
-
-class _RecordReader(Protocol):
-    def file_info(self, path: "P.PathLike") -> FileInfo: ...
-
-    def read_record(self, path: "P.PathLike", record: int,
-                    length: int | None = None) -> bytes: ...
 
 
 def read_all_records(access: _RecordReader, path: "P.PathLike") -> list[bytes]:

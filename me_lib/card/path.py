@@ -28,10 +28,13 @@ _HEX = "0123456789ABCDEF"
 
 def _fid_from_text(text: str, whole: object) -> list[int]:
     clean = text.replace("/", "").replace(" ", "").replace(":", "").upper()
-    if not clean or len(clean) % 4 or any(c not in _HEX for c in clean):
+    if not clean or len(clean) % 4 or clean.strip(_HEX):  # a non-hex character
         raise CardError("bad file path %r: expected 4-hex-digit file ids like 3F007FFF6F57"
                         % (whole,))
-    return [int(clean[i:i + 4], 16) for i in range(0, len(clean), 4)]
+    fids = []
+    for i in range(0, len(clean), 4):
+        fids.append(int(clean[i:i + 4], 16))
+    return fids
 
 
 def parse(path: PathLike) -> Path:
@@ -56,7 +59,7 @@ def parse(path: PathLike) -> Path:
 
 def to_hex(path: Path) -> str:
     """'3F007FFF6F57' for (0x3F00, 0x7FFF, 0x6F57)."""
-    return "".join("%04X" % f for f in path)
+    return ("%04X" * len(path)) % tuple(path)
 
 
 def parent(path: Path) -> Path:

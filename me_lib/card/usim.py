@@ -12,15 +12,15 @@ are left, so a wrong PIN in a device config can never block a fleet of cards.
 PINs are never logged (the link masks VERIFY data, the AT layer masks +CSIM).
 
 Portable: a MicroPython board reads identity, EF.DMCFG and EF_ACL through
-`CrsmAccess`. What only APDU links or the LwM2M bootstrap need (apdu, files,
-efdir, pkcs15, lwm2m) is imported inside the methods that use it, so a board
-ships none of it; the LwM2M bootstrap raises a CardError there.
+`CrsmAccess`. What only APDU links or the LwM2M bootstrap need (EF_DIR,
+VERIFY, the PKCS#15 walk: `card/usim_apdu.py`, a base class of `Usim` on CPython;
+apdu, files, efdir, pkcs15, lwm2m, imported inside the methods that use them) is
+not shipped to a board; the LwM2M bootstrap and `pin_status` raise a CardError there.
 """
 
 from me_lib.card import path as P
 from me_lib.card import sw as SW
 from me_lib.card.catalogue import EFS, PATH, SFI
-from me_lib.card.fileinfo import FileInfo
 from me_lib.codec import acl as acl_codec
 from me_lib.codec import dmcfg as dmcfg_codec
 from me_lib.codec import ids, services
@@ -28,9 +28,7 @@ from me_lib.codec._common import Model
 from me_lib.errors import (
     CardError,
     FileNotFound,
-    PinBlocked,
     SecurityStatusNotSatisfied,
-    StatusWordError,
 )
 from me_lib.log import get_logger
 
@@ -43,16 +41,15 @@ except ImportError:
     decode_acl = acl_codec.decode
 
 try:
-    # Protocol bases, and names for annotations only: the methods that need
+    # Names for annotations only (and the protocols, for CPython callers): the methods that need
     # files/efdir/lwm2m/pkcs15 at run time import them (CPython).
-    from contextlib import AbstractContextManager
-    from typing import Protocol
-
     from me_lib.card.files import FileAccess
     from me_lib.card.link import CardLink
-    from me_lib.codec import efdir, lwm2m, pkcs15
-except ImportError:  # MicroPython
-    Protocol = object  # type: ignore[assignment]
+    from me_lib.card.protocols import AppOpener as AppOpener
+    from me_lib.card.protocols import CardAccess as CardAccess
+    from me_lib.codec import efdir, lwm2m
+except ImportError:  # MicroPython: the protocols are not shipped, nothing checks types
+    pass
 
 log = get_logger("me_lib.card")
 
@@ -80,24 +77,6 @@ KEY_PIN2 = 0x81
 
 _HINT_CPYTHON = ("the LwM2M bootstrap source needs the PKCS#15 decoders, which run on "
                  "CPython only; on a board provision the DM server in EF.DMCFG instead")
-
-
-class CardAccess(Protocol):
-    """What `Usim` needs from a back end (FileAccess and CrsmAccess both fit)."""
-
-    name: str
-
-    def file_info(self, path: P.PathLike) -> FileInfo: ...
-    def read_binary(self, path: P.PathLike, offset: int = 0,
-                    length: int | None = None) -> bytes: ...
-    def read_record(self, path: P.PathLike, record: int,
-                    length: int | None = None) -> bytes: ...
-
-
-class AppOpener(Protocol):
-    """Opens an application on a logical channel (MANAGE CHANNEL, or +CCHO)."""
-
-    def open_app(self, aid: bytes) -> AbstractContextManager[CardLink]: ...
 
 
 class Identity(Model):
@@ -152,7 +131,15 @@ def pin_state(key_ref: int, sw: int) -> PinState:
     raise SW.error_for(sw, "VERIFY (retry counter) key %02X" % key_ref)
 
 
-class Usim:
+try:
+    # What only an APDU link or CPython can do (EF_DIR, VERIFY, the LwM2M bootstrap):
+    # a board reads the card over +CRSM and does not ship it (less code in its heap).
+    from me_lib.card.usim_apdu import UsimApdu
+except ImportError:  # MicroPython: pin_status and read_lwm2m_bootstrap still raise CardError
+    UsimApdu = object  # type: ignore[assignment,misc]
+
+
+class Usim(UsimApdu):
     """High-level reads on a USIM through any `CardAccess`."""
 
     def __init__(self, access: CardAccess, apps: AppOpener | None = None,
@@ -184,54 +171,6 @@ class Usim:
         from me_lib.card.files import FileAccess
 
         return self.access if isinstance(self.access, FileAccess) else None
-
-    # --- applications ------------------------------------------------------------
-
-    def applications(self, stop_at_usim: bool = False) -> list[efdir.Application]:
-        """Applications listed in EF_DIR (empty when the card has no EF_DIR).
-
-        Records are read one at a time and remembered, so stopping at the USIM
-        (record 1 on nearly every card) and later needing the PKCS#15 entry
-        never reads a record twice.
-        """
-        from me_lib.codec import efdir
-
-        while not self._dir_done:
-            if stop_at_usim and any(app.is_usim for app in self._dir_apps):
-                break
-            number = self._dir_next
-            if number > 254:
-                self._dir_done = True
-                break
-            if self._dir_count is None:
-                known = getattr(self.access, "known_info", None)
-                info = known(EF_DIR) if known is not None else None
-                self._dir_count = info.record_count if info is not None else None
-            if self._dir_count is not None and number > self._dir_count:
-                self._dir_done = True
-                break
-            try:
-                record = self.access.read_record(EF_DIR, number)
-            except FileNotFound:
-                self._dir_done = True
-                break
-            except StatusWordError as exc:
-                if exc.sw in (0x6A83, 0x6B00, 0x6A86, 0x9402):
-                    self._dir_done = True  # past the last record
-                    break
-                raise
-            self._dir_next = number + 1
-            app = efdir.decode(record)
-            if app is not None:
-                self._dir_apps.append(app)
-        return list(self._dir_apps)
-
-    def usim_aid(self) -> bytes | None:
-        """Full AID of ADF.USIM from EF_DIR (prefix A0000000871002), None if not listed."""
-        for app in self.applications(stop_at_usim=True):
-            if app.is_usim:
-                return app.aid
-        return None
 
     def select_usim(self) -> None:
         """Make ADF.USIM current (PC/SC, +CSIM); +CRSM modems do this themselves.
@@ -365,14 +304,6 @@ class Usim:
 
     # --- LwM2M bootstrap (PKCS#15 on a logical channel) ---------------------------------
 
-    def pkcs15_aid(self) -> bytes:
-        from me_lib.codec import pkcs15
-
-        for app in self.applications():
-            if app.is_pkcs15:
-                return app.aid
-        return pkcs15.AID
-
     def read_lwm2m_bootstrap(self) -> lwm2m.BootstrapFile | None:
         """OMA LwM2M Appendix G: EF_DIR -> channel -> ODF -> DODF -> bootstrap file.
 
@@ -385,47 +316,7 @@ class Usim:
         except ImportError as exc:
             raise CardError("reading the LwM2M bootstrap file needs CPython: %s" % exc,
                             _HINT_CPYTHON) from exc
-        if self.apps is None:
-            raise CardError("the LwM2M bootstrap needs a logical channel, which %s cannot open"
-                            % self.access.name,
-                            "pass apps=CglaOpener(at) (AT+CCHO/+CGLA) or use PC/SC or +CSIM")
-        aid = self.pkcs15_aid()
-        try:
-            with self.apps.open_app(aid) as channel:
-                return self._read_bootstrap(channel)
-        except FileNotFound as exc:
-            log.info("no LwM2M bootstrap on the card: %s", exc)
-            return None
-
-    def _read_bootstrap(self, channel: CardLink) -> "lwm2m.BootstrapFile | None":
-        from me_lib.card.files import FileAccess
-        from me_lib.codec import lwm2m, pkcs15
-
-        fa = FileAccess(channel)
-        fa.assume_adf_current()
-        odf = pkcs15.decode_odf(fa.read_binary((MF, P.ADF, pkcs15.ODF_FID)))
-        where = pkcs15.dodf_path(odf)
-        if where is None:
-            return None
-        dodf = pkcs15.decode_dodf(self._read_pkcs15(fa, where))
-        boot = pkcs15.lwm2m_bootstrap_path(dodf)
-        if boot is None:
-            return None
-        return lwm2m.decode(self._read_pkcs15(fa, boot))
-
-    @staticmethod
-    def _read_pkcs15(fa: FileAccess, where: pkcs15.Path) -> bytes:
-        """Read a PKCS#15 Path: absolute (3F00...) or relative to the application DF."""
-        raw = where.path
-        if not raw or len(raw) % 2:
-            raise CardError("PKCS#15 path %s is not a list of FIDs" % raw.hex())
-        fids = tuple(int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw), 2))
-        target = list(fids)
-        if fids[0] != MF:
-            target.insert(0, MF)
-            if fids[0] != P.ADF:
-                target.insert(1, P.ADF)
-        return fa.read_binary(tuple(target), where.index or 0, where.length)
+        return self._lwm2m_bootstrap()
 
     # --- PIN ----------------------------------------------------------------------------
 
@@ -443,40 +334,3 @@ class Usim:
 
         _, sw = link.transmit(A.verify(key_ref, None))
         return pin_state(key_ref, sw)
-
-    def verify_pin(self, pin: str, key_ref: int = KEY_PIN1, min_tries: int = 2,
-                   force: bool = False) -> PinState:
-        """VERIFY `pin`, but only when at least `min_tries` tries are left (or `force`)."""
-        try:
-            state = self.pin_status(key_ref)
-        except StatusWordError as exc:
-            # The card cannot tell its retry counter: only a caller who accepts
-            # the risk (force) may try.
-            if not force:
-                raise PinBlocked("PIN key %02X: the card does not report its retry counter "
-                                 "(%s); not risking a VERIFY" % (key_ref, exc.message)) from exc
-            state = PinState(key_ref, False, None)
-        if state.verified:
-            return state
-        if state.blocked:
-            raise PinBlocked("PIN key %02X is blocked" % key_ref, 0)
-        if not force and (state.retries is None or state.retries < min_tries):
-            raise PinBlocked("PIN key %02X: %s tries left, fewer than the %d required to try"
-                             % (key_ref, "unknown" if state.retries is None else state.retries,
-                                min_tries), state.retries)
-        link = self._need_link("VERIFY")
-        from me_lib.card import apdu as A
-
-        _, sw = link.transmit(A.verify(key_ref, A.pad_pin(pin)))
-        if sw == SW.SW_OK:
-            return PinState(key_ref, True, None)
-        if sw & 0xFFF0 == 0x63C0:
-            left = sw & 0x0F
-            if left == 0:
-                raise PinBlocked("wrong PIN for key %02X: the PIN is now blocked" % key_ref, 0)
-            raise StatusWordError(sw, "VERIFY key %02X" % key_ref,
-                                  "wrong PIN, %d tries left" % left,
-                                  "check the configured PIN before trying again")
-        raise SW.error_for(sw, "VERIFY key %02X" % key_ref)
-
-

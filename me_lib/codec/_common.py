@@ -30,7 +30,10 @@ class Model:
     _HIDDEN: tuple[str, ...] = ()
 
     def _key(self) -> tuple[object, ...]:
-        return tuple([getattr(self, name) for name in self._FIELDS])
+        key = []
+        for name in self._FIELDS:
+            key.append(getattr(self, name))
+        return tuple(key)
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Model) and type(other) is type(self)

@@ -100,14 +100,14 @@ def is_service_name(name: str) -> bool:
     """Whether `name` is a service name: `[a-z0-9._-]{1,32}` (docs/dmcfg.md, tag 86)."""
     if not isinstance(name, str) or not 1 <= len(name) <= 32:
         return False
-    return all(ch in _SERVICE_CHARS for ch in name)
+    return not name.strip(_SERVICE_CHARS)  # nothing outside the set
 
 
 def _is_fqdn_label(label: str) -> bool:
     """1-63 ASCII letters, digits and hyphens, no hyphen first or last (RFC 1123)."""
     if not 1 <= len(label) <= 63 or label[0] == "-" or label[-1] == "-":
         return False
-    return all(ch == "-" or ch in _ALNUM for ch in label)
+    return not label.strip(_ALNUM + "-")
 
 
 def _has_uri_scheme(address: str) -> bool:
@@ -115,7 +115,7 @@ def _has_uri_scheme(address: str) -> bool:
     end = address.find("://")
     if end < 1 or address[0] not in _ALNUM or address[0] in "0123456789":
         return False
-    return all(ch in _ALNUM or ch in "+.-" for ch in address[1:end])
+    return not address[1:end].strip(_ALNUM + "+.-")
 
 
 def _lookup(table: dict[str, int], what: str, value: str | int) -> int:
@@ -240,8 +240,8 @@ def split_uri(uri: str) -> tuple[str, str, int | None, str]:
     InvalidAddress for those and for anything without "scheme://".
     """
     scheme, sep, rest = uri.partition("://")
-    if not sep or not scheme or not scheme[0].isalpha() or not _is_ascii(scheme) or not all(
-            c.isalpha() or c.isdigit() or c in "+-." for c in scheme):
+    if not sep or not scheme or not scheme[0].isalpha() or not _is_ascii(scheme) or scheme.strip(
+            _ALNUM + "+-."):  # ASCII by then: isalpha/isdigit are _ALNUM
         raise InvalidAddress(uri, "a URI needs a scheme, e.g. coaps://host:5684")
     end = len(rest)
     for stop in "/?#":
@@ -282,7 +282,7 @@ def split_uri(uri: str) -> tuple[str, str, int | None, str]:
 
 
 def _is_ascii(text: str) -> bool:
-    return all(ord(ch) <= 0x7F for ch in text)
+    return not text or max(text) <= "\x7f"  # not all(...): a generator costs heap
 
 
 def infer_kind(address: str) -> int:
@@ -524,10 +524,11 @@ def _decode_bearer(outer: tlv.Tlv) -> Bearer:
 
 
 def _check_crc(data: bytes, items: list[tlv.Tlv]) -> bool:
-    crcs = [i for i, item in enumerate(items) if item.tag == TAG_CRC]
-    if not crcs:
+    at = 0
+    while at < len(items) and items[at].tag != TAG_CRC:
+        at += 1
+    if at == len(items):
         return False
-    at = crcs[0]
     if at != len(items) - 1:
         raise _fail("data object after the CRC (8F must be last)", items[at + 1].offset)
     item = items[at]
@@ -544,7 +545,7 @@ def _check_crc(data: bytes, items: list[tlv.Tlv]) -> bool:
 
 def decode(data: bytes) -> DmConfig | None:
     """The configuration, or None when the file is not provisioned (empty or all FF)."""
-    if all(b == 0xFF for b in data):
+    if not bytes(data).strip(b"\xff"):  # empty or all FF
         return None
     items = tlv.decode(data, WHAT)
     has_crc = _check_crc(data, items)
@@ -581,7 +582,7 @@ def decode(data: bytes) -> DmConfig | None:
         if server.bearer_index >= len(bearers):
             raise _fail("DM server uses bearer %d but the file has %d"
                         % (server.bearer_index, len(bearers)), index_at)
-    return DmConfig(tuple(s for s, _ in servers), tuple(bearers), version, sequence,
+    return DmConfig(tuple([s for s, _ in servers]), tuple(bearers), version, sequence,
                     has_crc, tuple(unknown))
 
 

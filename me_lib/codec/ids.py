@@ -37,7 +37,11 @@ def _swapped_bytes(nibbles: list[int]) -> bytes:
     if len(nibbles) % 2:
         nibbles = list(nibbles)  # the caller's list stays as it was
         nibbles.append(0xF)
-    return bytes(nibbles[i] | (nibbles[i + 1] << 4) for i in range(0, len(nibbles), 2))
+    out = bytearray(len(nibbles) // 2)
+    for i in range(len(out)):
+        # & 0x0F: callers pass digits as ASCII codes (0x30-0x39), whose low nibble is the digit
+        out[i] = (nibbles[2 * i] & 0x0F) | (nibbles[2 * i + 1] & 0x0F) << 4
+    return bytes(out)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -71,7 +75,7 @@ class Iccid(Model):
 
 
 def _check_iccid_digits(text: str) -> None:
-    if len(text) not in (19, 20) or any(ch not in _DIGITS for ch in text):
+    if len(text) not in (19, 20) or text.strip(_DIGITS):
         raise ProfileError("ICCID %r is not 19 or 20 decimal digits" % text)
 
 
@@ -99,7 +103,7 @@ def encode_iccid(iccid: Iccid | str) -> bytes:
     """EF_ICCID bytes (swapped BCD) for `iccid`; raises `ProfileError` if not digits."""
     text = iccid.digits if isinstance(iccid, Iccid) else iccid
     _check_iccid_digits(text)
-    return _swapped_bytes([ord(ch) - 0x30 for ch in text])
+    return _swapped_bytes(list(text.encode()))
 
 
 def iccid_from_at(text: str) -> Iccid:
@@ -110,12 +114,15 @@ def iccid_from_at(text: str) -> Iccid:
     ModemManager tells them apart by that prefix, and so do we.
     """
     raw = text.strip().strip('"').strip().upper()
-    if len(raw) < 2 or any(ch not in "0123456789F" for ch in raw):
+    if len(raw) < 2 or raw.strip("0123456789F"):
         raise DecodeError("ICCID answer", "%r is not a string of digits" % text)
     if raw.startswith("98"):
         if len(raw) % 2:
             raise DecodeError("ICCID answer", "odd number of hex digits in a swapped ICCID")
-        raw = "".join(raw[i + 1] + raw[i] for i in range(0, len(raw), 2))
+        swapped = ""
+        for i in range(0, len(raw), 2):
+            swapped += raw[i + 1] + raw[i]
+        raw = swapped
     raw = raw.rstrip("F")
     if "F" in raw:
         raise DecodeError("ICCID answer", "F inside the digits", raw.index("F"))
@@ -158,9 +165,9 @@ def decode_imsi(data: bytes) -> str:
 
 def encode_imsi(imsi: str, size: int = IMSI_SIZE) -> bytes:
     """EF_IMSI bytes (length, type nibble, swapped BCD) padded with FF to `size`."""
-    if not 6 <= len(imsi) <= 15 or any(ch not in _DIGITS for ch in imsi):
+    if not 6 <= len(imsi) <= 15 or imsi.strip(_DIGITS):
         raise ProfileError("IMSI %r is not 6 to 15 decimal digits" % imsi)
-    digits = [ord(ch) - 0x30 for ch in imsi]
+    digits = list(imsi.encode())
     type_nibble = 0x01 | (0x08 if len(digits) % 2 else 0x00)
     digits.insert(0, type_nibble)
     body = _swapped_bytes(digits)

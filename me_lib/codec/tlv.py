@@ -149,7 +149,11 @@ def find(items: Iterable[Tlv], tag: int) -> Tlv | None:
 
 def find_all(items: Iterable[Tlv], tag: int) -> list[Tlv]:
     """The items of `items` with `tag`, in order."""
-    return [item for item in items if item.tag == tag]
+    found = []
+    for item in items:
+        if item.tag == tag:
+            found.append(item)
+    return found
 
 
 def encode_length(length: int) -> bytes:

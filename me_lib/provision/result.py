@@ -101,7 +101,12 @@ class ProvisionResult:
     def ok(self) -> bool:
         """Whether the DM server was reachable (or not probed) and no context failed."""
         dm_ok = self.dm is None or self.dm.reachable or self.dm.via == ""
-        return dm_ok and all(c.state != "failed" for c in self.contexts)
+        if not dm_ok:
+            return False
+        for c in self.contexts:  # noqa: SIM110 - a loop: a generator costs heap on a board
+            if c.state == "failed":
+                return False
+        return True
 
     def context(self, name: str) -> ContextResult | None:
         """The context result named `name` (or one of a shared context's names), or None."""

@@ -28,10 +28,15 @@ from me_lib.profile import Bearer, DmServer
 try:  # names for the annotations only (MicroPython has no typing)
     from collections.abc import Callable
     from os import PathLike
-    from typing import TYPE_CHECKING, Protocol, TypeAlias
+    from typing import TYPE_CHECKING, TypeAlias
+
+    # The protocols (IdentityLike, ModemLike, Source) are for type checkers and
+    # CPython callers; a board would only hold their code in its heap.
+    from me_lib.sources.protocols import IdentityLike as IdentityLike
+    from me_lib.sources.protocols import ModemLike as ModemLike
+    from me_lib.sources.protocols import Source as Source
 except ImportError:
     TYPE_CHECKING = False  # type: ignore[misc]
-    Protocol = object  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from me_lib.sources.cache import ProfileCache
@@ -42,35 +47,6 @@ if TYPE_CHECKING:
 #: or must not be asked (an EF.DMCFG that could not be read, with nothing cached:
 #: a lower-priority source may name another DM server).
 FATAL = (PortClosed, ModemRebooted, CardRemoved, PinBlocked, SimNotReady, ProfileUnreadable)
-
-
-class IdentityLike(Protocol):
-    """What the chain needs of a card identity (`card.usim.Identity` fits)."""
-
-    @property
-    def iccid(self) -> str: ...
-    @property
-    def imsi(self) -> str: ...
-    @property
-    def mcc(self) -> str: ...
-    @property
-    def mnc(self) -> str | None: ...
-
-
-class ModemLike(Protocol):
-    """The part of `me_lib.modem.Modem` the sources use (docs/architecture.md)."""
-
-    def usim(self) -> Usim:
-        """The card, read through this target."""
-
-    def identity(self) -> IdentityLike:
-        """ICCID and IMSI of the card, which key the profile cache."""
-
-    def network_apn(self) -> str | None:
-        """The APN the network gave the default bearer, None if none."""
-
-    def pco_dm_address(self) -> str | None:
-        """A DM address the network sent in (e)PCO, None if none."""
 
 
 Target: TypeAlias = "Usim | ModemLike"
@@ -210,17 +186,6 @@ class SourceContext:
         return self._identity
 
 
-class Source(Protocol):
-    """A profile source: a `name` (for notes and `sources=`) and `read`."""
-
-    name: str
-
-    def read(self, ctx: SourceContext) -> Partial:
-        """What this source knows about the profile; never raises for a missing value
-        (that is a note), only for a fatal card state (PIN blocked, SIM not ready).
-        """
-
-
 def place_servers(entries: list[ServerEntry], bearers: list[Bearer],
                   notes: list[str], host_routes: dict[str, str] | None = None
                   ) -> list[DmServer]:
@@ -238,9 +203,11 @@ def place_servers(entries: list[ServerEntry], bearers: list[Bearer],
         if on is None and host_routes:
             on = host_routes.get(entry.server.host.lower())
         if on is not None:
-            found = [i for i, b in enumerate(bearers) if b.same_apn(on)]
-            if found:
-                index = found[0]
+            found = 0
+            while found < len(bearers) and not bearers[found].same_apn(on):
+                found += 1
+            if found < len(bearers):
+                index = found
             else:
                 notes.append("DM server %s was given on APN %r, which the profile does not "
                              "have; it is reached over APN0" % (entry.server.host, on))
