@@ -239,7 +239,7 @@ def split_uri(uri: str) -> tuple[str, str, int | None, str]:
     any non-ASCII character in the authority (use punycode). Raises
     InvalidAddress for those and for anything without "scheme://".
     """
-    scheme, sep, rest = uri.partition("://")
+    scheme, sep, rest = _split(uri, "://")
     if not sep or not scheme or not scheme[0].isalpha() or not _is_ascii(scheme) or scheme.strip(
             _ALNUM + "+-."):  # ASCII by then: isalpha/isdigit are _ALNUM
         raise InvalidAddress(uri, "a URI needs a scheme, e.g. coaps://host:5684")
@@ -256,11 +256,11 @@ def split_uri(uri: str) -> tuple[str, str, int | None, str]:
             path = path[:at]
     if not _is_ascii(authority):
         raise InvalidAddress(uri, "the host part is not ASCII (write the name in punycode)")
-    userinfo, _, hostport = authority.rpartition("@")
+    userinfo, _, hostport = _split(authority, "@", last=True)
     if "[" in userinfo or "]" in userinfo:
         raise InvalidAddress(uri, "brackets before the host")
     if hostport.startswith("["):
-        host, bracket, port_text = hostport[1:].partition("]")
+        host, bracket, port_text = _split(hostport[1:], "]")
         if not bracket or (port_text and not port_text.startswith(":")):
             raise InvalidAddress(uri, "an IPv6 host is written [address] or [address]:port")
         if ipaddr.version(host) != 6 or "%" in host:
@@ -269,7 +269,7 @@ def split_uri(uri: str) -> tuple[str, str, int | None, str]:
     elif "[" in hostport or "]" in hostport:
         raise InvalidAddress(uri, "unbalanced brackets in the host")
     else:
-        host, _, port_text = hostport.partition(":")
+        host, _, port_text = _split(hostport, ":")
     if not host:
         raise InvalidAddress(uri, "the URI names no host")
     port = None
@@ -277,8 +277,17 @@ def split_uri(uri: str) -> tuple[str, str, int | None, str]:
         if not port_text.isdigit() or int(port_text) > 65535:
             raise InvalidAddress(uri, "bad port in URI: %r is not 0..65535" % port_text)
         port = int(port_text)
-    name, pct, rest = host.partition("%")  # as urlsplit: what follows % keeps its case
+    name, pct, rest = _split(host, "%")  # as urlsplit: what follows % keeps its case
     return scheme.lower(), name.lower() + pct + rest, port, path
+
+
+def _split(text: str, sep: str, last: bool = False) -> tuple[str, str, str]:
+    """`str.partition` (or `rpartition` with `last`): an optional feature of MicroPython
+    builds (MICROPY_PY_BUILTINS_STR_PARTITION), so a board's firmware may lack it."""
+    at = text.rfind(sep) if last else text.find(sep)
+    if at < 0:
+        return ("", "", text) if last else (text, "", "")
+    return text[:at], sep, text[at + len(sep):]
 
 
 def _is_ascii(text: str) -> bool:
