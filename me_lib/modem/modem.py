@@ -21,6 +21,7 @@ from me_lib.errors import (
     AtError,
     AtProtocolError,
     CmeError,
+    InvalidAtParameter,
     MeLibError,
     ModemRebooted,
     PinBlocked,
@@ -66,6 +67,8 @@ START_SCRIPT = (("AT+CMEE=1", None, True),)
 EVENT_SCRIPT = (("AT+CGEREP=1", None, True),)
 
 _AUTH_NUMBERS = {"none": 0, "pap": 1, "chap": 2}
+# The longest user name or password set_auth writes (the profile's own limit).
+_CREDENTIAL_MAX = 64
 # SIM7080 +CNCFG <ip_type>: 0 dual stack, 1 IPv4, 2 IPv6
 _CNCFG_NUMBERS = {"IP": 1, "IPV6": 2, "IPV4V6": 0}
 _CNCFG_TYPES = {"1": "IP", "2": "IPV6", "0": "IPV4V6"}
@@ -758,6 +761,8 @@ class Modem:
         The password goes only on the wire; errors and traces show it masked.
         """
         number = _AUTH_NUMBERS[auth]
+        _check_credential(username, "user name")
+        _check_credential(password, "password")
         table = self._vendor_table()
         if cid != self.default_cid and table:
             line = _table_entry(table, self.stack_context(cid), pdp_type, apn, auth,
@@ -1232,8 +1237,31 @@ def _table_entry(table: str, number: int, pdp_type: str, apn: str, auth: str,
     number_auth = _AUTH_NUMBERS.get(auth, 0)
     if number_auth == 0:
         return build_command(table, number, kind, apn)
+    _check_credential(username, "user name")
+    _check_credential(password, "password")
     return build_command(table, number, kind, apn, username or "", password or "",
                          number_auth)
+
+
+def _check_credential(value: "str | None", label: str) -> None:
+    """Refuse a user name or password no AT line can carry, without showing it.
+
+    `build_command` would refuse it too, but its error quotes the value (and keeps
+    it in `.value`): right for an APN, a leak for a credential, which errors,
+    logs and `--json` must never show. Nothing is written when this raises.
+    """
+    if value is None:
+        return
+    if not isinstance(value, str) or len(value) > _CREDENTIAL_MAX:
+        raise InvalidAtParameter("the %s is not text of at most %d characters (not shown: "
+                                 "it is a credential)" % (label, _CREDENTIAL_MAX))
+    for i in range(len(value)):
+        c = value[i]
+        if ord(c) < 0x20 or ord(c) > 0x7E or c in '";\\':
+            raise InvalidAtParameter(
+                "the %s holds a character an AT command cannot carry at index %d (a control "
+                "or non-ASCII character, a quote, semicolon or backslash; not shown: it is "
+                "a credential)" % (label, i))
 
 
 def _stack_state(urc: Urc, prefix: str, number: int) -> str:
