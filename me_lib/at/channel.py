@@ -207,6 +207,9 @@ class AtChannel:
             self._io_lock = self._io
         # a list, not a deque: MicroPython's deque can neither iterate nor remove
         self._queue: list[Urc | Rebooted] = []
+        # items ever appended to _queue (appends only at its end): wait_urc looks only
+        # at the ones that came since its last look, not the whole queue every read
+        self._queued = 0
         # (prefix, callback) in subscription order: delivery order must not
         # depend on dict order, which MicroPython does not keep
         self._subs: list[tuple[str, UrcCallback]] = []
@@ -590,9 +593,15 @@ class AtChannel:
         self.engine.add_urc_prefix(prefix)
         deadline = self.clock() + timeout
         reboots_before = self.reboots
+        looked = -1     # self._queued at the last look; -1: look at the whole queue
         while True:
             with self._io:
-                for item in list(self._queue):
+                # what came since the last look is the queue's tail (removals by a
+                # dispatching reader only shorten it): a flood of URCs that do not
+                # match is examined once each, not again on every read
+                fresh = self._queued - looked if looked >= 0 else len(self._queue)
+                looked = self._queued
+                for item in self._queue[max(0, len(self._queue) - fresh):]:
                     if (isinstance(item, Urc) and item.line.upper().startswith(up)
                             and (match is None or match(item))):
                         self._queue.remove(item)
@@ -812,6 +821,7 @@ class AtChannel:
                 if log.isEnabledFor(DEBUG):
                     log.debug("%s <- URC %s", self.name, for_log(ev.line))
                 self._queue.append(ev)
+                self._queued += 1
             elif isinstance(ev, Prompt):
                 if log.isEnabledFor(DEBUG):
                     log.debug("%s <- prompt %r, writing %d bytes", self.name, ev.char,
@@ -823,6 +833,7 @@ class AtChannel:
                 if ev.command is not None:
                     self._result = ev
                 self._queue.append(ev)
+                self._queued += 1
             elif isinstance(ev, DataReceived):
                 self._data_rx.append(ev.data)
             elif isinstance(ev, ProtocolError):
