@@ -53,16 +53,31 @@ SECRET_FIELDS = """
 # user, password; nRF91 %XPDNAUTH (older firmware) cid, auth, user, password.
 
 
-def _secret_row(body_upper: str) -> "list[str] | None":
-    """[head, indexes, condition?] of the row for the line's head; None: no secrets."""
+def _head(body_upper: str) -> "tuple[str, int]":
+    """(head, where its `=`/`:` is in `body_upper`); ("", -1): none.
+
+    The head as the table spells it: spaces dropped (V.250 ignores them: `AT +CPIN
+    ="..."` is the same command) and a basic command before it (`ATE0+CPIN=`) cut
+    off at the head's own `+`, `#` or `%`.
+    """
     cut = -1
     for mark in "=:":
         at = body_upper.find(mark)
         if at >= 0 and (cut < 0 or at < cut):
             cut = at
     if cut < 0:
-        return None
+        return "", -1
     head = body_upper[:cut + 1]
+    if " " in head or "\t" in head or head[:1] not in "+#%":
+        head = "".join(head.split())
+        start = max(head.rfind("+"), head.rfind("#"), head.rfind("%"))
+        if start > 0:
+            head = head[start:]
+    return head, cut
+
+
+def _secret_row(head: str) -> "list[str] | None":
+    """[head, indexes, condition?] of the row for `head`; None: no secrets."""
     at = SECRET_FIELDS.find("\n" + head + " ")
     if at < 0:
         return None
@@ -78,7 +93,7 @@ PIN_INS = ("20", "24", "26", "28", "2C")
 
 
 def _redact_apdu(hex_text: str) -> str:
-    h = hex_text.strip().strip('"').upper()
+    h = "".join(hex_text.strip().strip('"').upper().split())   # "00 20 00 01 08 ..." too
     if len(h) > 10 and h[2:4] in PIN_INS:
         return '"' + h[:10] + MASK + '"'
     return hex_text
@@ -90,21 +105,50 @@ def _head_at(upper: str) -> int:
 
 
 def redact(line: str) -> str:
-    """The line with secret parameters replaced by `***` (unchanged when it has none)."""
-    text = line.strip()
+    """The line with secret parameters replaced by `***` (unchanged when it has none).
+
+    A command line may chain several commands with `;`: what follows the first
+    `;` outside quotes that the first command's masking left is redacted as a
+    command of its own (`AT+CFUN=1;+CPIN="..."`).
+    """
+    text = _redact_one(line.strip())
+    cut = _chain_at(text)
+    if cut >= 0:
+        return text[:cut + 1] + redact(text[cut + 1:])
+    return text
+
+
+def _chain_at(text: str) -> int:
+    """Index of the first `;` outside quotes in `text`, -1 if none."""
+    if ";" not in text:
+        return -1
+    quoted = False
+    for i in range(len(text)):
+        c = text[i]
+        if c == '"':
+            quoted = not quoted
+        elif c == ";" and not quoted:
+            return i
+    return -1
+
+
+def _redact_one(text: str) -> str:
     upper = text.upper()
     head_start = _head_at(upper)
     body_upper = upper[head_start:]
-    row = _secret_row(body_upper)
+    head, mark = _head(body_upper)
+    if mark < 0:
+        return text
+    cut = head_start + mark + 1
+    row = _secret_row(head)
     if row is not None:
-        cut = head_start + len(row[0])
         if row[1] == "*":
             return text[:cut] + MASK if text[cut:].strip() else text
         fields = split_fields(text[cut:])
         if len(row) > 2:
             where, values = row[2].split("=")
             at = int(where)
-            if not (len(fields) > at and fields[at] in values.split("/")):
+            if not (len(fields) > at and fields[at].strip('"') in values.split("/")):
                 return text
         changed = False
         for i in row[1].split(","):
@@ -115,13 +159,11 @@ def redact(line: str) -> str:
         rest = text[cut:]
         space = rest[:len(rest) - len(rest.lstrip())]     # "+CGAUTH: 1,..." keeps its space
         return (text[:cut] + space + ",".join(fields)) if changed else text
-    for head in APDU_HEADS:
-        if body_upper.startswith(head):
-            cut = head_start + len(head)
-            fields = split_fields(text[cut:])
-            if fields:
-                fields[-1] = _redact_apdu(fields[-1])
-            return text[:cut] + ",".join(fields)
+    if head in APDU_HEADS:
+        fields = split_fields(text[cut:])
+        if fields:
+            fields[-1] = _redact_apdu(fields[-1])
+        return text[:cut] + ",".join(fields)
     return text
 
 
