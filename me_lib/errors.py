@@ -102,6 +102,15 @@ class MeLibError(Exception):
     else:
         __init__ = _init
 
+    def __reduce__(self) -> "Any":
+        """Pickle and copy rebuild the error as it is, not by calling the class again:
+        `args` holds only the finished message, which no row takes back (CPython)."""
+        import copyreg
+
+        state = dict(self.__dict__)
+        state["args"] = self.args
+        return copyreg.__newobj__, (type(self),), state  # type: ignore[attr-defined]
+
 
 # --- AT layer ---------------------------------------------------------------
 
