@@ -292,8 +292,13 @@ class SocketStack:
 
     # ------------------------------------------------------- family hooks
 
+    #: (command head, name of the method that answers it): the family's AT commands
+    COMMANDS: "tuple[tuple[str, str], ...]" = ()
+
     def register(self) -> None:
-        raise NotImplementedError
+        """Answer the family's commands (`COMMANDS`); a family adds its own state."""
+        for head, method in self.COMMANDS:
+            self.m.handle(head, getattr(self, method))
 
     def on_data(self, sim: SimSocket, length: int, was_empty: bool) -> None:
         pass

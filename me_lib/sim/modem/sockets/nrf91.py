@@ -1,7 +1,5 @@
 """Simulated Nordic nRF91 Serial LTE Modem sockets: the `nrf` family (`NordicSlmStack`)."""
 
-from typing import TYPE_CHECKING
-
 from me_lib.sim.modem.commands import (
     AtFail,
     Command,
@@ -14,8 +12,6 @@ from me_lib.sim.modem.commands import (
 )
 from me_lib.sim.modem.sockets.base import MAX_PAYLOAD, SimSocket, SocketStack, is_loopback
 
-if TYPE_CHECKING:
-    pass
 
 class NordicSlmStack(SocketStack):
     """Serial LTE Modem (NCS 2.x): #XGETADDRINFO, #XSOCKET, #XCONNECT, #XSEND[TO], #XRECV[FROM].
@@ -35,17 +31,20 @@ class NordicSlmStack(SocketStack):
     DATAMODE_TERMINATOR = b"+++"      # CONFIG_SLM_DATAMODE_TERMINATOR default
     DATAMODE_SILENCE = 1.0            # CONFIG_SLM_DATAMODE_SILENCE default, seconds
 
+    COMMANDS = (
+        ("#XGETADDRINFO", "getaddrinfo"),
+        ("#XSOCKET", "xsocket"),
+        ("#XSOCKETSELECT", "select"),
+        ("#XCONNECT", "xconnect"),
+        ("#XSENDTO", "xsendto"),
+        ("#XSEND", "xsend"),
+        ("#XRECVFROM", "xrecvfrom"),
+        ("#XRECV", "xrecv"),
+        ("#XSLMVER", "slmver"),
+    )
+
     def register(self) -> None:
-        m = self.m
-        m.handle("#XGETADDRINFO", self.getaddrinfo)
-        m.handle("#XSOCKET", self.xsocket)
-        m.handle("#XSOCKETSELECT", self.select)
-        m.handle("#XCONNECT", self.xconnect)
-        m.handle("#XSENDTO", self.xsendto)
-        m.handle("#XSEND", self.xsend)
-        m.handle("#XRECVFROM", self.xrecvfrom)
-        m.handle("#XRECV", self.xrecv)
-        m.handle("#XSLMVER", self.slmver)
+        super().register()
         self.current: int | None = None
 
     def slmver(self, cmd: Command) -> Reply:

@@ -1,7 +1,5 @@
 """Simulated Quectel BG95/BG96 sockets: the dialect table's `quectel` family (`QuectelStack`)."""
 
-from typing import TYPE_CHECKING
-
 from me_lib.sim.modem.commands import (
     AtFail,
     Command,
@@ -14,28 +12,29 @@ from me_lib.sim.modem.commands import (
 )
 from me_lib.sim.modem.sockets.base import MAX_PAYLOAD, SimSocket, SocketStack
 
-if TYPE_CHECKING:
-    pass
 
 class QuectelStack(SocketStack):
     """BG95/BG96 TCP/IP: +QICSGP, +QIACT, +QIDNSGIP, +QIOPEN, +QISEND, +QIRD, +QICLOSE."""
 
     family = "quectel"
 
+    COMMANDS = (
+        ("+QICSGP", "qicsgp"),
+        ("+QIACT", "qiact"),
+        ("+QIDEACT", "qideact"),
+        ("+QIDNSCFG", "qidnscfg"),
+        ("+QIDNSGIP", "qidnsgip"),
+        ("+QIOPEN", "qiopen"),
+        ("+QISEND", "qisend"),
+        ("+QIRD", "qird"),
+        ("+QICLOSE", "qiclose"),
+        ("+QISTATE", "qistate"),
+        ("+QIGETERROR", "qigeterror"),
+        ("+QISDE", "qisde"),
+    )
+
     def register(self) -> None:
-        m = self.m
-        m.handle("+QICSGP", self.qicsgp)
-        m.handle("+QIACT", self.qiact)
-        m.handle("+QIDEACT", self.qideact)
-        m.handle("+QIDNSCFG", self.qidnscfg)
-        m.handle("+QIDNSGIP", self.qidnsgip)
-        m.handle("+QIOPEN", self.qiopen)
-        m.handle("+QISEND", self.qisend)
-        m.handle("+QIRD", self.qird)
-        m.handle("+QICLOSE", self.qiclose)
-        m.handle("+QISTATE", self.qistate)
-        m.handle("+QIGETERROR", self.qigeterror)
-        m.handle("+QISDE", self.qisde)
+        super().register()
         self.last_error = 0
         self.data_echo = True        # AT+QISDE default 1: QISEND payload is echoed
 

@@ -1,7 +1,5 @@
 """Simulated SIMCom SIM7080G sockets: the dialect table's `simcom` family (`SimcomStack`)."""
 
-from typing import TYPE_CHECKING
-
 from me_lib.sim.modem.commands import (
     AtFail,
     Command,
@@ -13,24 +11,25 @@ from me_lib.sim.modem.commands import (
 )
 from me_lib.sim.modem.sockets.base import MAX_PAYLOAD, SimSocket, SocketStack
 
-if TYPE_CHECKING:
-    pass
 
 class SimcomStack(SocketStack):
     """SIM7080G: +CNCFG, +CNACT (+APP PDP), +CDNSGIP, +CAOPEN, +CASEND, +CARECV."""
 
     family = "simcom"
 
+    COMMANDS = (
+        ("+CNCFG", "cncfg"),
+        ("+CNACT", "cnact"),
+        ("+CDNSGIP", "cdnsgip"),
+        ("+CAOPEN", "caopen"),
+        ("+CASEND", "casend"),
+        ("+CARECV", "carecv"),
+        ("+CACLOSE", "caclose"),
+        ("+CASTATE", "castate"),
+    )
+
     def register(self) -> None:
-        m = self.m
-        m.handle("+CNCFG", self.cncfg)
-        m.handle("+CNACT", self.cnact)
-        m.handle("+CDNSGIP", self.cdnsgip)
-        m.handle("+CAOPEN", self.caopen)
-        m.handle("+CASEND", self.casend)
-        m.handle("+CARECV", self.carecv)
-        m.handle("+CACLOSE", self.caclose)
-        m.handle("+CASTATE", self.castate)
+        super().register()
         self.cfg: dict[int, str] = {}
         self.cfg_type: dict[int, int] = {}
         # pdpidx -> (username, password, authentication 0 none 1 PAP 2 CHAP 3 either)

@@ -1,7 +1,5 @@
 """Simulated Telit ME910 sockets: the dialect table's `telit` family (`TelitStack`)."""
 
-from typing import TYPE_CHECKING
-
 from me_lib.sim.modem.commands import (
     AtFail,
     Command,
@@ -13,24 +11,22 @@ from me_lib.sim.modem.commands import (
 )
 from me_lib.sim.modem.sockets.base import MAX_PAYLOAD, SimSocket, SocketStack
 
-if TYPE_CHECKING:
-    pass
 
 class TelitStack(SocketStack):
     """ME910: #SGACT, #QDNS, #SD (command mode), #SSENDEXT/#SSEND, SRING, #SRECV, #SH."""
 
     family = "telit"
 
-    def register(self) -> None:
-        m = self.m
-        m.handle("#SGACT", self.sgact)
-        m.handle("#QDNS", self.qdns)
-        m.handle("#SD", self.sd)
-        m.handle("#SSENDEXT", self.ssendext)
-        m.handle("#SSEND", self.ssend)
-        m.handle("#SRECV", self.srecv)
-        m.handle("#SH", self.sh)
-        m.handle("#SS", self.ss)
+    COMMANDS = (
+        ("#SGACT", "sgact"),
+        ("#QDNS", "qdns"),
+        ("#SD", "sd"),
+        ("#SSENDEXT", "ssendext"),
+        ("#SSEND", "ssend"),
+        ("#SRECV", "srecv"),
+        ("#SH", "sh"),
+        ("#SS", "ss"),
+    )
 
     def sgact(self, cmd: Command) -> Reply:
         if cmd.kind == "read":

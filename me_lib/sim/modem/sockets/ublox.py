@@ -1,7 +1,5 @@
 """Simulated u-blox SARA-R4 sockets: the dialect table's `ublox` family (`UbloxStack`)."""
 
-from typing import TYPE_CHECKING
-
 from me_lib.sim.modem.commands import (
     AtFail,
     Command,
@@ -13,8 +11,6 @@ from me_lib.sim.modem.commands import (
 )
 from me_lib.sim.modem.sockets.base import SimSocket, SocketStack, is_loopback
 
-if TYPE_CHECKING:
-    pass
 
 class UbloxStack(SocketStack):
     """SARA-R4: +UDNSRN, +USOCR, +USOCO, +USOST/+USOWR ('@' prompt), +USORF/+USORD, +UDCONF=1.
@@ -33,21 +29,24 @@ class UbloxStack(SocketStack):
     MAX_BASE_HEX = 512
     MAX_BINARY = 1024
 
+    COMMANDS = (
+        ("+UDNSRN", "udnsrn"),
+        ("+USOCR", "usocr"),
+        ("+USOCO", "usoco"),
+        ("+USOST", "usost"),
+        ("+USOWR", "usowr"),
+        ("+USORF", "usorf"),
+        ("+USORD", "usord"),
+        ("+USOCL", "usocl"),
+        ("+USOER", "usoer"),
+        ("+UPSD", "upsd"),
+        ("+UPSDA", "upsda"),
+        ("+UPSND", "upsnd"),
+        ("+UDCONF", "udconf"),
+    )
+
     def register(self) -> None:
-        m = self.m
-        m.handle("+UDNSRN", self.udnsrn)
-        m.handle("+USOCR", self.usocr)
-        m.handle("+USOCO", self.usoco)
-        m.handle("+USOST", self.usost)
-        m.handle("+USOWR", self.usowr)
-        m.handle("+USORF", self.usorf)
-        m.handle("+USORD", self.usord)
-        m.handle("+USOCL", self.usocl)
-        m.handle("+USOER", self.usoer)
-        m.handle("+UPSD", self.upsd)
-        m.handle("+UPSDA", self.upsda)
-        m.handle("+UPSND", self.upsnd)
-        m.handle("+UDCONF", self.udconf)
+        super().register()
         self.errno = 0
         self.hex_mode = False                   # +UDCONF=1: factory default 0, not saved
         self.psd_cid: dict[int, int] = {}       # PSD profile -> mapped cid (+UPSD=p,100,cid)
