@@ -102,6 +102,9 @@ SYNC_WITHIN = 20.0
 # Finals the engine made up (the grace for modules that send none, a garbled answer
 # given up): the module's real final may still come, so the next command resyncs first.
 _UNCERTAIN_ENDS = ("NONE", "PROTOCOL")
+#: URCs kept for `poll`/`wait_urc` at most: a module flooding reports while nobody
+#: polls must not take a board's heap (the oldest go first; reboots are kept)
+MAX_QUEUED_URCS = 256
 
 
 class _Unthreaded:
@@ -210,6 +213,9 @@ class AtChannel:
         # items ever appended to _queue (appends only at its end): wait_urc looks only
         # at the ones that came since its last look, not the whole queue every read
         self._queued = 0
+        #: URCs dropped because the queue was full (MAX_QUEUED_URCS): nobody polled
+        self.urcs_dropped = 0
+        self.max_queued_urcs = MAX_QUEUED_URCS
         # (prefix, callback) in subscription order: delivery order must not
         # depend on dict order, which MicroPython does not keep
         self._subs: list[tuple[str, UrcCallback]] = []
@@ -658,6 +664,18 @@ class AtChannel:
         with self._io:
             return [x for x in self._queue if isinstance(x, Urc)]
 
+    def _drop_oldest_urc(self) -> None:
+        """The queue is full: the oldest URC goes (a reboot stays: it ends the session)."""
+        for i, item in enumerate(self._queue):
+            if isinstance(item, Urc):
+                del self._queue[i]
+                self.urcs_dropped += 1
+                if self.urcs_dropped == 1 or self.urcs_dropped % 1000 == 0:
+                    log.warning("%s: %d URC(s) dropped: more than %d queued and nobody "
+                                "polled (call poll() or subscribe)", self.name,
+                                self.urcs_dropped, self.max_queued_urcs)
+                return
+
     def _dispatch_queue(self) -> int:
         count = 0
         while True:
@@ -820,6 +838,8 @@ class AtChannel:
             elif isinstance(ev, Urc):
                 if log.isEnabledFor(DEBUG):
                     log.debug("%s <- URC %s", self.name, for_log(ev.line))
+                if len(self._queue) >= self.max_queued_urcs:
+                    self._drop_oldest_urc()
                 self._queue.append(ev)
                 self._queued += 1
             elif isinstance(ev, Prompt):

@@ -149,6 +149,27 @@ def test_urcs_wait_for_poll_and_reach_subscribers_in_subscription_order():
     assert got.line == '+QIURC: "pdpdeact",1'
 
 
+def test_a_urc_flood_nobody_polls_keeps_the_newest_and_every_reboot():
+    ch, port = channel([
+        (b"AT+CGDCONT?\r", b"\r\nOK\r\n"),
+    ])
+    ch.max_queued_urcs = 8
+    port.push(b"\r\nRDY\r\n")          # a boot banner (Rebooted), then 20 reports
+    ch.engine.banners.add("RDY")
+    for i in range(20):
+        port.push(b"\r\n+CEREG: %d\r\n" % (i % 6))
+    ch.command("AT+CGDCONT?", timeout=2)   # the command reads them all in
+    kinds = [type(x).__name__ for x in ch._queue]
+    assert kinds == ["Rebooted"] + ["Urc"] * 7, kinds
+    seen = []
+    ch.subscribe("+CEREG:", lambda u: seen.append(u.line))
+    ch.poll(0.0)
+    # the queue held 8 items: the reboot and the newest 7 reports
+    assert ch.urcs_dropped == 13
+    assert seen == ["+CEREG: %d" % (i % 6) for i in range(13, 20)]
+    assert ch.reboots == 1
+
+
 def test_timeout_on_the_virtual_clock_then_resync_absorbs_the_late_answer():
     ch, port = channel([
         (b"AT+COPS=?\r", b""),                 # no answer in time
