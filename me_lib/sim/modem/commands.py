@@ -205,6 +205,14 @@ def parse_line(body: str) -> list[Command] | None:
     return cmds
 
 
+def set_args(cmd: Command) -> list[str | None]:
+    """The arguments of a command only its set form (`AT+X=...`) has; any other form
+    (`AT+X?`, `AT+X=?`, `AT+X`) is refused with a plain ERROR, as modules do."""
+    if cmd.kind != "set":
+        raise AtFail(None)
+    return split_args(cmd.args)
+
+
 def split_args(args: str) -> list[str | None]:
     """Split `a,"b,c",,d` into ['a', 'b,c', None, 'd']: quotes removed, empty -> None.
 

@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 from me_lib.codec import ursp
 from me_lib.errors import DecodeError
-from me_lib.sim.modem.commands import AtFail, Command, Pending, Reply, arg_int, arg_str, split_args
+from me_lib.sim.modem.commands import (
+    AtFail,
+    Command,
+    Pending,
+    Reply,
+    arg_int,
+    arg_str,
+    set_args,
+    split_args,
+)
 
 if TYPE_CHECKING:
     from me_lib.sim.modem.host import Host
@@ -444,9 +453,7 @@ class Network:
             return Reply(["+CFUN: %d" % self.cfun])
         if cmd.kind == "test":
             return Reply(["+CFUN: (%s),(0-1)" % ",".join(str(v) for v in d.cfun_values)])
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         fun = arg_int(args, 0, None, 0, 255)
         rst = arg_int(args, 1, 0, 0, 1)
         if fun not in d.cfun_values:
@@ -473,9 +480,7 @@ class Network:
                 return Reply([name + ": " + self._reg_fields(name, self.reg_n[name], False)])
             if cmd.kind == "test":
                 return Reply([name + ": (0-%d)" % top])
-            if cmd.kind != "set":
-                raise AtFail(None)
-            self.reg_n[name] = arg_int(split_args(cmd.args), 0, 0, 0, top)
+            self.reg_n[name] = arg_int(set_args(cmd), 0, 0, 0, top)
             return Reply()
         return handler
 
@@ -493,9 +498,7 @@ class Network:
             entries = '(%d,"%s","%s","%s",%d)' % (
                 2 if self.registered else 1, cfg.operator, cfg.operator_short, cfg.plmn, act)
             return Reply(["+COPS: %s,,(0-4),(0-2)" % entries])
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         mode = arg_int(args, 0, 0, 0, 4)
         if mode == 3:
             self.cops_format = arg_int(args, 1, 0, 0, 2)
@@ -545,9 +548,7 @@ class Network:
             tail = ",(0-1),(0-1)" if d.cgdcont_tail else ""
             return Reply(['+CGDCONT: (%d-%d),"%s",,,(0-2),(0-4)%s' % (lo, d.cid_max, t, tail)
                           for t in ("IP", "IPV6", "IPV4V6")])
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         cid = arg_int(args, 0, None, 0, 255)
         if not d.default_cid <= cid <= d.cid_max:
             raise AtFail(50)
@@ -579,9 +580,7 @@ class Network:
         if cmd.kind == "test":
             return Reply(['+CGAUTH: (%d-%d),(0-2),,' % (self.m.dialect.default_cid,
                                                          self.m.dialect.cid_max)])
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         cid = arg_int(args, 0, None, 0, 255)
         ctx = self.contexts.get(cid)
         if ctx is None:
@@ -599,9 +598,7 @@ class Network:
         if cmd.kind == "read":
             return Reply(['#PDPAUTH: %d,%d,"%s"' % (c.cid, c.auth, c.user)
                           for c in (self.contexts[k] for k in sorted(self.contexts))])
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         ctx = self.contexts.get(arg_int(args, 0, None, 0, 255))
         if ctx is None:
             raise AtFail(50)
@@ -615,9 +612,7 @@ class Network:
             return Reply(["+CGATT: %d" % (1 if self.registered else 0)])
         if cmd.kind == "test":
             return Reply(["+CGATT: (0-1)"])
-        if cmd.kind != "set":
-            raise AtFail(None)
-        state = arg_int(split_args(cmd.args), 0, None, 0, 1)
+        state = arg_int(set_args(cmd), 0, None, 0, 1)
         if state == 0:
             return Reply(after=[lambda: self._deregister(0)])
         if self.registered:
@@ -650,9 +645,7 @@ class Network:
                           for c in sorted(self.contexts)])
         if cmd.kind == "test":
             return Reply(["+CGACT: (0,1)"])
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         state = arg_int(args, 0, None, 0, 1)
         cids = [arg_int(args, i, None, 0, 255) for i in range(1, len(args))]
         if not cids:
@@ -769,9 +762,7 @@ class Network:
             return Reply(["+CGEREP: %d,0" % self.cgerep])
         if cmd.kind == "test":
             return Reply(["+CGEREP: (0-2),(0-1)"])
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         self.cgerep = arg_int(args, 0, 0, 0, 2)
         arg_int(args, 1, 0, 0, 1)
         return Reply()
@@ -810,9 +801,7 @@ class Network:
         return Reply(["%%XNEWCID: %d" % cid])
 
     def _xpco(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        self.xpco = arg_int(split_args(cmd.args), 0, 0, 0, 1) == 1
+        self.xpco = arg_int(set_args(cmd), 0, 0, 0, 1) == 1
         return Reply()
 
     def _cgnapn(self, cmd: Command) -> Reply:

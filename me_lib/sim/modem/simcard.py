@@ -14,7 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from me_lib.sim.modem.commands import AtFail, Command, Reply, arg_int, arg_str, split_args
+from me_lib.sim.modem.commands import (
+    AtFail,
+    Command,
+    Reply,
+    arg_int,
+    arg_str,
+    set_args,
+    split_args,
+)
 
 if TYPE_CHECKING:
     from me_lib.sim.modem.host import Host
@@ -255,9 +263,7 @@ class SimAccess:
         state = self.pin_state()
         if cmd.kind == "read":
             return Reply(["+CPIN: " + state])
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         first = arg_str(args, 0)
         is_pin = 4 <= len(first) <= 8 and first.isdigit()
         is_puk = state == "SIM PUK" and len(first) == 8 and first.isdigit()
@@ -399,9 +405,7 @@ class SimAccess:
     def _csim(self, cmd: Command) -> Reply:
         if cmd.kind == "test":
             return Reply()
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         if self.m.dialect.csim_lock and len(args) == 1 and args[0] in ("0", "1"):
             self.require_card()
             return Reply()               # lock / unlock of the SIM interface
@@ -413,9 +417,7 @@ class SimAccess:
     def _ccho(self, cmd: Command) -> Reply:
         if cmd.kind == "test":
             return Reply()
-        if cmd.kind != "set":
-            raise AtFail(None)
-        aid_hex = arg_str(split_args(cmd.args), 0)
+        aid_hex = arg_str(set_args(cmd), 0)
         try:
             aid = bytes.fromhex(aid_hex)
         except ValueError:
@@ -437,9 +439,7 @@ class SimAccess:
     def _cchc(self, cmd: Command) -> Reply:
         if cmd.kind == "test":
             return Reply()
-        if cmd.kind != "set":
-            raise AtFail(None)
-        channel = arg_int(split_args(cmd.args), 0, None, 0, 19)
+        channel = arg_int(set_args(cmd), 0, None, 0, 19)
         if channel not in self.channels:
             raise AtFail(21)
         self.require_card()
@@ -450,9 +450,7 @@ class SimAccess:
     def _cgla(self, cmd: Command) -> Reply:
         if cmd.kind == "test":
             return Reply()
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         channel = arg_int(args, 0, None, 0, 19)
         apdu = bytearray(self._parse_apdu_args(args, 1))
         if channel not in self.channels:

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from me_lib.sim.modem.commands import AtFail
+from me_lib.sim.modem.commands import AtFail, Command, Reply, arg_int, set_args
 
 if TYPE_CHECKING:
     from me_lib.sim.dm_server import DmServer
@@ -331,6 +331,14 @@ class SocketStack:
             net.bring_up(ctx)
             net.cgev("ME PDN ACT %d" % cid)
         self.app_active.add(cid)
+
+    def close_open(self, cmd: Command, highest: int) -> Reply:
+        """A close command naming a socket (`+CACLOSE=<id>`, `+USOCL=<id>`): ERROR when no
+        such socket is open, as those modules answer."""
+        ident = arg_int(set_args(cmd), 0, None, 0, highest)
+        self.sock_or_fail(ident)
+        self.close(ident)
+        return Reply()
 
     def sock_or_fail(self, ident: int) -> SimSocket:
         sim = self.sockets.get(ident)

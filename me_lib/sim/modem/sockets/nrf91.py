@@ -8,6 +8,7 @@ from me_lib.sim.modem.commands import (
     Reply,
     arg_int,
     arg_str,
+    set_args,
     split_args,
 )
 from me_lib.sim.modem.sockets.base import MAX_PAYLOAD, SimSocket, SocketStack, is_loopback
@@ -56,9 +57,7 @@ class NordicSlmStack(SocketStack):
             raise AtFail(None)
 
     def getaddrinfo(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        host = arg_str(split_args(cmd.args), 0)
+        host = arg_str(set_args(cmd), 0)
         self._lte_up()
         ip = self.resolve(host)
         if ip is None:
@@ -77,9 +76,7 @@ class NordicSlmStack(SocketStack):
             sim = self.sockets[self.current]
             return Reply(["#XSOCKET: %d,%d,0,%d" % (sim.ident, 2 if sim.proto == "UDP" else 1,
                                                      17 if sim.proto == "UDP" else 6)])
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         op = arg_int(args, 0, None, 0, 2)
         if op == 0:
             sim = self._sock()
@@ -101,17 +98,13 @@ class NordicSlmStack(SocketStack):
         return Reply(["#XSOCKET: %d,%d,%d" % (ident, stype, kind[1])])
 
     def select(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        ident = arg_int(split_args(cmd.args), 0, None, 0, 63)
+        ident = arg_int(set_args(cmd), 0, None, 0, 63)
         self.sock_or_fail(ident)
         self.current = ident
         return Reply(["#XSOCKETSELECT: %d" % ident])
 
     def xconnect(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         sim = self._sock()
         ip = self.resolve(arg_str(args, 0))
         port = arg_int(args, 1, None, 1, 65535)
@@ -136,9 +129,7 @@ class NordicSlmStack(SocketStack):
                                                    self.DATAMODE_SILENCE))
 
     def xsendto(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         sim = self._sock()
         ip = self.resolve(arg_str(args, 0))
         port = arg_int(args, 1, None, 1, 65535)
@@ -167,9 +158,7 @@ class NordicSlmStack(SocketStack):
         return Reply(["#XSEND: %d" % len(data)])
 
     def _recv(self, cmd: Command, with_addr: bool) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         timeout = arg_int(args, 0, 0, 0, 3600)
         sim = self._sock()
         m = self.m

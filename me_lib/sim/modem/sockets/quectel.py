@@ -8,6 +8,7 @@ from me_lib.sim.modem.commands import (
     arg_int,
     arg_str,
     raw_final,
+    set_args,
     split_args,
 )
 from me_lib.sim.modem.sockets.base import MAX_PAYLOAD, SimSocket, SocketStack
@@ -41,9 +42,7 @@ class QuectelStack(SocketStack):
     def qicsgp(self, cmd: Command) -> Reply:
         if cmd.kind == "test":
             return Reply(['+QICSGP: (1-16),(1-3),"APN","USERNAME","PASSWORD",(0-3)'])
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         cid = arg_int(args, 0, None, 1, 16)
         net = self.m.net
         if len(args) == 1:
@@ -78,16 +77,12 @@ class QuectelStack(SocketStack):
             return Reply(lines)
         if cmd.kind == "test":
             return Reply(["+QIACT: (1-16)"])
-        if cmd.kind != "set":
-            raise AtFail(None)
-        cid = arg_int(split_args(cmd.args), 0, None, 1, 16)
+        cid = arg_int(set_args(cmd), 0, None, 1, 16)
         self.activate(cid)
         return Reply()
 
     def qideact(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        cid = arg_int(split_args(cmd.args), 0, None, 1, 16)
+        cid = arg_int(set_args(cmd), 0, None, 1, 16)
         self.app_active.discard(cid)
         for sim in list(self.sockets.values()):
             if sim.cid == cid:
@@ -99,9 +94,7 @@ class QuectelStack(SocketStack):
         return Reply()
 
     def qidnscfg(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         cid = arg_int(args, 0, None, 1, 16)
         if cid not in self.app_active:
             raise AtFail(None)
@@ -111,9 +104,7 @@ class QuectelStack(SocketStack):
         return Reply(['+QIDNSCFG: %d,"%s","%s"' % (cid, dns[0], dns[1])])
 
     def qidnsgip(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         cid = arg_int(args, 0, None, 1, 16)
         host = arg_str(args, 1)
         if cid not in self.app_active:
@@ -130,9 +121,7 @@ class QuectelStack(SocketStack):
         return Reply(after=[self.m.later(0.1, result)])
 
     def qiopen(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         cid = arg_int(args, 0, None, 1, 16)
         ident = arg_int(args, 1, None, 0, 11)
         proto = arg_str(args, 2).upper()
@@ -158,9 +147,7 @@ class QuectelStack(SocketStack):
             "+QIOPEN: %d,%d" % (ident, err)))])
 
     def qisend(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         ident = arg_int(args, 0, None, 0, 11)
         sim = self.sock_or_fail(ident)
         if len(args) > 1:
@@ -185,9 +172,7 @@ class QuectelStack(SocketStack):
         return Reply()
 
     def qird(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         sim = self.sock_or_fail(arg_int(args, 0, None, 0, 11))
         max_len = arg_int(args, 1, 1500, 0, 1500)
         if max_len == 0:
@@ -201,9 +186,7 @@ class QuectelStack(SocketStack):
         return Reply(["+QIRD: %d" % len(data)], raw=data)
 
     def qiclose(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        self.close(arg_int(split_args(cmd.args), 0, None, 0, 11))
+        self.close(arg_int(set_args(cmd), 0, None, 0, 11))
         return Reply()
 
     def qistate(self, cmd: Command) -> Reply:

@@ -7,7 +7,7 @@ from me_lib.sim.modem.commands import (
     Reply,
     arg_int,
     arg_str,
-    split_args,
+    set_args,
 )
 from me_lib.sim.modem.sockets.base import MAX_PAYLOAD, SimSocket, SocketStack
 
@@ -49,9 +49,7 @@ class SimcomStack(SocketStack):
                 rows.append('+CNCFG: %d,%d,"%s","%s","%s",%d' % (
                     i, self.cfg_type.get(i, 1), self.cfg.get(i, ""), user, password, auth))
             return Reply(rows)
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         idx = arg_int(args, 0, None, 0, 3)
         self.cfg_type[idx] = arg_int(args, 1, 0, 0, 2)   # 0 dual stack, 1 IPv4, 2 IPv6
         self.cfg[idx] = arg_str(args, 2, "")
@@ -63,9 +61,7 @@ class SimcomStack(SocketStack):
         if cmd.kind == "read":
             return Reply(['+CNACT: %d,%d,"%s"' % (i, 1 if i in self.pdp else 0,
                                                   self.pdp.get(i, "0.0.0.0")) for i in range(4)])
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         idx = arg_int(args, 0, None, 0, 3)
         action = arg_int(args, 1, None, 0, 2)
         if action == 0:
@@ -102,9 +98,7 @@ class SimcomStack(SocketStack):
             0.5, lambda: self.m.urc("+APP PDP: %d,ACTIVE" % idx))])
 
     def cdnsgip(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        host = arg_str(split_args(cmd.args), 0)
+        host = arg_str(set_args(cmd), 0)
         if not self.pdp:
             raise AtFail(None)
         ip = self.resolve(host)
@@ -118,9 +112,7 @@ class SimcomStack(SocketStack):
         return Reply(after=[self.m.later(0.2, result)])
 
     def caopen(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         ident = arg_int(args, 0, None, 0, 12)
         idx = arg_int(args, 1, None, 0, 3)
         proto = arg_str(args, 2).upper()
@@ -139,9 +131,7 @@ class SimcomStack(SocketStack):
         return Reply(["+CAOPEN: %d,0" % ident])
 
     def casend(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         sim = self.sock_or_fail(arg_int(args, 0, None, 0, 12))
         length = arg_int(args, 1, None, 1, MAX_PAYLOAD)
 
@@ -153,9 +143,7 @@ class SimcomStack(SocketStack):
         return Reply(final=None, prompt=Prompt("\r\n>", length, on_data))
 
     def carecv(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         sim = self.sock_or_fail(arg_int(args, 0, None, 0, 12))
         max_len = arg_int(args, 1, None, 1, MAX_PAYLOAD)
         data, _ = sim.take(max_len)
@@ -166,12 +154,7 @@ class SimcomStack(SocketStack):
         return Reply(["+CARECV: %d,%s" % (len(data), data.decode("latin-1"))])
 
     def caclose(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        ident = arg_int(split_args(cmd.args), 0, None, 0, 12)
-        self.sock_or_fail(ident)
-        self.close(ident)
-        return Reply()
+        return self.close_open(cmd, 12)
 
     def castate(self, cmd: Command) -> Reply:
         return Reply(["+CASTATE: %d,1" % i for i in sorted(self.sockets)])

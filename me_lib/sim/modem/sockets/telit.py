@@ -7,7 +7,7 @@ from me_lib.sim.modem.commands import (
     Reply,
     arg_int,
     arg_str,
-    split_args,
+    set_args,
 )
 from me_lib.sim.modem.sockets.base import MAX_PAYLOAD, SimSocket, SocketStack
 
@@ -34,9 +34,7 @@ class TelitStack(SocketStack):
                           for c in sorted(self.m.net.contexts) if c >= 1])
         if cmd.kind == "test":
             return Reply(["#SGACT: (1-6),(0,1)"])
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         cid = arg_int(args, 0, None, 1, 6)
         state = arg_int(args, 1, None, 0, 1)
         if state == 0:
@@ -51,9 +49,7 @@ class TelitStack(SocketStack):
         return Reply(["#SGACT: %s" % self.context(cid).ipv4])
 
     def qdns(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        host = arg_str(split_args(cmd.args), 0)
+        host = arg_str(set_args(cmd), 0)
         if not self.app_active:
             raise AtFail(3)
         ip = self.resolve(host)
@@ -62,9 +58,7 @@ class TelitStack(SocketStack):
         return Reply(['#QDNS: "%s","%s"' % (host, ip)])
 
     def sd(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         ident = arg_int(args, 0, None, 1, 6)
         proto = "UDP" if arg_int(args, 1, None, 0, 1) == 1 else "TCP"
         port = arg_int(args, 2, None, 1, 65535)
@@ -91,22 +85,16 @@ class TelitStack(SocketStack):
         return Reply(final=None, prompt=Prompt("\r\n> ", length, on_data))
 
     def ssendext(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         sim = self.sock_or_fail(arg_int(args, 0, None, 1, 6))
         return self._send_prompt(sim, arg_int(args, 1, None, 1, MAX_PAYLOAD))
 
     def ssend(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        sim = self.sock_or_fail(arg_int(split_args(cmd.args), 0, None, 1, 6))
+        sim = self.sock_or_fail(arg_int(set_args(cmd), 0, None, 1, 6))
         return self._send_prompt(sim, None)
 
     def srecv(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         sim = self.sock_or_fail(arg_int(args, 0, None, 1, 6))
         max_len = arg_int(args, 1, None, 1, 1500)
         data, _ = sim.take(max_len)
@@ -117,9 +105,7 @@ class TelitStack(SocketStack):
         return Reply(["#SRECV: %d,%d" % (sim.ident, len(data))], raw=data)
 
     def sh(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        self.close(arg_int(split_args(cmd.args), 0, None, 1, 6))
+        self.close(arg_int(set_args(cmd), 0, None, 1, 6))
         return Reply()
 
     def ss(self, cmd: Command) -> Reply:

@@ -7,7 +7,7 @@ from me_lib.sim.modem.commands import (
     Reply,
     arg_int,
     arg_str,
-    split_args,
+    set_args,
 )
 from me_lib.sim.modem.sockets.base import SimSocket, SocketStack, is_loopback
 
@@ -59,9 +59,7 @@ class UbloxStack(SocketStack):
             raise AtFail(None)
 
     def udnsrn(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         arg_int(args, 0, None, 0, 1)
         host = arg_str(args, 1)
         self._bearer_up()
@@ -72,9 +70,7 @@ class UbloxStack(SocketStack):
         return Reply(['+UDNSRN: "%s"' % ip])
 
     def usocr(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         proto = arg_int(args, 0, None, 6, 17)
         lport = arg_int(args, 1, 0, 0, 65535)
         if proto not in (6, 17):
@@ -93,9 +89,7 @@ class UbloxStack(SocketStack):
         return Reply(["+USOCR: %d" % ident])
 
     def usoco(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         sim = self.sock_or_fail(arg_int(args, 0, None, 0, 6))
         host = arg_str(args, 1)
         port = arg_int(args, 2, None, 1, 65535)
@@ -118,9 +112,7 @@ class UbloxStack(SocketStack):
 
     def udconf(self, cmd: Command) -> Reply:
         """+UDCONF=1 (HEX mode) set and read forms; other <op_code>s are accepted as before."""
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         op = arg_int(args, 0, None, 0, 0xFFFF)
         if op != 1:
             return Reply()           # other configurations (Direct Link...) are not simulated
@@ -159,9 +151,7 @@ class UbloxStack(SocketStack):
         return Reply(final=None, prompt=Prompt("@", length, done))   # binary: never hex
 
     def usost(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         sim = self.sock_or_fail(arg_int(args, 0, None, 0, 6))
         host = arg_str(args, 1)
         port = arg_int(args, 2, None, 1, 65535)
@@ -173,9 +163,7 @@ class UbloxStack(SocketStack):
         return self._write(sim, (ip, port), length, inline, True)
 
     def usowr(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         sim = self.sock_or_fail(arg_int(args, 0, None, 0, 6))
         length = arg_int(args, 1, None, 1, 1024)
         if sim.remote is None:
@@ -184,9 +172,7 @@ class UbloxStack(SocketStack):
         return self._write(sim, None, length, inline, sim.proto == "UDP" and False)
 
     def usorf(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         sim = self.sock_or_fail(arg_int(args, 0, None, 0, 6))
         max_len = arg_int(args, 1, 0, 0, 1024)
         if max_len == 0:
@@ -198,9 +184,7 @@ class UbloxStack(SocketStack):
                                                      self._data_field(data))])
 
     def usord(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         sim = self.sock_or_fail(arg_int(args, 0, None, 0, 6))
         max_len = arg_int(args, 1, 0, 0, 1024)
         if max_len == 0:
@@ -211,12 +195,7 @@ class UbloxStack(SocketStack):
         return Reply(['+USORD: %d,%d,"%s"' % (sim.ident, len(data), self._data_field(data))])
 
     def usocl(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        ident = arg_int(split_args(cmd.args), 0, None, 0, 6)
-        self.sock_or_fail(ident)
-        self.close(ident)
-        return Reply()
+        return self.close_open(cmd, 6)
 
     def usoer(self, cmd: Command) -> Reply:
         return Reply(["+USOER: %d" % self.errno])
@@ -224,9 +203,7 @@ class UbloxStack(SocketStack):
     # internal-stack PSD profiles (R5/R422 style; optional on R4)
 
     def upsd(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         profile = arg_int(args, 0, None, 0, 6)
         param = arg_int(args, 1, None, 0, 255)
         if len(args) == 2:
@@ -238,9 +215,7 @@ class UbloxStack(SocketStack):
         return Reply()
 
     def upsda(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         profile = arg_int(args, 0, None, 0, 6)
         action = arg_int(args, 1, None, 0, 6)
         if action == 4:
@@ -256,9 +231,7 @@ class UbloxStack(SocketStack):
             '+UUPSDA: %d,"%s"' % (profile, ip)))])
 
     def upsnd(self, cmd: Command) -> Reply:
-        if cmd.kind != "set":
-            raise AtFail(None)
-        args = split_args(cmd.args)
+        args = set_args(cmd)
         profile = arg_int(args, 0, None, 0, 6)
         param = arg_int(args, 1, None, 0, 8)
         active = profile in self.psd_active
