@@ -94,7 +94,11 @@ class _Run:
     commands or the PIN.
     """
 
-    def __init__(self, modem: Modem, profile: Profile, progress: Progress) -> None:
+    def __init__(self, modem: Modem, profile: Profile, progress: Progress, pin: str | None,
+                 force_pin: bool, ownership: Ownership, services: str,
+                 registration_timeout: float, reach_dm: bool, dm_policy: "_DmPolicy",
+                 probe_timeout: float, dm_path: str, probe_rng: "Rng | None",
+                 retry: RetryPolicy) -> None:
         self.modem = modem
         self.profile = profile
         self.progress = progress
@@ -103,18 +107,18 @@ class _Run:
         ch = modem.channel
         self._t0 = ch.clock()
         self._rt0, self._out0, self._in0 = modem.wire_since
-        # options, set by provision()
-        self.pin: str | None = None
-        self.force_pin = False
-        self.ownership = Ownership(None)
-        self.services = "eager"
-        self.registration_timeout = 300.0
-        self.reach_dm = True
-        self.dm_policy: _DmPolicy | None = None
-        self.probe_timeout = 10.0
-        self.dm_path = "modem"
-        self.probe_rng: Rng | None = None
-        self.retry = DEFAULT_RETRY
+        # the options of provision()
+        self.pin = pin
+        self.force_pin = force_pin
+        self.ownership = ownership
+        self.services = services
+        self.registration_timeout = registration_timeout
+        self.reach_dm = reach_dm
+        self.dm_policy = dm_policy
+        self.probe_timeout = probe_timeout
+        self.dm_path = dm_path
+        self.probe_rng = probe_rng
+        self.retry = retry
         # what the steps found
         self.key = ""
         self.plan = Plan([], [])
@@ -130,9 +134,9 @@ class _Run:
         """Run one step: progress before and after, its time, round trips and writes."""
         ch = self.modem.channel
         self.progress(name, "start", detail)
-        t0, rt0, w0 = ch.clock(), ch.round_trips, getattr(ch, "writes", 0)
+        t0, rt0, w0 = ch.clock(), ch.round_trips, ch.writes
         done = body(self)
-        writes = getattr(ch, "writes", 0) - w0 if counts_writes else 0
+        writes = ch.writes - w0 if counts_writes else 0
         self.writes += writes
         self.result.steps.append(StepTiming(name, ch.clock() - t0, ch.round_trips - rt0,
                                             writes))
@@ -208,12 +212,9 @@ def provision(modem: Modem, profile: Profile, pin: str | None = None,
     attempts = 0
     failed_saves = ownership.failed_saves
     while True:
-        run = _Run(modem, profile, progress or _quiet)
-        run.pin, run.force_pin, run.ownership, run.services = pin, force_pin, ownership, services
-        run.registration_timeout, run.reach_dm, run.dm_policy = (registration_timeout,
-                                                                 reach_dm, dm_policy)
-        run.probe_timeout, run.dm_path, run.probe_rng = probe_timeout, dm_path, probe_rng
-        run.retry = retry or DEFAULT_RETRY
+        run = _Run(modem, profile, progress or _quiet, pin, force_pin, ownership, services,
+                   registration_timeout, reach_dm, dm_policy, probe_timeout, dm_path,
+                   probe_rng, retry or DEFAULT_RETRY)
         try:
             _provision_once(run)
             result = run.finish()
@@ -318,14 +319,12 @@ def _apn0_up(run: _Run) -> str:
 
 def _dm(run: _Run) -> str:
     modem, profile, policy, result = run.modem, run.profile, run.dm_policy, run.result
-    assert policy is not None
-    dm_key = modem_key(modem)
-    result.dm = policy.remembered(modem, profile, dm_key,
+    result.dm = policy.remembered(modem, profile, run.key,
                                   unchanged=run.apn0_was_up and not run.plan.writes)
     if result.dm is None:
         result.dm = reach(modem, profile, run.plan.apn0.cid, run.probe_timeout,
                           policy.recheck, run.dm_path, run.probe_rng)
-        policy.record(result.dm, profile, dm_key)
+        policy.record(result.dm, profile, run.key)
     return _dm_summary(result.dm)
 
 
