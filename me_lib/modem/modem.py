@@ -831,15 +831,18 @@ class Modem:
                 self.channel.command(line, timeout=self.dialect.timeout(line))
             urc = row["up_urc"]
             # a report of this number already queued (the DEACTIVE of an earlier
-            # deactivation) is not this activation's outcome
-            stale = [u for u in self.channel.pending_urcs()
-                     if u.line.upper().startswith(urc.upper())] if urc else []
+            # deactivation) is not this activation's outcome; `old` keeps those
+            # objects alive while the wait looks them up by id (a set, not a scan
+            # of them for every new report)
+            old = [u for u in self.channel.pending_urcs()
+                   if u.line.upper().startswith(urc.upper())] if urc else []
+            stale = {id(u) for u in old}
             self.channel.command(_line(row["up"], number), prefix=row["up_prefix"] or None,
                                  timeout=wait)
             if urc:
                 states = [x for x in row["up_states"] if x]
                 outcome = self.channel.wait_urc(
-                    urc, wait, match=lambda u: not any(u is x for x in stale)
+                    urc, wait, match=lambda u: id(u) not in stale
                     and _stack_state(u, urc, number) in states)
                 if _stack_state(outcome, urc, number) != row["up_states"][0]:
                     raise self._rejection(None, cid)
@@ -1255,8 +1258,7 @@ def _check_credential(value: "str | None", label: str) -> None:
     if not isinstance(value, str) or len(value) > _CREDENTIAL_MAX:
         raise InvalidAtParameter("the %s is not text of at most %d characters (not shown: "
                                  "it is a credential)" % (label, _CREDENTIAL_MAX))
-    for i in range(len(value)):
-        c = value[i]
+    for i, c in enumerate(value):
         if ord(c) < 0x20 or ord(c) > 0x7E or c in '";\\':
             raise InvalidAtParameter(
                 "the %s holds a character an AT command cannot carry at index %d (a control "
