@@ -17,8 +17,10 @@ from me_lib.sources import read_profile
 
 from .conftest import WRITE_HEADS, Trace
 
-# PAP/CHAP with a user name only: a password on the card would show in the channel's
-# DEBUG log of the +CRSM read of EF.DMCFG (hex), which the secrets guard refuses
+# PAP/CHAP with a user name only: where the entry's fields go is what these tests pin;
+# a password is masked in logs and traces as any other (the channel logs card reads by
+# size only), which test_set_auth_writes_the_whole_entry_with_the_password_masked and
+# the secrets guard check
 DM_BEARER = {"apn": "dm.operator.example", "pdn_type": "ip"}
 
 
