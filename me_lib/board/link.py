@@ -40,9 +40,9 @@ class Link:
         self.port = port
         self.trace = trace
         self.dialect = dialect
-        self.banners: "tuple[str, ...]" = ()  # set once synced: a banner then is a reboot
+        self.banners: tuple[str, ...] = ()  # set once synced: a banner then is a reboot
         self.buf = b""
-        self.urcs: "list[str]" = []
+        self.urcs: list[str] = []
         self.round_trips = 0
         self.writes = 0
         clock = getattr(port, "clock", None)
@@ -162,7 +162,7 @@ class Link:
             timeout = timeout_for(command, self.dialect.timeouts)
         self.write(command.encode() + b"\r")
         deadline = self.now() + timeout
-        lines: "list[str]" = []
+        lines: list[str] = []
         echo = True
         while True:
             text = self.line(deadline, prompt if data else b"")
@@ -183,8 +183,8 @@ class Link:
                 raise cme_error(command, text[11:].strip())
             if text in self.banners:
                 raise ModemRebooted(text, command)
-            if prefix is not None and text.startswith(prefix) or prefix is None and not (
-                    text[0] in _REPORT and ":" in text):
+            if (prefix is not None and text.startswith(prefix)) or (prefix is None and not (
+                    text[0] in _REPORT and ":" in text)):
                 if len(lines) < MAX_LINES:
                     lines.append(text)
                 if payload is not None and text.startswith(payload[0]):
@@ -225,10 +225,10 @@ class Link:
 
         A reboot banner read here raises ModemRebooted: what was set up is gone.
         """
-        for text in self.urcs:
-            if text.startswith(prefixes):
-                self.urcs.remove(text)
-                return text
+        for queued in self.urcs:
+            if queued.startswith(prefixes):
+                self.urcs.remove(queued)
+                return queued
         deadline = self.now() + timeout
         while True:
             text = self.line(deadline)
