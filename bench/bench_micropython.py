@@ -59,6 +59,7 @@ sys.path.insert(0, str(ROOT / "tests" / "micropython"))
 from mp_e2e import (  # noqa: E402
     HERE,
     MICROPYTHON,
+    collapse,
     command_lines,
     cpython_flow,
     deploy,
@@ -76,9 +77,11 @@ FLASH_GOAL = 64 * 1024
 
 def _flow_ok(tree: Path, work: Path, dm: DmServer, heapsize: int | None,
              heap: bool = False, interpreter: Path = MICROPYTHON,
-             frozen: bool = False) -> dict[str, Any] | None:
-    """One MicroPython provision on a fresh simulator; its document when it succeeded."""
-    tag = "h%s%s" % (heapsize or "default", "-frozen" if frozen else "")
+             frozen: bool = False, label: str = "") -> dict[str, Any] | None:
+    """One MicroPython provision on a fresh simulator; its document when it succeeded.
+
+    `label` keeps the work directories of different trees apart (e.g. "core")."""
+    tag = "%sh%s%s" % (label, heapsize or "default", "-frozen" if frozen else "")
     with sim_pty(work / ("w-" + tag), dm.port) as pty:
         doc, _proc = micropython_flow(tree, pty, work / ("s-" + tag), heap=heap,
                                       heapsize="%dk" % heapsize if heapsize else None,
@@ -87,13 +90,16 @@ def _flow_ok(tree: Path, work: Path, dm: DmServer, heapsize: int | None,
 
 
 def min_heapsize(tree: Path, work: Path, dm: DmServer, low: int = 8, high: int = 2048,
-                 interpreter: Path = MICROPYTHON, frozen: bool = False) -> int:
+                 interpreter: Path = MICROPYTHON, frozen: bool = False,
+                 label: str = "") -> int:
     """Smallest heap (KiB) in (low, high] for which the flow succeeds; bisection."""
-    if _flow_ok(tree, work, dm, high, interpreter=interpreter, frozen=frozen) is None:
+    if _flow_ok(tree, work, dm, high, interpreter=interpreter, frozen=frozen,
+                label=label) is None:
         raise RuntimeError("the flow fails even with a %d KiB heap" % high)
     while high - low > 1:
         mid = (low + high) // 2
-        if _flow_ok(tree, work, dm, mid, interpreter=interpreter, frozen=frozen) is not None:
+        if _flow_ok(tree, work, dm, mid, interpreter=interpreter, frozen=frozen,
+                    label=label) is not None:
             high = mid
         else:
             low = mid
@@ -296,26 +302,34 @@ def code_heap_figures(c32: dict[str, Any], c64: dict[str, Any]) -> dict[str, dic
 
 FROZEN_BUILD = "build-me-lib-frozen32"  # in MICROPYTHON_SRC/ports/unix (outside this repo)
 FROZEN_PROG = "micropython-me-lib-frozen32"
+# The board core's frozen build (firmware_shim/freeze/core_manifest.py): a build
+# directory of its own, so the two builds never share objects.
+CORE_FROZEN_BUILD = "build-core32"
+CORE_FROZEN_PROG = "micropython-me-lib-core32"
 # The unix port's optional libraries are off: none is needed, and their 32-bit
 # builds would need more multilib packages.
 FROZEN_MAKE = ("MICROPY_PY_FFI=0", "MICROPY_PY_SSL=0", "MICROPY_PY_BTREE=0",
                "MICROPY_USE_READLINE=0", "CFLAGS_EXTRA=-m32", "LDFLAGS_EXTRA=-m32")
 
 
-def frozen_build(src: Path) -> Path:
+def frozen_build(src: Path, core: bool = False) -> Path:
     """The 32-bit unix port of MicroPython source tree `src` with the board frozen in.
 
-    Freezes firmware_shim/freeze/manifest.py (what a board's firmware gets) plus
-    the unix port's UART stand-in (tests only), through a manifest written next
-    to the build directory. make rebuilds only what changed.
+    Freezes firmware_shim/freeze/manifest.py (what a board's firmware gets; with
+    `core`, freeze/core_manifest.py: the board core, in a build directory of its
+    own) plus the unix port's UART stand-in (tests only), through a manifest
+    written next to the build directory. make rebuilds only what changed.
     """
+    build, program = (CORE_FROZEN_BUILD, CORE_FROZEN_PROG) if core else (
+        FROZEN_BUILD, FROZEN_PROG)
+    freeze = "core_manifest.py" if core else "manifest.py"
     port = src / "ports" / "unix"
     if not (port / "Makefile").is_file() or not (src / "mpy-cross").is_dir():
         raise RuntimeError("MICROPYTHON_SRC=%s is not a MicroPython source tree "
                            "(no ports/unix/Makefile)" % src)
-    listing = port / (FROZEN_BUILD + ".manifest.py")
+    listing = port / (build + ".manifest.py")
     listing.write_text('include(%r)\nmodule("firmware_shim/unix_uart.py", base_path=%r)\n'
-                       % (str(ROOT / "firmware_shim" / "freeze" / "manifest.py"), str(ROOT)))
+                       % (str(ROOT / "firmware_shim" / "freeze" / freeze), str(ROOT)))
     extra = []
     if not (src / "lib" / "micropython-lib" / "README.md").is_file():
         # The build refuses to freeze without the micropython-lib submodule, though
@@ -325,12 +339,12 @@ def frozen_build(src: Path) -> Path:
         (stand_in / "README.md").write_text("empty: me_lib's frozen build needs no package\n")
         extra.append("MPY_LIB_DIR=" + str(stand_in))
     for cmd in (["make", "-C", str(src / "mpy-cross"), "-j2"],
-                ["make", "-C", str(port), "-j2", "BUILD=" + FROZEN_BUILD, "PROG=" + FROZEN_PROG,
+                ["make", "-C", str(port), "-j2", "BUILD=" + build, "PROG=" + program,
                  "FROZEN_MANIFEST=" + str(listing), *FROZEN_MAKE, *extra]):
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
         if done.returncode != 0:
             raise RuntimeError("%s failed:\n%s" % (" ".join(cmd), done.stderr[-3000:]))
-    prog = port / FROZEN_BUILD / FROZEN_PROG
+    prog = port / build / program
     check = subprocess.run([str(prog), "-c", "import sys, me_lib.errors; print(sys.maxsize,"
                             " me_lib.errors.__file__)"], capture_output=True, text=True,
                            timeout=60, env={"MICROPYPATH": ".frozen"})
@@ -341,8 +355,12 @@ def frozen_build(src: Path) -> Path:
     return prog
 
 
-def frozen_figures(src: Path | None, work: Path, dm: DmServer) -> dict[str, dict[str, Any]]:
-    """The mp32_frozen_* figures; "not measured" (value None) without a source tree."""
+def frozen_figures(src: Path | None, work: Path, dm: DmServer,
+                   core: bool = False) -> dict[str, dict[str, Any]]:
+    """The mp32_frozen_* figures; "not measured" (value None) without a source tree.
+
+    With `core`: the board core's (`mp32_core_frozen_*`, core_manifest.py frozen,
+    core_main.py as main.py), the same measurements."""
     goal = "<= %d" % HEAP_GOAL
     names = {"mp32_frozen_code_heap_bytes": ("code", "the heap the imports of main.py and "
                                              "me_lib built (module-level objects)", None),
@@ -352,16 +370,23 @@ def frozen_figures(src: Path | None, work: Path, dm: DmServer) -> dict[str, dict
                                              "imports", None),
              "mp32_frozen_min_heapsize_kib": ("peak", "smallest -X heapsize (KiB) the whole "
                                               "flow runs in", "<= %d" % (HEAP_GOAL // 1024))}
+    if core:
+        names = {name.replace("mp32_frozen_", "mp32_core_frozen_"): (
+            what, text.replace("me_lib", "the board core"), g)
+            for name, (what, text, g) in names.items()}
+    build = "the board core" if core else "me_lib"
     if src is None:
         return {name: {"value": None, "goal": g, "unit": "not measured: set MICROPYTHON_SRC to "
-                       "a MicroPython source tree (32-bit unix port with me_lib frozen; %s: %s)"
-                       % (what, text)} for name, (what, text, g) in names.items()}
-    prog = frozen_build(src)
-    tree = work / "frozen"
+                       "a MicroPython source tree (32-bit unix port with %s frozen; %s: %s)"
+                       % (build, what, text)} for name, (what, text, g) in names.items()}
+    prog = frozen_build(src, core=core)
+    label = "core-" if core else ""
+    tree = work / (label + "frozen")
     tree.mkdir()
-    shutil.copyfile(ROOT / "firmware_shim" / "main.py", tree / "main.py")
-    with sim_pty(work / "w-frozen", dm.port) as pty:
-        doc, proc = micropython_flow(tree, pty, work / "s-frozen", heap=True,
+    shutil.copyfile(ROOT / "firmware_shim" / ("core_main.py" if core else "main.py"),
+                    tree / "main.py")
+    with sim_pty(work / ("w-%sfrozen" % label), dm.port) as pty:
+        doc, proc = micropython_flow(tree, pty, work / ("s-%sfrozen" % label), heap=True,
                                      interpreter=prog, frozen=True)
     if doc is None or not doc["result"]["ok"]:
         raise RuntimeError("the flow failed on the frozen build: %s" % (
@@ -369,15 +394,73 @@ def frozen_figures(src: Path | None, work: Path, dm: DmServer) -> dict[str, dict
     if any(f.endswith(".mpy") or (f.startswith("/") and not f.endswith("/main.py"))
            for f in doc["modules"]):
         raise RuntimeError("the frozen build loaded modules from files: %r" % doc["modules"])
-    smallest = min_heapsize(tree, work, dm, 4, 512, interpreter=prog, frozen=True)
-    values = {"mp32_frozen_code_heap_bytes": doc["heap_base"] - doc["heap_start"],
-              "mp32_frozen_peak_heap_bytes": doc["heap_peak"] - doc["heap_start"],
-              "mp32_frozen_flow_heap_bytes": doc["heap_peak"] - doc["heap_base"],
-              "mp32_frozen_min_heapsize_kib": smallest}
-    return {name: {"value": values[name], "goal": g,
-                   "unit": "%s, 32-bit unix port with me_lib frozen (%s): %s" % (
-                       "KiB" if name.endswith("kib") else "bytes", what, text)}
+    smallest = min_heapsize(tree, work, dm, 4, 512, interpreter=prog, frozen=True,
+                            label=label)
+    values = {"code_heap_bytes": doc["heap_base"] - doc["heap_start"],
+              "peak_heap_bytes": doc["heap_peak"] - doc["heap_start"],
+              "flow_heap_bytes": doc["heap_peak"] - doc["heap_base"],
+              "min_heapsize_kib": smallest}
+    return {name: {"value": values[name.split("frozen_", 1)[1]], "goal": g,
+                   "unit": "%s, 32-bit unix port with %s frozen (%s): %s" % (
+                       "KiB" if name.endswith("kib") else "bytes", build, what, text)}
             for name, (what, text, g) in names.items()}
+
+
+def core_figures(work: Path, dm: DmServer, full_ref: dict[str, Any]
+                 ) -> dict[str, dict[str, Any]]:
+    """The board core's figures (`deploy --core`, issue 15) next to the full build's.
+
+    `full_ref`: the full library's CPython run of the scenario (its AT lines are
+    compared, repeated polls collapsed: their count depends on timing)."""
+    board = work / "core-board"
+    deploy(board, "--core", "--dialect", DIALECT)
+    flash = sum(p.stat().st_size for p in board.rglob("*.mpy"))
+    c32, c64 = code_heap(board, "wasm32"), code_heap(board, "unix64")
+    tree = work / "core-tree"
+    deploy(tree, "--core", "--unix", "--main", "--dialect", DIALECT)
+    doc = _flow_ok(tree, work, dm, None, heap=True, label="core-")
+    if doc is None:
+        raise RuntimeError("the board core's MicroPython flow failed; run pytest "
+                           "tests/micropython/test_mp_core.py for the reason")
+    with sim_pty(work / "w-core-cpython", dm.port) as pty:
+        ref = cpython_flow(pty, work / "s-core-cpython", entry="core_main")
+    smallest = min_heapsize(tree, work, dm, 8, 1024, label="core-")
+    what = "the board core's .mpy tree (deploy --core --dialect %s)" % DIALECT
+    return {
+        "mp_core_deployed_mpy_bytes": {"value": flash, "goal": "<= %d" % FLASH_GOAL,
+                                       "unit": "bytes, " + what},
+        "mp_core_min_heapsize_kib": {
+            "value": smallest, "goal": "<= %d" % MIN_HEAP_GOAL_KIB,
+            "unit": "KiB (-X heapsize; peak: the core's .mpy loaded as the flow imports "
+                    "it + data, 64-bit unix port)"},
+        "mp32_core_code_heap_bytes": {
+            "value": c32["total"], "goal": None,
+            "unit": "bytes, 32-bit MicroPython (WebAssembly build): heap held by " + what
+                    + " once every module is imported"},
+        "mp64_core_code_heap_bytes": {
+            "value": c64["total"], "goal": None,
+            "unit": "bytes, 64-bit MicroPython (unix port): heap held by " + what
+                    + " once every module is imported"},
+        "mp_core_heap_high_water_bytes": {
+            "value": doc["heap_peak"], "goal": None,
+            "unit": "bytes (peak: the core's loaded .mpy, error-path modules preloaded "
+                    "too, + the flow's data, 64-bit)"},
+        "mp_core_flow_heap_bytes": {
+            "value": doc["heap_peak"] - doc["heap_base"],
+            "goal": "<= %d (the flow's data, above the loaded code; 64-bit)" % HEAP_GOAL,
+            "unit": "bytes (data: the core flow's own objects, 64-bit)"},
+        "mp_core_at_round_trips": {"value": doc["round_trips"], "unit": "AT round trips",
+                                   "goal": "== %d (the core on CPython, same scenario)"
+                                           % ref["round_trips"]},
+        "mp_core_at_commands_equal_cpython": {
+            "value": command_lines(doc) == command_lines(ref), "goal": True,
+            "unit": "bool: the core's AT lines on MicroPython == the core's on CPython"},
+        "mp_core_at_commands_equal_full": {
+            "value": collapse(command_lines(ref)) == collapse(command_lines(full_ref)),
+            "goal": True,
+            "unit": "bool: the core's AT lines == the full library's (CPython, same "
+                    "scenario; repeated ATE0 / AT+CPIN? polls counted once)"},
+    }
 
 
 def run() -> dict[str, dict[str, Any]]:
@@ -398,8 +481,11 @@ def run() -> dict[str, dict[str, Any]]:
         with sim_pty(work / "w-cpython", dm.port) as pty:
             ref = cpython_flow(pty, work / "s-cpython")
         smallest = min_heapsize(tree, work, dm)
+        core = core_figures(work, dm, ref)
         src = os.environ.get("MICROPYTHON_SRC")
         frozen = frozen_figures(Path(src) if src else None, work, dm)
+        # one frozen build at a time (the source tree's builds are shared)
+        frozen.update(frozen_figures(Path(src) if src else None, work, dm, core=True))
     same = command_lines(doc) == command_lines(ref)
     return {
         "mp_heap_high_water_bytes": {"value": doc["heap_peak"],
@@ -423,6 +509,7 @@ def run() -> dict[str, dict[str, Any]]:
         "mp_at_commands_equal_cpython": {"value": same, "unit": "bool", "goal": True},
         **code,
         **frozen,
+        **core,
     }
 
 

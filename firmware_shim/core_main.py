@@ -1,0 +1,181 @@
+"""`main.py` of the board core build (boards without PSRAM, issue 15; see README.md).
+
+The same boot as `main.py` (switch the modem on, sync, read the USIM's
+provisioning profile, provision it, keep the result on flash, retry with a
+back-off), run by `me_lib.board` instead of the full library: one AT link, the
+card read over +CRSM, the same tables and the same AT lines, in a fraction of
+the heap. What the full build does and this one does not (other profile
+sources, URSP, the full watch, the flow's retries and recovery): README.md,
+"The board core".
+
+Settings come from /config.json (keys: DEFAULTS, the same as main.py's), so the
+SIM PIN never sits in source control or in the deployed code; it is never
+printed. The state is one FlashFile (`state.json`: what the core keeps between
+boots) and `last_result.json` (the result document of the last run).
+
+`run(port, config)` needs no `machine`: the MicroPython unix-port tests call it
+with `firmware_shim.unix_uart` on a pty, and CPython with pyserial.
+"""
+
+import json
+
+from firmware_shim.store import FlashFile
+from firmware_shim.uart import UartPort
+from me_lib.board import flow
+from me_lib.board.link import Link
+from me_lib.errors import AtTimeout, MeLibError
+from me_lib.modem.dialects import by_name
+
+try:  # names for the annotations only (MicroPython has no typing)
+    from collections.abc import Callable
+    from typing import Any
+except ImportError:
+    pass
+
+CONFIG = "/config.json"
+DEFAULTS = {
+    "uart": 2, "tx": 17, "rx": 16, "baudrate": 115200,  # ESP32 UART2 on GPIO17/16
+    "pwrkey": 4, "reset": 5, "active": 1,  # NPN-driven PWRKEY/RESET_N: pin high = key low
+    "dialect": "quectel-bg96",
+    "pin": None,  # SIM PIN, only when the card has one enabled
+    "state": "/",  # directory of state.json and last_result.json
+    "watch": True,  # after provisioning, keep the modem provisioned (flow.watch)
+    "watch_seconds": None,  # bound on the watch (seconds); None: for ever
+    "watch_events": None,  # stop after this many events handled; None: no limit
+}
+#: the core flow's own state document (last good profile, contexts it created)
+STATE = "state.json"
+LAST = "last_result.json"
+
+
+def load_config(path: str = CONFIG) -> "dict[str, Any]":
+    """DEFAULTS overridden by the JSON object in `path` (missing file: DEFAULTS)."""
+    config = dict(DEFAULTS)
+    try:
+        with open(path) as fh:
+            config.update(json.load(fh))
+    except OSError:
+        pass
+    return config
+
+
+def _state(config: "dict[str, Any]", name: str) -> FlashFile:
+    folder = config["state"]
+    return FlashFile(folder + ("" if folder.endswith("/") else "/") + name)
+
+
+def run(port: "Any", config: "dict[str, Any]", power: "Any" = None, trace: "Any" = None,
+        on_event: "Callable[[Any], None] | None" = None) -> "dict[str, Any]":
+    """Power on, provision, then (config "watch", when the core has a watch) watch the
+    modem; returns the first result document (also in last_result.json).
+
+    `trace`: the link's hook `(direction, data, time)` for every write and read (the
+    tests compare the commands with a CPython run). `on_event`: called with each
+    watch event once handled. A board's watch only ends with the port (PortClosed).
+    """
+    link = Link(port, by_name(config["dialect"]), trace=trace)
+    if power is not None:
+        power.power_on(link)  # the flow syncs again
+    state = _state(config, STATE)
+    pin = config.get("pin")
+    result = flow.provision(link, state, pin=pin)
+    last = _state(config, LAST)
+    last.save(result)
+    dm = result.get("dm")
+    print("provisioned: ok=%s, %d writes, %d AT round trips, DM %s%s, contexts %s" % (
+        result["ok"], result["writes"], result["round_trips"], dm["host"] if dm else "-",
+        " reachable" if dm and dm.get("reachable") else " not reached" if dm else "",
+        _contexts(result)))
+    watch = getattr(flow, "watch", None)
+    if config.get("watch"):
+        if watch is None:
+            print("watching: not in this build (config \"watch\" ignored)")
+            return result
+
+        def handled(event: "Any") -> None:
+            print("watch: " + _event_line(event))
+            doc = event.get("result") if isinstance(event, dict) else None
+            if doc is not None:
+                last.save(doc)
+            if on_event is not None:
+                on_event(event)
+
+        seconds = config.get("watch_seconds")
+        print("watching")
+        watch(link, state, pin, seconds=None if seconds is None else float(seconds),
+              events=config.get("watch_events"), on_event=handled)
+    return result
+
+
+def _contexts(result: "dict[str, Any]") -> str:
+    """`role:apn=state` per context (APNs only: a result holds no credential)."""
+    out = []
+    for ctx in result.get("contexts") or ():
+        out.append("%s:%s=%s" % (ctx.get("role"), ctx.get("apn"), ctx.get("state")))
+    return ",".join(out) or "-"
+
+
+def _event_line(event: "Any") -> str:
+    """One short line per watch event: what happened and what was done."""
+    if not isinstance(event, dict):
+        return str(event)
+    text = "%s (%s)" % (event.get("kind"), event.get("detail"))
+    if event.get("error"):
+        return text + ": failed: " + str(event["error"])
+    result = event.get("result")
+    if result is None:
+        return text
+    return text + ": ok=%s, %d writes, %d AT round trips, contexts %s" % (
+        result["ok"], result["writes"], result["round_trips"], _contexts(result))
+
+
+# After a failed boot: first retry after this long, doubling up to the cap.
+RETRY_FIRST_S = 60.0
+RETRY_MAX_S = 3600.0
+
+
+def main() -> None:
+    """The board entry point: machine.UART + machine.Pin from the config, for ever.
+
+    The policy of main.py: a failed run is retried with a doubling back-off (a
+    modem that stopped answering is reset first), except a SIM that refuses or
+    lacks the PIN: every retry would spend one of its tries, so the board stops.
+    """
+    import machine  # type: ignore[import-not-found]
+
+    from firmware_shim.power import ModemPower
+    from me_lib.clock import sleep
+    from me_lib.errors import PinBlocked, SimNotReady
+
+    config = load_config()
+    pins = [machine.Pin(config[k], machine.Pin.OUT) if config.get(k) is not None else None
+            for k in ("pwrkey", "reset")]
+    power = ModemPower(by_name(config["dialect"]), pins[0], pins[1], config["active"])
+    delay = RETRY_FIRST_S
+    while True:
+        uart = machine.UART(config["uart"], baudrate=config["baudrate"], tx=config["tx"],
+                            rx=config["rx"], timeout=0, rxbuf=1024)
+        port = UartPort(uart)
+        try:
+            run(port, config, power)  # with "watch" (the default): returns only with the port
+            delay = RETRY_FIRST_S
+        except (PinBlocked, SimNotReady) as exc:
+            print("provisioning stopped, the SIM needs attention:", exc)
+            return
+        except AtTimeout as exc:  # the modem stopped answering: reset it, then retry
+            print("provisioning failed:", exc)
+            try:
+                power.reset()  # the pulse the module documents (Dialect.reset_kind)
+            except MeLibError as reset_exc:  # no pin wired for it, or no answer after
+                print("reset failed:", reset_exc)
+        except MeLibError as exc:  # keep the board up; the message says what to do
+            print("provisioning failed:", exc)
+        finally:
+            port.close()
+        print("retrying in %d s" % delay)
+        sleep(delay)
+        delay = min(delay * 2, RETRY_MAX_S)
+
+
+if __name__ == "__main__":
+    main()

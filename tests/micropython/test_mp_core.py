@@ -1,0 +1,217 @@
+"""The board core build (issue 15, boards without PSRAM) on MicroPython.
+
+`deploy --core` ships `firmware_shim/core_manifest.txt` (`me_lib.board` and the
+tables it reads) and, with `--main`, `core_main.py` as the board's main.py. Here:
+
+- the manifest is exactly what the core's sources import (statically, error
+  paths included), and the happy path loads none of the error-path modules;
+- the core tree provisions the BG96 scenario on the unix port over a real pty,
+  writing the same AT lines as the same core on CPython and as the full library
+  on CPython (polls collapsed: their count depends on timing);
+- the whole flow fits CORE_HEAP_BUDGET_KIB of heap (64-bit unix port), its .mpy
+  stays in CORE_MPY_BUDGET_BYTES, and its 32-bit code heap (WebAssembly build)
+  is measured the way test_mp_heap32.py measures the full build's.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mp_e2e import (
+    ROOT,
+    collapse,
+    command_lines,
+    cpython_flow,
+    deploy,
+    differences,
+    micropython_flow,
+    outcome,
+    sim_pty,
+)
+from mp_support import import_closure, manifest
+
+from bench.bench_micropython import DIALECT, code_heap, module_name
+from me_lib.sim.dm_server import DmServer
+
+CORE_MANIFEST = ROOT / "firmware_shim" / "core_manifest.txt"
+#: the shim modules a board imports next to the core (core_main.py is /main.py)
+SHIM = ["firmware_shim/__init__.py", "firmware_shim/uart.py", "firmware_shim/power.py",
+        "firmware_shim/store.py"]
+#: shipped for the error paths only: the happy path must not load them
+ERROR_PATH = ("me_lib/at/cme", "me_lib/card/sw", "me_lib/at/redact")
+# Issue 15's goal: the whole flow in -X heapsize=96k on the 64-bit unix port.
+CORE_HEAP_BUDGET_KIB = 96
+# Issue 15's goal: the .mpy a board gets (bytes; the test stand-in and main.py not counted).
+CORE_MPY_BUDGET_BYTES = 64 * 1024
+
+
+def core_roots() -> list[str]:
+    """The core's own modules, the shim a board needs, and its main.py."""
+    board = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "me_lib" / "board").glob("*.py"))
+    return board + SHIM + ["firmware_shim/core_main.py"]
+
+
+@pytest.fixture(scope="module")
+def core_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`deploy --core --unix --main --dialect quectel-bg96`: what the e2e runs load."""
+    out = tmp_path_factory.mktemp("core") / "tree"
+    deploy(out, "--core", "--unix", "--main", "--dialect", DIALECT)
+    return out
+
+
+@pytest.fixture(scope="module")
+def core_board(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`deploy --core --dialect quectel-bg96`: exactly what a board gets (no main.py)."""
+    out = tmp_path_factory.mktemp("coreboard") / "board"
+    deploy(out, "--core", "--dialect", DIALECT)
+    return out
+
+
+def _mpy_bytes(tree: Path) -> int:
+    return sum(p.stat().st_size for p in tree.rglob("*.mpy") if p.name != "unix_uart.mpy")
+
+
+# -- the manifest ----------------------------------------------------------------------
+
+
+def test_core_manifest_is_exactly_what_the_core_imports() -> None:
+    wanted = [rel for rel in import_closure(core_roots()) if rel != "firmware_shim/core_main.py"]
+    listed = manifest(CORE_MANIFEST)
+    assert len(listed) == len(set(listed)), "a module is listed twice"
+    assert sorted(listed) == wanted, (
+        "missing: %s; not imported: %s" % (sorted(set(wanted) - set(listed)),
+                                           sorted(set(listed) - set(wanted))))
+    # the point of the core: none of the full build's channel, Modem, flow or sources
+    assert not {"me_lib/at/channel.py", "me_lib/at/engine.py", "me_lib/modem/modem.py",
+                "me_lib/provision/flow.py", "me_lib/sources/chain.py"} & set(listed)
+    assert set(listed) <= set(manifest()) | {
+        str(p.relative_to(ROOT)) for p in (ROOT / "me_lib" / "board").glob("*.py")}
+
+
+def test_deploy_core_is_exactly_the_core_manifest_and_core_main(tmp_path: Path) -> None:
+    out = tmp_path / "tree"
+    done = deploy(out, "--core", "--main", "--dialect", "ublox-sara-r4")
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert files == sorted([str(Path(rel).with_suffix(".mpy"))
+                            for rel in manifest(CORE_MANIFEST)] + ["main.py"])
+    assert (out / "main.py").read_text() == (ROOT / "firmware_shim" / "core_main.py").read_text()
+    assert "total (%d files; budget 65536)" % (len(files) - 1) in done.stdout
+    # the core has no per-vendor module: every dialect gives the same tree
+    other = tmp_path / "other"
+    deploy(other, "--core", "--main", "--dialect", "generic")
+    assert sorted(str(p.relative_to(other)) for p in other.rglob("*") if p.is_file()) == files
+
+
+# -- the flow on the unix port ---------------------------------------------------------
+
+
+#: keys whose values depend on timing (poll counts, durations, the wall clock)
+TIMING = {"seconds", "bytes_in", "bytes_out", "round_trips", "rtt_ms", "last_reached", "steps"}
+
+
+def _shared(core: Any, full: Any, where: str = "") -> list[str]:
+    """Where the core's result differs from the full library's on the keys both have
+    (the core's document has the full one's keys where it has them), timing aside."""
+    if isinstance(core, dict) and isinstance(full, dict):
+        out = []
+        for key in sorted(set(core) & set(full) - TIMING):
+            out += _shared(core[key], full[key], "%s.%s" % (where, key))
+        return out
+    if isinstance(core, list) and isinstance(full, list) and len(core) == len(full) and \
+            all(isinstance(x, dict) for x in core + full):
+        out = []
+        for i, (a, b) in enumerate(zip(core, full, strict=True)):
+            out += _shared(a, b, "%s[%d]" % (where, i))
+        return out
+    return [] if core == full else ["%s: core %r != full %r" % (where or ".", core, full)]
+
+
+@pytest.mark.pty
+def test_core_flow_on_micropython_says_what_cpython_and_the_full_library_say(
+        core_tree: Path, dm_server: DmServer, tmp_path: Path) -> None:
+    with sim_pty(tmp_path / "w1", dm_server.port) as pty:
+        mp_doc, proc = micropython_flow(core_tree, pty, tmp_path / "mp")
+        assert mp_doc is not None, proc.stdout[-3000:] + proc.stderr[-3000:]
+        # a reboot of the board: the same flash state, the modem already provisioned
+        again, proc = micropython_flow(core_tree, pty, tmp_path / "mp")
+    assert again is not None, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert again["result"]["ok"] and again["result"]["writes"] == 0, again["result"]
+    result = mp_doc["result"]
+    assert result["ok"] and result["dm"]["reachable"], result
+    assert result["contexts"] and all(c["state"] == "active" for c in result["contexts"])
+    mp_pings = dm_server.pings
+    assert mp_pings >= 1
+    # from the deployed tree, .mpy only; the error paths' modules stay unloaded
+    ours = [f for f in mp_doc["modules"] if f.startswith(str(core_tree))]
+    assert ours and all(f.endswith(".mpy") or f.endswith("/main.py") for f in ours), ours
+    loaded = {f[len(str(core_tree)) + 1:].rsplit(".", 1)[0] for f in ours}
+    assert not loaded & set(ERROR_PATH), sorted(loaded & set(ERROR_PATH))
+    assert not any("/at/channel" in f or "/modem/modem" in f for f in mp_doc["modules"])
+    assert (tmp_path / "mp" / "last_result.json").read_text().startswith("{")
+
+    with sim_pty(tmp_path / "w2", dm_server.port) as pty:
+        core_cp = cpython_flow(pty, tmp_path / "cp", entry="core_main")
+    with sim_pty(tmp_path / "w3", dm_server.port) as pty:
+        full_cp = cpython_flow(pty, tmp_path / "full")
+    assert dm_server.pings == mp_pings + 2
+    # the same core on both interpreters: the same lines and the same result
+    assert command_lines(mp_doc) == command_lines(core_cp)
+    diff = differences(outcome(mp_doc), outcome(core_cp))
+    assert not diff, "\n".join(diff)
+    assert mp_doc["round_trips"] == core_cp["round_trips"] == result["round_trips"]
+    # the core and the full library: the same lines, polls aside, and the same answers
+    assert collapse(command_lines(core_cp)) == collapse(command_lines(full_cp))
+    assert {"ok", "writes", "dm", "contexts"} <= set(core_cp["result"]) & set(full_cp["result"])
+    diff = _shared(core_cp["result"], full_cp["result"])
+    assert not diff, "\n".join(diff)
+
+
+@pytest.mark.pty
+def test_core_flow_runs_in_the_heap_budget(core_tree: Path, dm_server: DmServer,
+                                           tmp_path: Path) -> None:
+    with sim_pty(tmp_path / "w", dm_server.port) as pty:
+        doc, proc = micropython_flow(core_tree, pty, tmp_path / "mp",
+                                     heapsize="%dk" % CORE_HEAP_BUDGET_KIB)
+    assert doc is not None, (
+        "the core flow no longer fits %d KiB of heap (MemoryError?): %s %s" % (
+            CORE_HEAP_BUDGET_KIB, proc.stdout[-2000:], proc.stderr[-2000:]))
+    result = doc["result"]
+    assert result["ok"] and result["dm"]["reachable"], result
+    assert result["contexts"] and all(c["state"] == "active" for c in result["contexts"])
+
+
+@pytest.mark.pty
+def test_core_flow_in_a_heap_far_below_the_budget_fails_loudly(
+        core_tree: Path, dm_server: DmServer, tmp_path: Path) -> None:
+    # the cap is real: a MemoryError traceback, not a hang or a half-written document
+    with sim_pty(tmp_path / "w", dm_server.port) as pty:
+        doc, proc = micropython_flow(core_tree, pty, tmp_path / "mp",
+                                     heapsize="%dk" % (CORE_HEAP_BUDGET_KIB // 4))
+    assert doc is None
+    assert "MemoryError" in proc.stdout + proc.stderr
+
+
+def test_core_build_stays_in_its_flash_budget(core_board: Path) -> None:
+    assert 0 < _mpy_bytes(core_board) <= CORE_MPY_BUDGET_BYTES, _mpy_bytes(core_board)
+
+
+# -- the code heap, 32-bit (WebAssembly build) and 64-bit ------------------------------
+
+
+@pytest.fixture(scope="module")
+def core_code(core_board: Path, wasm_package: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    return code_heap(core_board, "wasm32"), code_heap(core_board, "unix64")
+
+
+def test_core_code_heap_32_bit_every_module_from_its_mpy(
+        core_board: Path, core_code: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    c32, c64 = core_code
+    deployed = sorted(module_name(str(p.relative_to(core_board)))
+                      for p in core_board.rglob("*.mpy"))
+    for doc in (c32, c64):
+        assert sorted(row[0] for row in doc["modules"]) == deployed
+        assert sum(row[2] for row in doc["modules"]) == len(deployed)
+        assert doc["others"] == []
+        assert all(row[3].endswith(".mpy") for row in doc["modules"]), doc["modules"]
+    assert c32["maxsize"] == 2**31 - 1 and c64["maxsize"] == 2**63 - 1
+    assert 0 < c32["total"] < c64["total"]
