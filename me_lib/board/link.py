@@ -28,6 +28,14 @@ MAX_URCS = 32
 MAX_LINE = 2048
 #: answer lines kept for one command
 MAX_LINES = 64
+#: lines that start a boot (the AT engine's `me_lib.at.urc` tables, kept equal by a test):
+#: a reboot unless it is a follow-up banner of the same boot within the boot's time
+BOOT_BANNERS = ("RDY", "APP RDY", "^SYSSTART", "+SYSSTART", "SMS Ready", "Ready",
+                "*ATREADY: 1", "#SYSSTART")
+FOLLOW_UP_BANNERS = ("APP RDY", "SMS Ready")
+BOOT_SEQUENCE_S = 60.0
+#: the port read timeouts used (real seconds): a wait is rounded up to one of them
+_STEPS = (0.0001, 0.0005, 0.002, 0.005, 0.02)
 # a line starting with one of these characters and holding ':' is a report unless the
 # pending command asked for that prefix
 _REPORT = "+#%^$"
@@ -40,13 +48,14 @@ class Link:
         self.port = port
         self.trace = trace
         self.dialect = dialect
-        self.banners: tuple[str, ...] = ()  # set once synced: a banner then is a reboot
+        self.syncing = False  # a banner while syncing is the boot we wait for
+        self.banner_at = -1.0  # when the last boot banner came (clock seconds)
         self.buf = b""
         self.urcs: list[str] = []
         self.round_trips = 0
         self.writes = 0
-        clock = getattr(port, "clock", None)
-        self.now = getattr(clock, "monotonic", None) or monotonic
+        clock = getattr(port, "clock", None)  # the simulator's virtual clock, if any
+        self.now = getattr(clock, "monotonic", None) or getattr(clock, "now", None) or monotonic
         self.real = getattr(clock, "to_real", None)
         self.port_timeout = -1.0
 
@@ -64,8 +73,13 @@ class Link:
         try:
             n = port.in_waiting
             if not n:
-                real = self.real(wait) if self.real else wait
-                real = 0.001 if real < 0.001 else 0.05 if real > 0.05 else real
+                real = min(_STEPS[-1], self.real(wait) if self.real else wait)
+                if real <= 0:
+                    return False
+                for step in _STEPS:  # a few fixed values: the port timeout rarely changes
+                    if step >= real:
+                        real = step
+                        break
                 if real != self.port_timeout:
                     port.timeout = real
                     self.port_timeout = real
@@ -118,6 +132,22 @@ class Link:
                 return None
             self.fill(deadline - self.now())
 
+    def rebooted(self, text: str) -> bool:
+        """Whether line `text` says the module booted again (a banner of a new boot).
+
+        A banner is queued as a report instead while syncing (that boot is the
+        one waited for) and when it follows the boot's first banner within the
+        boot's time (Quectel RDY ... APP RDY, SIMCom RDY ... SMS Ready).
+        """
+        if text not in BOOT_BANNERS and text not in self.dialect.boot_banners:
+            return False
+        last, self.banner_at = self.banner_at, self.now()
+        if self.syncing or text in FOLLOW_UP_BANNERS and last >= 0 and (
+                self.banner_at - last <= BOOT_SEQUENCE_S):
+            self.report(text)
+            return False
+        return True
+
     def report(self, text: str) -> None:
         if len(self.urcs) >= MAX_URCS:
             self.urcs.pop(0)
@@ -128,16 +158,18 @@ class Link:
         """`probe` until OK (a module still booting ignores its UART), then a quiet
         `settle`: the answers of earlier attempts arrive late and are dropped."""
         last = None
-        for _ in range(attempts):
-            self.banners = ()
-            try:
-                self.cmd(probe, timeout=timeout)
-            except AtTimeout as exc:
-                last = exc
-                continue
-            self.drain(settle)
-            self.banners = self.dialect.boot_banners
-            return
+        self.syncing = True
+        try:
+            for _ in range(attempts):
+                try:
+                    self.cmd(probe, timeout=timeout)
+                except AtTimeout as exc:
+                    last = exc
+                    continue
+                self.drain(settle)
+                return
+        finally:
+            self.syncing = False
         raise AtTimeout(probe, timeout * attempts, ["no OK after %d attempts: %s" % (
             attempts, last)])
 
@@ -181,8 +213,10 @@ class Link:
                 raise AtCommandError(command, text)
             if text.startswith("+CME ERROR:") or text.startswith("+CMS ERROR:"):
                 raise cme_error(command, text[11:].strip())
-            if text in self.banners:
+            if self.rebooted(text):
                 raise ModemRebooted(text, command)
+            if text in BOOT_BANNERS or text in self.dialect.boot_banners:
+                continue  # queued by rebooted(): part of the boot being waited for
             if (prefix is not None and text.startswith(prefix)) or (prefix is None and not (
                     text[0] in _REPORT and ":" in text)):
                 if len(lines) < MAX_LINES:
@@ -234,7 +268,7 @@ class Link:
             text = self.line(deadline)
             if text is None:
                 return None
-            if text in self.banners:
+            if self.rebooted(text):
                 raise ModemRebooted(text, None)
             if text.startswith(prefixes):
                 return text
@@ -247,7 +281,7 @@ class Link:
             text = self.line(deadline)
             if text is None:
                 return
-            if text[0] in _REPORT and ":" in text:
+            if not self.rebooted(text) and text[0] in _REPORT and ":" in text:
                 self.report(text)
 
 
