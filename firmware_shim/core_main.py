@@ -78,7 +78,7 @@ def run(port: "Any", config: "dict[str, Any]", power: "Any" = None, trace: "Any"
         power.power_on(link)  # the flow syncs again
     state = _state(config, STATE)
     pin = config.get("pin")
-    result = flow.provision(link, state, pin=pin)
+    result = flow.provision(link, state, pin=pin, forced=config["dialect"])
     last = _state(config, LAST)
     last.save(result)
     dm = result.get("dm")

@@ -3,7 +3,8 @@
 The MicroPython runs use the unix port and the WebAssembly build, whose
 firmware has every optional feature; a board's firmware may not. So the
 methods the rule forbids (optional or missing in MicroPython builds) are
-searched for in every module of firmware_shim/manifest.txt by attribute name.
+searched for in every module of firmware_shim/manifest.txt and of the board
+core's firmware_shim/core_manifest.txt by attribute name.
 """
 
 import ast
@@ -15,8 +16,12 @@ FORBIDDEN = ("partition", "rpartition", "translate", "isalnum", "zfill", "remove
 
 
 def _manifest() -> list[Path]:
-    lines = (ROOT / "firmware_shim" / "manifest.txt").read_text(encoding="utf-8").splitlines()
-    return [ROOT / line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    found: list[Path] = []
+    for name in ("manifest.txt", "core_manifest.txt"):
+        lines = (ROOT / "firmware_shim" / name).read_text(encoding="utf-8").splitlines()
+        found += [ROOT / line.strip() for line in lines
+                  if line.strip() and not line.startswith("#") and ROOT / line.strip() not in found]
+    return found
 
 
 def _calls(tree: ast.AST) -> list[tuple[int, str]]:

@@ -1,4 +1,5 @@
-"""firmware_shim/main.py's main(): what a board does when a run fails.
+"""firmware_shim/main.py's main() (and the board core's core_main.py, the same
+policy): what a board does when a run fails.
 
 machine.UART/Pin are fakes here (CPython); run() is replaced by a script of
 outcomes, and the back-off sleeps are recorded, not slept.
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from firmware_shim import main as board
+from firmware_shim import core_main, main
 from me_lib import clock
 from me_lib.errors import AtTimeout, MeLibError, PinBlocked, SimNotReady
 
@@ -45,7 +46,14 @@ class FakePin:
         self.values.append(level)
 
 
-def run_main(monkeypatch: pytest.MonkeyPatch, outcomes: list[BaseException | None],
+@pytest.fixture(params=[main, core_main], ids=["full", "core"])
+def board(request: pytest.FixtureRequest) -> types.ModuleType:
+    module: types.ModuleType = request.param
+    return module
+
+
+def run_main(monkeypatch: pytest.MonkeyPatch, board: types.ModuleType,
+             outcomes: list[BaseException | None],
              config: dict[str, Any] | None = None) -> tuple[list[float], list[str]]:
     """main() with run() raising `outcomes` in turn; returns (sleeps, reset calls)."""
     machine = types.ModuleType("machine")
@@ -80,8 +88,8 @@ def run_main(monkeypatch: pytest.MonkeyPatch, outcomes: list[BaseException | Non
 
 
 def test_a_failed_run_is_retried_with_a_doubling_back_off(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    sleeps, resets = run_main(monkeypatch, [MeLibError("x"), AtTimeout("AT", 1.0),
+        monkeypatch: pytest.MonkeyPatch, board: types.ModuleType) -> None:
+    sleeps, resets = run_main(monkeypatch, board, [MeLibError("x"), AtTimeout("AT", 1.0),
                                             MeLibError("y")])
     assert sleeps == [60.0, 120.0, 240.0]
     assert resets == ["quectel-bg96"]  # only after the modem stopped answering
@@ -89,8 +97,8 @@ def test_a_failed_run_is_retried_with_a_doubling_back_off(
 
 
 def test_the_back_off_is_capped_and_starts_again_after_a_good_run(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    sleeps, _ = run_main(monkeypatch, [MeLibError("x")] * 8 + [None, MeLibError("y")])
+        monkeypatch: pytest.MonkeyPatch, board: types.ModuleType) -> None:
+    sleeps, _ = run_main(monkeypatch, board, [MeLibError("x")] * 8 + [None, MeLibError("y")])
     assert sleeps[:8] == [60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 3600.0, 3600.0]
     assert sleeps[8:] == [60.0, 120.0]  # the good run started the series again
 
@@ -98,7 +106,8 @@ def test_the_back_off_is_capped_and_starts_again_after_a_good_run(
 @pytest.mark.parametrize("error", [PinBlocked("only 1 PIN tries left", 1),
                                    SimNotReady("the SIM refused the PIN")])
 def test_a_sim_that_needs_its_pin_stops_the_board(monkeypatch: pytest.MonkeyPatch,
+                                                  board: types.ModuleType,
                                                   error: MeLibError) -> None:
     """Every retry would spend one of the card's PIN tries: stop instead."""
-    sleeps, resets = run_main(monkeypatch, [MeLibError("x"), error, MeLibError("never")])
+    sleeps, resets = run_main(monkeypatch, board, [MeLibError("x"), error, MeLibError("never")])
     assert sleeps == [60.0] and resets == []

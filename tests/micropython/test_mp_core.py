@@ -13,6 +13,9 @@ tables it reads) and, with `--main`, `core_main.py` as the board's main.py. Here
   is measured the way test_mp_heap32.py measures the full build's.
 """
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,11 @@ from mp_e2e import (
 from mp_support import import_closure, manifest
 
 from bench.bench_micropython import DIALECT, code_heap, module_name
+from firmware_shim import core_main
+from firmware_shim.power import ModemPower, PowerError
+from me_lib.board.link import Link
+from me_lib.errors import AtTimeout
+from me_lib.modem.dialects import by_name
 from me_lib.sim.dm_server import DmServer
 
 CORE_MANIFEST = ROOT / "firmware_shim" / "core_manifest.txt"
@@ -95,11 +103,86 @@ def test_deploy_core_is_exactly_the_core_manifest_and_core_main(tmp_path: Path) 
     assert files == sorted([str(Path(rel).with_suffix(".mpy"))
                             for rel in manifest(CORE_MANIFEST)] + ["main.py"])
     assert (out / "main.py").read_text() == (ROOT / "firmware_shim" / "core_main.py").read_text()
-    assert "total (%d files; budget 65536)" % (len(files) - 1) in done.stdout
+    assert "total (%d files; budget 65536)" % len(files) in done.stdout
     # the core has no per-vendor module: every dialect gives the same tree
     other = tmp_path / "other"
     deploy(other, "--core", "--main", "--dialect", "generic")
     assert sorted(str(p.relative_to(other)) for p in other.rglob("*") if p.is_file()) == files
+
+
+# -- core_main.py and power.py on CPython (the simulator's sim:// port) -----------------
+
+
+def _sim_port(scenario: str) -> Any:
+    import serial
+
+    import me_lib  # noqa: F401 - registers sim://
+
+    return serial.serial_for_url("sim://%s?speed=1000" % scenario, timeout=0.05)
+
+
+def test_core_main_loads_neither_the_channel_nor_the_full_flow() -> None:
+    done = subprocess.run([sys.executable, "-c", "import sys, firmware_shim.core_main, "
+                           "firmware_shim.power\nprint(' '.join(sorted(sys.modules)))"],
+                          cwd=ROOT, capture_output=True, text=True, check=True, timeout=60)
+    loaded = done.stdout.split()
+    assert "me_lib.board.flow" in loaded
+    assert not [m for m in loaded if m.startswith(("me_lib.at.channel", "me_lib.at.engine",
+                                                   "me_lib.modem.modem", "me_lib.provision",
+                                                   "me_lib.sources", "me_lib.sim"))], loaded
+
+
+class _Pin:
+    def __init__(self) -> None:
+        self.levels: list[int] = []
+
+    def value(self, level: int) -> None:
+        self.levels.append(level)
+
+
+def test_power_drives_the_core_link_without_the_channel() -> None:
+    # ModemPower syncs through whatever has sync(attempts=, timeout=): the core's Link
+    key = _Pin()
+    power = ModemPower(by_name("quectel-bg96"), key, None, active=1, sleep=lambda s: None)
+    writes: list[bytes] = []
+    port = _sim_port("quectel-bg96")
+    try:
+        link = Link(port, by_name("quectel-bg96"),
+                    trace=lambda d, data, now: writes.append(data) if d == "tx" else None)
+        link.sync(attempts=30)  # the simulated module boots when its port opens
+        synced = len(writes)
+        assert power.power_on(link) is False  # it already answers: no PWRKEY pulse
+        assert key.levels == [0]  # released at construction, never pulsed
+        assert writes[synced:] == [b"ATE0\r"]  # one probe, through the link
+        # a modem that does not answer: the pulse, then the boot waited for on the link
+        link.sync = _never  # type: ignore[method-assign]
+        with pytest.raises(PowerError, match="did not answer AT"):
+            power.power_on(link)
+        assert key.levels == [0, 1, 0]
+    finally:
+        port.close()
+    assert all(w == b"ATE0\r" for w in writes)
+
+
+def _never(attempts: int = 1, timeout: float = 1.0) -> None:
+    raise AtTimeout("ATE0", timeout * attempts, [])
+
+
+def test_core_main_run_with_a_sim_pin_prints_and_keeps_no_pin(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pin = "73592468"  # the pin scenario's card (the secrets guard watches it too)
+    config = dict(core_main.DEFAULTS, pin=pin, state=str(tmp_path), watch=False)
+    port = _sim_port("pin")
+    try:
+        result = core_main.run(port, config)
+    finally:
+        port.close()
+    out = capsys.readouterr().out
+    assert out.startswith("provisioned: ok=") and pin not in out
+    assert result["iccid"] and result["contexts"], result
+    saved = (tmp_path / "last_result.json").read_text()
+    assert json.loads(saved) == result and pin not in saved
+    assert pin not in (tmp_path / "state.json").read_text()
 
 
 # -- the flow on the unix port ---------------------------------------------------------
