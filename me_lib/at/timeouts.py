@@ -21,98 +21,99 @@ Portable (MicroPython).
 
 DEFAULT_TIMEOUT = 8.0   # ubxlib's default response wait; generous for local commands
 
-# Longest matching key wins; keys are upper-case command heads after "AT".
-FAMILY_TIMEOUTS = {
-    "+CGACT": 150.0,
+# Longest matching key wins; keys are upper-case command heads after "AT". Whole
+# seconds are written as ints: on a board an int is unboxed, a float is a heap object.
+FAMILY_TIMEOUTS: "dict[str, float]" = {
+    "+CGACT": 150,
     # deactivation: no maximum in 27.007; 40 s as Quectel's +QIDEACT, for every method
-    "+CGACT=0": 40.0,
-    "+CGATT": 180.0,
-    "+COPS": 180.0,
-    "+COPS=?": 360.0,
-    "+CFUN": 60.0,
+    "+CGACT=0": 40,
+    "+CGATT": 180,
+    "+COPS": 180,
+    "+COPS=?": 360,
+    "+CFUN": 60,
     # read forms and the format switch answer from the module's own state: 10 s
     # (what the driver has always waited; 27.007 gives no maximum)
-    "+CGACT?": 10.0,
-    "+CGATT?": 10.0,
-    "+CFUN?": 10.0,
-    "+COPS?": 10.0,
-    "+COPS=3": 10.0,
-    "+CGDATA": 60.0,
-    "D": 60.0,
-    "+CPIN=": 20.0,
-    "+CRSM": 10.0,
-    "+CSIM": 10.0,
-    "+CGLA": 10.0,
-    "+CCHO": 10.0,
-    "+CCHC": 10.0,
+    "+CGACT?": 10,
+    "+CGATT?": 10,
+    "+CFUN?": 10,
+    "+COPS?": 10,
+    "+COPS=3": 10,
+    "+CGDATA": 60,
+    "D": 60,
+    "+CPIN=": 20,
+    "+CRSM": 10,
+    "+CSIM": 10,
+    "+CGLA": 10,
+    "+CCHO": 10,
+    "+CCHC": 10,
     # identification and local reads: the module answers from its own state; the
     # values the driver always waited at these call sites (27.007 gives no maximum)
-    "I": 5.0,                # ATI, the fallback identification
-    "+CGMI": 5.0,
-    "+CGMM": 5.0,
-    "+CGMR": 5.0,
-    "+CGSN": 5.0,
-    "+CIMI": 5.0,
-    "+CPIN?": 10.0,
-    "+CPINR": 10.0,
-    "+CREG?": 10.0,
-    "+CGREG?": 10.0,
-    "+CEREG?": 10.0,
-    "+C5GREG?": 10.0,
-    "+CEER": 10.0,
+    "I": 5,                # ATI, the fallback identification
+    "+CGMI": 5,
+    "+CGMM": 5,
+    "+CGMR": 5,
+    "+CGSN": 5,
+    "+CIMI": 5,
+    "+CPIN?": 10,
+    "+CPINR": 10,
+    "+CREG?": 10,
+    "+CGREG?": 10,
+    "+CEREG?": 10,
+    "+C5GREG?": 10,
+    "+CEER": 10,
     # context definitions and their reads: local to the module (10 s as always)
-    "+CGDCONT": 10.0,
-    "+CGAUTH": 10.0,
-    "#PDPAUTH": 10.0,        # Telit's own +CGAUTH
-    "+QICSGP": 10.0,         # Quectel's own +CGAUTH (with the APN)
-    "+CGCONTRDP": 10.0,
-    "+CGPADDR": 10.0,
-    "+C5GURSPQRY?": 10.0,    # URSP rules held at the MT, read after registration
+    "+CGDCONT": 10,
+    "+CGAUTH": 10,
+    "#PDPAUTH": 10,        # Telit's own +CGAUTH
+    "+QICSGP": 10,         # Quectel's own +CGAUTH (with the APN)
+    "+CGCONTRDP": 10,
+    "+CGPADDR": 10,
+    "+C5GURSPQRY?": 10,    # URSP rules held at the MT, read after registration
     # Quectel BG96 TCP/IP AT Commands Manual: maximum response time 150 s
     # (network dependent) for +QIACT, 40 s for +QIDEACT
-    "+QIACT": 150.0,
-    "+QIACT?": 10.0,
-    "+QIDEACT": 40.0,
-    "+QIOPEN": 150.0,
-    "+QICLOSE": 10.0,
-    "+QIDNSGIP": 60.0,
-    "+QISEND": 20.0,
-    "+UPSDA": 180.0,
-    "+USOCO": 130.0,
-    "+UDNSRN": 332.0,
-    "+USOST": 20.0,
+    "+QIACT": 150,
+    "+QIACT?": 10,
+    "+QIDEACT": 40,
+    "+QIOPEN": 150,
+    "+QICLOSE": 10,
+    "+QIDNSGIP": 60,
+    "+QISEND": 20,
+    "+UPSDA": 180,
+    "+USOCO": 130,
+    "+UDNSRN": 332,
+    "+USOST": 20,
     # u-blox socket housekeeping: local to the module (what the adapter always capped)
-    "+USOCR": 10.0,
-    "+USORF": 10.0,
-    "+UDCONF": 10.0,
-    "+USOER": 5.0,           # the errno of a failed +USOxx: error path only
+    "+USOCR": 10,
+    "+USORF": 10,
+    "+UDCONF": 10,
+    "+USOER": 5,           # the errno of a failed +USOxx: error path only
     # SIM7080 +CNACT: the "+APP PDP" URC is waited for as long as the activation
-    "+CNACT": 150.0,
-    "+CNACT?": 10.0,
-    "+CNACT DOWN": 40.0,     # [U] as +QIDEACT
-    "+CNCFG": 10.0,          # app context table: local, 10 s as the driver always waited
-    "+CAOPEN": 150.0,
-    "+CASEND": 20.0,         # as +QISEND/+USOST: the payload leaves the module
-    "+CDNSGIP": 60.0,
+    "+CNACT": 150,
+    "+CNACT?": 10,
+    "+CNACT DOWN": 40,     # [U] as +QIDEACT
+    "+CNCFG": 10,          # app context table: local, 10 s as the driver always waited
+    "+CAOPEN": 150,
+    "+CASEND": 20,         # as +QISEND/+USOST: the payload leaves the module
+    "+CDNSGIP": 60,
     # Telit ME910C1 AT reference, #SGACT: up to 150 s
-    "#SGACT": 150.0,
-    "#SGACT?": 10.0,
-    "#SGACT DOWN": 40.0,     # [U] as +QIDEACT
-    "#SD": 140.0,
-    "#SCFG": 10.0,           # socket configuration: local
-    "#SSENDEXT": 20.0,       # as +QISEND/+USOST
-    "#QDNS": 60.0,
-    "#XGETADDRINFO": 60.0,
-    "#XCONNECT": 150.0,
-    "#XSENDTO": 30.0,
+    "#SGACT": 150,
+    "#SGACT?": 10,
+    "#SGACT DOWN": 40,     # [U] as +QIDEACT
+    "#SD": 140,
+    "#SCFG": 10,           # socket configuration: local
+    "#SSENDEXT": 20,       # as +QISEND/+USOST
+    "#QDNS": 60,
+    "#XGETADDRINFO": 60,
+    "#XCONNECT": 150,
+    "#XSENDTO": 30,
     # a data-mode #XSENDTO waits out two guard silences (before and after the
     # terminator): its answer gets this margin over them (a name only)
-    "#XSENDTO DATAMODE": 2.0,
-    "#XRECVFROM": 30.0,
+    "#XSENDTO DATAMODE": 2,
+    "#XRECVFROM": 30,
     # nRF91 SLM #XRECVFROM=<secs> waits <secs> itself: the answer gets this margin
     # over them (a name only, added to the caller's <secs>)
-    "#XRECVFROM MARGIN": 10.0,
-    "#XSOCKET": 10.0,        # socket creation: local
+    "#XRECVFROM MARGIN": 10,
+    "#XSOCKET": 10,        # socket creation: local
 }
 
 

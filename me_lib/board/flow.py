@@ -78,7 +78,7 @@ def _text(link: "Any", command: str) -> str:
         return ""
     for line in lines:
         if line.strip():
-            return line.strip()
+            return str(line.strip())
     return ""
 
 
@@ -92,7 +92,6 @@ def _start(link: "Any", known: "dict[str, Any]", forced: "str | None") -> "dict[
         if imei == known["imei"]:
             ident = known
     if ident is None:
-        imei = ident = None
         model = _text(link, "AT+CGMM")
         vendor = VENDORS.get(match_dialect(model).family, "") if model else ""
         if not vendor:
@@ -132,7 +131,7 @@ def _sim(link: "Any", pin: "str | None") -> None:
         except IndexError:
             state = "UNKNOWN"
         except CmeError as exc:
-            if exc.code not in (14, 13, 10) or exc.code == 10 and link.now() >= deadline:
+            if exc.code not in (14, 13, 10) or (exc.code == 10 and link.now() >= deadline):
                 raise SimNotReady("AT+CPIN? answered %s" % exc.message,
                                   "check the SIM is seated; power-cycle the modem") from exc
             state = "BUSY"
@@ -180,7 +179,7 @@ def _check_pin_tries(link: "Any") -> None:
             pass
     if tries is None or tries < 2:
         raise PinBlocked("%s PIN tries left: the PIN is not sent" % (
-            "unknown number of" if tries is None else tries),
+            "unknown number of" if tries is None else tries), tries,
             "enter it once by hand where the tries can be watched")
 
 
@@ -245,7 +244,7 @@ def _matches(have: "list[str] | None", bearer: "list[Any]", given: str) -> bool:
         return True
     if have[0].upper().replace("-", "") != bearer[1].upper().replace("-", ""):
         return False
-    return _same(bearer[0], have[1]) or not have[1] and bool(given) and _same(bearer[0], given)
+    return _same(bearer[0], have[1]) or (not have[1] and bool(given) and _same(bearer[0], given))
 
 
 def _plan(link: "Any", profile: "dict[str, Any]", owned: "dict[str, Any]",
@@ -282,7 +281,7 @@ def _plan(link: "Any", profile: "dict[str, Any]", owned: "dict[str, Any]",
               _auth(owned, dcid, apn0) if keep else apn0[2] != "none"]]
     taken = [dcid]
     for b in bearers[1:]:
-        found = None
+        found: list[Any] | None = None
         for cid in sorted(contexts):
             if cid not in taken and _matches(contexts[cid], b, given.get(cid, "")):
                 found = [cid, "keep"]
@@ -415,7 +414,7 @@ def _infos(link: "Any", up: "list[int]", result: "dict[str, Any]") -> None:
         lines = link.cmd("AT+CGCONTRDP", "+CGCONTRDP:")
     except (AtCommandError, CmeError):
         lines = []
-    found = {}
+    found: dict[int, dict[str, Any]] = {}
     for line in lines:
         v = _fields(line)
         if len(v) > 3 and v[0].isdigit():
@@ -458,7 +457,7 @@ def _dm(link: "Any", profile: "dict[str, Any]", cid: int, seed: "int | None"
     """Resolve and CoAP-ping the first DM server through APN0 (UDP protocols only)."""
     if not profile["servers"]:
         return None
-    kind, _address, host, port, protocol, _bearer = profile["servers"][0]
+    _kind, _address, host, port, protocol, _bearer = profile["servers"][0]
     dm = {"host": host, "ip": None, "port": port, "protocol": protocol,
           "reachable": False, "rtt_ms": None, "probed": False, "error": None}
     family = link.dialect.family
@@ -520,7 +519,7 @@ def provision(link: "Any", state: "Any", pin: "str | None" = None, seed: "int | 
     d = link.dialect
     result = {"ok": False, "dialect": d.name, "iccid": iccid, "origin": origin,
               "registration": None, "dm": None, "contexts": [], "notes": []}
-    items, contexts, up = _plan(link, profile, owned, ident)
+    items, _contexts, up = _plan(link, profile, owned, ident)
     apn0 = items[0]
     radio = False
     if apn0[4] == "define":
@@ -533,7 +532,7 @@ def provision(link: "Any", state: "Any", pin: "str | None" = None, seed: "int | 
             up = []
     elif apn0[5]:
         _set_auth(link, apn0[3], apn0[2])
-    if radio or not up and not _registered_now(link):
+    if radio or (not up and not _registered_now(link)):
         result["registration"] = _register(link)
         if METHODS[d.activation]["up_with_attach"]:
             up = _active(link, d.activation)
@@ -553,7 +552,7 @@ def provision(link: "Any", state: "Any", pin: "str | None" = None, seed: "int | 
                 _define(link, item, how, owned)
             elif item[0] == "service" and item[5]:
                 _set_auth(link, item[3], item[2])
-            if _number(d, how, item[3]) not in up or item[4] == "define" and item[0] != "apn0":
+            if _number(d, how, item[3]) not in up or (item[4] == "define" and item[0] != "apn0"):
                 _activate(link, item, how)
                 up.append(_number(d, how, item[3]))
             ctx["state"] = "active"
@@ -577,6 +576,77 @@ def provision(link: "Any", state: "Any", pin: "str | None" = None, seed: "int | 
     return result
 
 
+#: +CGEV reports of a context or attach the network took down (27.007 §10.1.19)
+DEACT = ("+CGEV: NW DEACT", "+CGEV: NW PDN DEACT", "+CGEV: ME PDN DEACT", "+CGEV: NW DETACH",
+         "+CGEV: ME DETACH")
+#: what a quiet watch waits per turn (seconds); reports end the wait at once
+WATCH_TURN_S = 60.0
+#: after a report, further reports within this long are the same event
+SETTLE_S = 2.0
+
+
+def watch(link: "Any", state: "Any", pin: "str | None" = None,
+          seconds: "float | None" = None, events: "int | None" = None,
+          on_event: "Any" = None, seed: "int | None" = None) -> int:
+    """Keep the modem provisioned: provision again after each event; returns the count.
+
+    Events: a REFRESH (the dialect's refresh reports: EF.DMCFG updated over the
+    air, or another profile made active; the card is read again and the ICCID
+    tells a switch), a context or attach the network took down (+CGEV), a
+    registration lost and regained, a reboot. The run after an event changes
+    only what differs (0 writes when nothing does). `on_event(kind, detail,
+    result, error)` is called once per event; a failed run is reported, not
+    raised, except a closed port. Bounded by `seconds` (link clock) and
+    `events`; without either it ends only with the port.
+    """
+    d = link.dialect
+    refresh = d.refresh_urcs
+    domains = []
+    for domain in d.registration_domains:
+        if domain != "CREG":
+            domains.append("+%s:" % domain)
+    prefixes = refresh + DEACT + tuple(domains)
+    end = None if seconds is None else link.now() + seconds
+    handled = 0
+    lost = ""
+    while events is None or handled < events:
+        wait = WATCH_TURN_S if end is None else min(WATCH_TURN_S, end - link.now())
+        if wait <= 0:
+            break
+        try:
+            text = link.wait(prefixes, wait)
+        except MeLibError as exc:
+            if exc.__class__.__name__ != "ModemRebooted":
+                raise
+            kind, text = "reboot", getattr(exc, "banner", "")
+        else:
+            if text is None:
+                continue
+            kind = "refresh" if text.startswith(refresh) else "deactivated" if text.startswith(
+                DEACT) else ""
+            if not kind:  # registration: an event when lost, then when regained
+                stat = _fields(text)[0]
+                if stat in REGISTERED and lost:
+                    kind, text, lost = "coverage", lost + " -> " + text, ""
+                elif stat in ("0", "2", "3", "4"):
+                    lost = text
+                if not kind:
+                    continue
+        while link.wait(prefixes, SETTLE_S) is not None:
+            pass  # the rest of the same burst
+        result = error = None
+        try:
+            result = provision(link, state, pin, seed)
+        except MeLibError as exc:
+            if exc.__class__.__name__ == "PortClosed":
+                raise
+            error = exc.message
+        handled += 1
+        if on_event is not None:
+            on_event(kind, text, result, error)
+    return handled
+
+
 def _registered_now(link: "Any") -> bool:
     """One read of the first packet domain: already registered (no radio change made)."""
     for domain in link.dialect.registration_domains:
@@ -587,4 +657,4 @@ def _registered_now(link: "Any") -> bool:
     return False
 
 
-__all__ = ["MeLibError", "provision"]
+__all__ = ["provision", "watch"]

@@ -142,8 +142,8 @@ class Link:
         if text not in BOOT_BANNERS and text not in self.dialect.boot_banners:
             return False
         last, self.banner_at = self.banner_at, self.now()
-        if self.syncing or text in FOLLOW_UP_BANNERS and last >= 0 and (
-                self.banner_at - last <= BOOT_SEQUENCE_S):
+        if self.syncing or (text in FOLLOW_UP_BANNERS and last >= 0 and (
+                self.banner_at - last <= BOOT_SEQUENCE_S)):
             self.report(text)
             return False
         return True
