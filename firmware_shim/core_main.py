@@ -71,7 +71,10 @@ def run(port: "Any", config: "dict[str, Any]", power: "Any" = None, trace: "Any"
 
     `trace`: the link's hook `(direction, data, time)` for every write and read (the
     tests compare the commands with a CPython run). `on_event`: called with each
-    watch event once handled. A board's watch only ends with the port (PortClosed).
+    watch event once handled, as a dict (kind, detail, result document or None,
+    error or None). The watch ends after config "watch_seconds" (link clock) or
+    "watch_events" events when given; on a board neither is, and it only ends
+    with the port (PortClosed, a MeLibError).
     """
     link = Link(port, by_name(config["dialect"]), trace=trace)
     if power is not None:
@@ -92,16 +95,16 @@ def run(port: "Any", config: "dict[str, Any]", power: "Any" = None, trace: "Any"
             print("watching: not in this build (config \"watch\" ignored)")
             return result
 
-        def handled(event: "Any") -> None:
+        def handled(kind: str, detail: str, doc: "Any", error: "Any") -> None:
+            event = {"kind": kind, "detail": detail, "result": doc, "error": error}
             print("watch: " + _event_line(event))
-            doc = event.get("result") if isinstance(event, dict) else None
             if doc is not None:
                 last.save(doc)
             if on_event is not None:
                 on_event(event)
 
         seconds = config.get("watch_seconds")
-        print("watching")
+        print("watching: REFRESH, network, coverage, reboot")
         watch(link, state, pin, seconds=None if seconds is None else float(seconds),
               events=config.get("watch_events"), on_event=handled)
     return result
@@ -115,14 +118,12 @@ def _contexts(result: "dict[str, Any]") -> str:
     return ",".join(out) or "-"
 
 
-def _event_line(event: "Any") -> str:
-    """One short line per watch event: what happened and what was done."""
-    if not isinstance(event, dict):
-        return str(event)
-    text = "%s (%s)" % (event.get("kind"), event.get("detail"))
-    if event.get("error"):
+def _event_line(event: "dict[str, Any]") -> str:
+    """One short line per watch event: what happened and what was done (no secrets)."""
+    text = "%s (%s)" % (event["kind"], event["detail"])
+    if event["error"]:
         return text + ": failed: " + str(event["error"])
-    result = event.get("result")
+    result = event["result"]
     if result is None:
         return text
     return text + ": ok=%s, %d writes, %d AT round trips, contexts %s" % (
