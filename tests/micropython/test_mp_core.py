@@ -298,3 +298,40 @@ def test_core_code_heap_32_bit_every_module_from_its_mpy(
         assert all(row[3].endswith(".mpy") for row in doc["modules"]), doc["modules"]
     assert c32["maxsize"] == 2**31 - 1 and c64["maxsize"] == 2**63 - 1
     assert 0 < c32["total"] < c64["total"]
+
+
+# -- the core's watch: an EF.DMCFG updated over the air --------------------------------
+
+
+@pytest.mark.pty
+def test_core_watch_reprovisions_after_an_ota_dmcfg_update(
+        core_tree: Path, dm_server: DmServer, tmp_path: Path) -> None:
+    from test_mp_watch import WRITE_PREFIXES, ota_while_watching, split_at_refresh
+
+    files = ("last_result.json", "state.json")
+    docs = {side: ota_while_watching(side, core_tree, dm_server.port, tmp_path, "core_main",
+                                     files) for side in ("mp", "cp")}
+    event_lines = {}
+    for side, doc in docs.items():
+        assert doc["error"] is None and doc["result"]["ok"], (side, doc["error"])
+        before = {c["name"]: c for c in doc["result"]["contexts"]}
+        events = doc["events"]
+        assert [(e["kind"], e["detail"]) for e in events] == [("refresh", "+QUSIM: 1")], events
+        result = events[0]["result"]
+        assert not events[0]["error"] and result["ok"], events[0]
+        after = {c["name"]: c for c in result["contexts"]}
+        assert after["telemetry"]["apn"] == "telemetry2.example"
+        assert after["telemetry"]["cid"] == before["telemetry"]["cid"]  # redefined in place
+        assert after["telemetry"]["state"] == "active" and result["writes"] > 0
+        lines = command_lines({"writes": doc["writes"][split_at_refresh(doc):]})
+        writes = [x for x in lines if x.startswith(WRITE_PREFIXES) and not x.endswith("=?")]
+        cid = str(before["telemetry"]["cid"])
+        assert writes and all(x.split("=", 1)[1].split(",", 1)[0] == cid for x in writes), \
+            writes
+        assert doc["flash"]["last_result.json"] == result
+        event_lines[side] = lines
+    printed = [x for x in docs["mp"]["stdout"].splitlines() if x.startswith("watch: ")]
+    assert len(printed) == 1 and printed[0].startswith("watch: refresh (+QUSIM: 1): ok=True"), \
+        docs["mp"]["stdout"]
+    assert event_lines["mp"] == event_lines["cp"]
+    assert command_lines(docs["mp"]) == command_lines(docs["cp"])

@@ -56,10 +56,11 @@ def changed_dmcfg(sim: Any) -> bytes:
                         len(raw))
 
 
-def flow(side: str, tree: Path, pty: str, state: Path) -> dict[str, Any]:
-    """main.run() with the watch on, on MicroPython (deployed tree) or CPython."""
+def flow(side: str, tree: Path, pty: str, state: Path, entry: str = "main") -> dict[str, Any]:
+    """main.run() with the watch on, on MicroPython (deployed tree) or CPython
+    (`entry`: firmware_shim.main, or core_main for the board core's tree)."""
     if side == "cp":
-        return cpython_flow(pty, state, config=WATCH, catch=True)
+        return cpython_flow(pty, state, config=WATCH, catch=True, entry=entry)
     try:
         doc, proc = micropython_flow(tree, pty, state, timeout=RUN_TIMEOUT, config=WATCH,
                                      catch=True)
@@ -73,7 +74,9 @@ def flow(side: str, tree: Path, pty: str, state: Path) -> dict[str, Any]:
     return doc
 
 
-def ota_while_watching(side: str, tree: Path, dm_port: int, tmp_path: Path
+def ota_while_watching(side: str, tree: Path, dm_port: int, tmp_path: Path,
+                       entry: str = "main",
+                       files: tuple[str, ...] = ("last_result.json", "profiles.json")
                        ) -> dict[str, Any]:
     """Boot the board (in a thread); once its first result is on flash, change EF.DMCFG
     over the air with REFRESH; the board's document once its watch has returned."""
@@ -82,7 +85,7 @@ def ota_while_watching(side: str, tree: Path, dm_port: int, tmp_path: Path
 
     def boot(pty: str) -> None:
         try:
-            box["doc"] = flow(side, tree, pty, state)
+            box["doc"] = flow(side, tree, pty, state, entry)
         except BaseException as exc:  # handed to the test's thread
             box["error"] = exc
 
@@ -104,8 +107,7 @@ def ota_while_watching(side: str, tree: Path, dm_port: int, tmp_path: Path
     if "error" in box:
         raise box["error"]
     doc: dict[str, Any] = box["doc"]
-    doc["flash"] = {name: json.loads((state / name).read_text())
-                    for name in ("last_result.json", "profiles.json")}
+    doc["flash"] = {name: json.loads((state / name).read_text()) for name in files}
     return doc
 
 
