@@ -335,3 +335,20 @@ def test_core_watch_reprovisions_after_an_ota_dmcfg_update(
         docs["mp"]["stdout"]
     assert event_lines["mp"] == event_lines["cp"]
     assert command_lines(docs["mp"]) == command_lines(docs["cp"])
+
+
+def test_core_frozen_figures_say_not_measured_without_a_micropython_source(
+        tmp_path: Path) -> None:
+    from bench.bench_micropython import frozen_figures
+
+    figures = frozen_figures(None, tmp_path, None, core=True)  # type: ignore[arg-type]
+    assert sorted(figures) == ["mp32_core_frozen_code_heap_bytes",
+                               "mp32_core_frozen_flow_heap_bytes",
+                               "mp32_core_frozen_min_heapsize_kib",
+                               "mp32_core_frozen_peak_heap_bytes"]
+    for figure in figures.values():
+        assert figure["value"] is None
+        assert figure["unit"].startswith("not measured: set MICROPYTHON_SRC")
+        assert "the board core frozen" in figure["unit"]
+    assert figures["mp32_core_frozen_peak_heap_bytes"]["goal"] == "<= 32768"
+    assert not list(tmp_path.iterdir())
