@@ -23,8 +23,6 @@ from me_lib.modem.dialects import GENERIC
 from .test_link_port import ScriptPort
 
 
-
-
 def _entries() -> list[Any]:
     out = []
     for path in sorted(TRANSCRIPTS.glob("*.json")):
