@@ -15,7 +15,14 @@ redacted there, so a PIN never leaves in an error.
 
 from me_lib.at.timeouts import timeout_for
 from me_lib.clock import monotonic
-from me_lib.errors import AtCommandError, AtTimeout, CmeError, ModemRebooted, PortClosed
+from me_lib.errors import (
+    AtCommandError,
+    AtProtocolError,
+    AtTimeout,
+    CmeError,
+    ModemRebooted,
+    PortClosed,
+)
 
 try:  # annotations only (MicroPython has no typing)
     from typing import Any
@@ -58,6 +65,8 @@ class Link:
         self.now = getattr(clock, "monotonic", None) or getattr(clock, "now", None) or monotonic
         self.real = getattr(clock, "to_real", None)
         self.port_timeout = -1.0
+        self.pending = ""  # the command in flight, for the errors
+        self.data = b""  # the bytes of the last binary answer framed
 
     def write(self, data: bytes) -> None:
         try:
@@ -97,22 +106,17 @@ class Link:
         if self.trace is not None:
             self.trace("rx", data, self.now())
         self.buf += data
-        if len(self.buf) > MAX_LINE * 2:  # a line that never ends: keep the tail
-            self.buf = self.buf[-MAX_LINE:]
         return True
 
-    def take(self, size: int, deadline: float) -> "bytes | None":
-        """`size` raw bytes (a binary answer), or None at the deadline."""
-        while len(self.buf) < size:
-            if self.now() >= deadline:
-                return None
-            self.fill(deadline - self.now())
-        data = self.buf[:size]
-        self.buf = self.buf[size:]
-        return data
+    def line(self, deadline: float, prompt: bytes = b"",
+             payload: "tuple[str, int, int] | None" = None) -> "str | None":
+        """The next non-empty line, stripped; None at the deadline.
 
-    def line(self, deadline: float, prompt: bytes = b"") -> "str | None":
-        """The next non-empty line (or `prompt` once seen at a line start), None at the deadline."""
+        `prompt` seen at a line start is returned as ">". A line starting with
+        `payload`'s header prefix (see `cmd`) is framed by the length it
+        announces, not by line ends (binary data holds CR and LF): the header
+        is returned and the bytes are left in `self.data`.
+        """
         while True:
             buf = self.buf
             i = 0
@@ -121,16 +125,64 @@ class Link:
             if prompt and buf[i:i + len(prompt)] == prompt:
                 self.buf = buf[i + len(prompt):]
                 return ">"
-            end = i
-            while end < len(buf) and buf[end] not in b"\r\n":
-                end += 1
-            if end < len(buf):
-                self.buf = buf[end + 1:]
-                return buf[i:end].decode("latin-1") if hasattr(buf, "decode") else str(buf)
+            if payload is not None and buf[i:i + len(payload[0])] == payload[0].encode():
+                framed = self.frame(buf, i, payload)
+                if framed is not None:
+                    return framed
+            else:
+                end = i
+                while end < len(buf) and buf[end] not in b"\r\n":
+                    end += 1
+                if end < len(buf):
+                    self.buf = buf[end + 1:]
+                    text = buf[i:end].decode("latin-1").strip()
+                    if text:
+                        return text
+                    continue
+                if end - i > MAX_LINE:  # a line that never ends: drop it, keep reading
+                    i = end
             self.buf = buf[i:]
             if self.now() >= deadline:
                 return None
             self.fill(deadline - self.now())
+
+    def frame(self, buf: bytes, i: int, payload: "tuple[str, int, int]") -> "str | None":
+        """Cut a length-announced binary answer at `buf[i:]`; None until it is all there.
+
+        `payload` = (header prefix, index of the length field, 1: the bytes follow
+        the comma after that field on the header's own line, 0: they follow the
+        header's line end). The header is returned; the bytes go to `self.data`.
+        """
+        sep = i + len(payload[0])
+        commas = payload[1] + 1 if payload[2] else -1
+        while sep < len(buf) and buf[sep] not in b"\r\n":
+            if buf[sep] == 44:  # ","
+                commas -= 1
+                if commas == 0:
+                    break
+            sep += 1
+        if sep - i > MAX_LINE:
+            raise AtProtocolError(self.pending, "binary answer header not readable")
+        if sep >= len(buf):
+            return None
+        header = buf[i:sep].decode("latin-1").strip()
+        fields = header[len(payload[0]):].split(",")
+        value = fields[payload[1]].strip() if len(fields) > payload[1] else ""
+        if not (value.isdigit() and len(value) < 6 and int(value) <= MAX_LINE):
+            raise AtProtocolError(self.pending, "payload length not readable in %r" % (
+                header[:40],))
+        begin = sep + 1
+        if not payload[2]:  # after the header's line end: CR LF, or one of them
+            if begin >= len(buf):
+                return None
+            if buf[sep] == 13 and buf[begin] == 10:
+                begin += 1
+        end = begin + int(value)
+        if len(buf) < end:
+            return None
+        self.data = buf[begin:end]
+        self.buf = buf[end:]
+        return header
 
     def rebooted(self, text: str) -> bool:
         """Whether line `text` says the module booted again (a banner of a new boot).
@@ -193,11 +245,13 @@ class Link:
         if timeout is None:
             timeout = timeout_for(command, self.dialect.timeouts)
         self.write(command.encode() + b"\r")
+        self.pending = command
         deadline = self.now() + timeout
         lines: list[str] = []
         echo = True
         while True:
-            text = self.line(deadline, prompt if data else b"")
+            self.data = b""
+            text = self.line(deadline, prompt if data else b"", payload)
             if text is None:
                 raise AtTimeout(command, timeout, lines)
             if echo and text == command:  # echo still on (before ATE0 took effect)
@@ -221,38 +275,10 @@ class Link:
                     text[0] in _REPORT and ":" in text)):
                 if len(lines) < MAX_LINES:
                     lines.append(text)
-                if payload is not None and text.startswith(payload[0]):
-                    self.binary(text, payload, lines, deadline, command, timeout)
+                    if payload is not None and text.startswith(payload[0]):
+                        lines.append(self.data.decode("latin-1"))
                 continue
             self.report(text)
-
-    def binary(self, text: str, payload: "tuple[str, int, int]", lines: "list[str]",
-               deadline: float, command: str, timeout: float) -> None:
-        fields = text[len(payload[0]):].split(",")
-        try:
-            size = int(fields[payload[1]])
-        except (IndexError, ValueError):
-            size = -1
-        if not 0 <= size <= MAX_LINE:
-            from me_lib.errors import AtProtocolError
-
-            raise AtProtocolError(command, "payload length not readable in %r" % text[:40])
-        if payload[2]:  # the bytes came on the header's line: cut them out of it
-            head = len(payload[0]) + len(",".join(fields[:payload[1] + 1])) + 1
-            raw = (text[head:] + "\r\n").encode("latin-1")[:size]
-            if len(raw) < size:  # the line ended on a CR or LF inside the payload
-                rest = self.take(size - len(raw), deadline)
-                if rest is None:
-                    raise AtTimeout(command, timeout, lines)
-                raw += rest
-                self.buf = b"\r\n" + self.buf
-            lines[-1] = text[:head]
-        else:
-            rest = self.take(size, deadline)
-            if rest is None:
-                raise AtTimeout(command, timeout, lines)
-            raw = rest
-        lines.append(raw.decode("latin-1"))
 
     def wait(self, prefixes: "tuple[str, ...]", timeout: float) -> "str | None":
         """The first report starting with one of `prefixes` (queued or new), None on timeout.
