@@ -46,6 +46,10 @@ _STEPS = (0.0001, 0.0005, 0.002, 0.005, 0.02)
 # a line starting with one of these characters and holding ':' is a report unless the
 # pending command asked for that prefix
 _REPORT = "+#%^$"
+try:  # CPython has the codec; MicroPython decodes UTF-8 whatever the name says
+    _LATIN1 = b"\xe9".decode("latin-1") == "\xe9"
+except UnicodeError:
+    _LATIN1 = False
 
 
 class Link:
@@ -135,7 +139,7 @@ class Link:
                     end += 1
                 if end < len(buf):
                     self.buf = buf[end + 1:]
-                    text = buf[i:end].decode("latin-1").strip()
+                    text = latin1(buf[i:end]).strip()
                     if text:
                         return text
                     continue
@@ -165,7 +169,7 @@ class Link:
             raise AtProtocolError(self.pending, "binary answer header not readable")
         if sep >= len(buf):
             return None
-        header = buf[i:sep].decode("latin-1").strip()
+        header = latin1(buf[i:sep]).strip()
         fields = header[len(payload[0]):].split(",")
         value = fields[payload[1]].strip() if len(fields) > payload[1] else ""
         if not (value.isdigit() and len(value) < 6 and int(value) <= MAX_LINE):
@@ -276,7 +280,7 @@ class Link:
                 if len(lines) < MAX_LINES:
                     lines.append(text)
                     if payload is not None and text.startswith(payload[0]):
-                        lines.append(self.data.decode("latin-1"))
+                        lines.append(latin1(self.data))
                 continue
             self.report(text)
 
@@ -309,6 +313,35 @@ class Link:
                 return
             if not self.rebooted(text) and text[0] in _REPORT and ":" in text:
                 self.report(text)
+
+
+def latin1(data: bytes) -> str:
+    """`data` as text, one character per byte, on both interpreters.
+
+    MicroPython's `decode` reads UTF-8 whatever codec it is given: a byte
+    above 0x7F raises UnicodeError, or merges with the next into one character
+    (a binary answer's length then no longer holds). ASCII (nearly every line)
+    decodes in one allocation; anything else goes byte by byte.
+    """
+    if not data or max(data) < 0x80:
+        return data.decode()
+    if _LATIN1:
+        return data.decode("latin-1")
+    out = []
+    for c in data:
+        out.append(chr(c))
+    return "".join(out)
+
+
+def raw(text: str) -> bytes:
+    """The bytes of a `latin1()` text (one per character), on both interpreters:
+    MicroPython's `encode` writes UTF-8 whatever codec it is given."""
+    if _LATIN1:
+        return text.encode("latin-1")
+    out = bytearray(len(text))
+    for n in range(len(text)):
+        out[n] = ord(text[n])
+    return bytes(out)
 
 
 def cme_error(command: str, text: str) -> "Exception":

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from mp_e2e import (
+    MICROPYTHON,
     ROOT,
     collapse,
     command_lines,
@@ -183,6 +184,26 @@ def test_core_main_run_with_a_sim_pin_prints_and_keeps_no_pin(
     saved = (tmp_path / "last_result.json").read_text()
     assert json.loads(saved) == result and pin not in saved
     assert pin not in (tmp_path / "state.json").read_text()
+
+
+LATIN1_CHECK = """
+from me_lib.board.link import latin1, raw
+data = bytes(range(256)) + b"\\xc3\\xa9OK"
+text = latin1(data)
+assert len(text) == len(data) and [ord(c) for c in text] == list(data), text
+assert raw(text) == data and latin1(b"AT+CGDCONT?") == "AT+CGDCONT?" and latin1(b"") == ""
+print("latin1 ok")
+"""
+
+
+def test_link_keeps_one_character_per_byte_on_micropython_and_cpython(
+        core_board: Path) -> None:
+    # MicroPython's decode/encode read and write UTF-8 whatever codec they are given
+    exec(LATIN1_CHECK, {})
+    done = subprocess.run([str(MICROPYTHON), "-c", LATIN1_CHECK], cwd=core_board,
+                          env={"MICROPYPATH": str(core_board)}, capture_output=True,
+                          text=True, timeout=60)
+    assert done.stdout.strip() == "latin1 ok", done.stdout + done.stderr
 
 
 # -- the flow on the unix port ---------------------------------------------------------
