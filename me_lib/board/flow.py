@@ -144,6 +144,9 @@ def _sim(link: "Any", pin: "str | None") -> None:
             if sent:
                 raise SimNotReady("the SIM still asks for its PIN after it was sent",
                                   "check the PIN in the board's config")
+            if not (isinstance(pin, str) and pin.isdigit() and 4 <= len(pin) <= 8):
+                raise MeLibError("the PIN must be 4 to 8 digits",  # never echoed
+                                 "check the \"pin\" value of the board's config")
             _check_pin_tries(link)
             link.cmd('AT+CPIN="%s"' % pin, write=True)
             sent = True
