@@ -46,9 +46,10 @@ _STEPS = (0.0001, 0.0005, 0.002, 0.005, 0.02)
 # a line starting with one of these characters and holding ':' is a report unless the
 # pending command asked for that prefix
 _REPORT = "+#%^$"
-try:  # CPython has the codec; MicroPython decodes UTF-8 whatever the name says
+try:  # CPython has the codec; MicroPython decodes UTF-8 whatever the name says (the unix
+    # port: UnicodeError on this byte) or knows no other codec (WebAssembly: LookupError)
     _LATIN1 = b"\xe9".decode("latin-1") == "\xe9"
-except UnicodeError:
+except (UnicodeError, LookupError):
     _LATIN1 = False
 
 

@@ -14,6 +14,7 @@ tables it reads) and, with `--main`, `core_main.py` as the board's main.py. Here
 """
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ from mp_e2e import (
 )
 from mp_support import import_closure, manifest
 
-from bench.bench_micropython import DIALECT, code_heap, module_name
+from bench.bench_micropython import DIALECT, WASM_EXEC, code_heap, module_name
 from firmware_shim import core_main
 from firmware_shim.power import ModemPower, PowerError
 from me_lib.board.link import Link
@@ -197,13 +198,21 @@ print("latin1 ok")
 
 
 def test_link_keeps_one_character_per_byte_on_micropython_and_cpython(
-        core_board: Path) -> None:
-    # MicroPython's decode/encode read and write UTF-8 whatever codec they are given
+        core_board: Path, wasm_package: Path, tmp_path: Path) -> None:
+    # MicroPython's decode/encode read and write UTF-8 whatever codec they are given (the
+    # unix port), or know no latin-1 at all (the WebAssembly build: LookupError)
     exec(LATIN1_CHECK, {})
     done = subprocess.run([str(MICROPYTHON), "-c", LATIN1_CHECK], cwd=core_board,
                           env={"MICROPYPATH": str(core_board)}, capture_output=True,
                           text=True, timeout=60)
     assert done.stdout.strip() == "latin1 ok", done.stdout + done.stderr
+    script = tmp_path / "latin1.py"
+    script.write_text(LATIN1_CHECK)
+    node = shutil.which("node")
+    assert node, "node 20 is needed for the WebAssembly build (make mpdeps)"
+    done = subprocess.run([node, str(WASM_EXEC), str(core_board), str(script)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert "latin1 ok" in done.stdout, done.stdout + done.stderr
 
 
 # -- the flow on the unix port ---------------------------------------------------------
