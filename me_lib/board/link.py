@@ -40,13 +40,14 @@ class Link:
         self.port = port
         self.trace = trace
         self.dialect = dialect
-        self.banners: "tuple[str, ...]" = ()  # set once synced: a banner then is a reboot
+        self.banners: tuple[str, ...] = ()  # set once synced: a banner then is a reboot
         self.buf = b""
-        self.urcs: "list[str]" = []
+        self.urcs: list[str] = []
         self.round_trips = 0
         self.writes = 0
         clock = getattr(port, "clock", None)
-        self.now = getattr(clock, "monotonic", None) or monotonic
+        # the simulator's SimClock calls its reading `now` (as AtChannel's _port_clock reads it)
+        self.now = getattr(clock, "monotonic", None) or getattr(clock, "now", None) or monotonic
         self.real = getattr(clock, "to_real", None)
         self.port_timeout = -1.0
 
@@ -112,7 +113,7 @@ class Link:
                 end += 1
             if end < len(buf):
                 self.buf = buf[end + 1:]
-                return buf[i:end].decode("latin-1") if hasattr(buf, "decode") else str(buf)
+                return latin1(buf[i:end])
             self.buf = buf[i:]
             if self.now() >= deadline:
                 return None
@@ -162,7 +163,7 @@ class Link:
             timeout = timeout_for(command, self.dialect.timeouts)
         self.write(command.encode() + b"\r")
         deadline = self.now() + timeout
-        lines: "list[str]" = []
+        lines: list[str] = []
         echo = True
         while True:
             text = self.line(deadline, prompt if data else b"")
@@ -183,8 +184,8 @@ class Link:
                 raise cme_error(command, text[11:].strip())
             if text in self.banners:
                 raise ModemRebooted(text, command)
-            if prefix is not None and text.startswith(prefix) or prefix is None and not (
-                    text[0] in _REPORT and ":" in text):
+            if (prefix is not None and text.startswith(prefix)) or (prefix is None and not (
+                    text[0] in _REPORT and ":" in text)):
                 if len(lines) < MAX_LINES:
                     lines.append(text)
                 if payload is not None and text.startswith(payload[0]):
@@ -205,7 +206,10 @@ class Link:
             raise AtProtocolError(command, "payload length not readable in %r" % text[:40])
         if payload[2]:  # the bytes came on the header's line: cut them out of it
             head = len(payload[0]) + len(",".join(fields[:payload[1] + 1])) + 1
-            raw = (text[head:] + "\r\n").encode("latin-1")[:size]
+            cut = bytearray()
+            for c in text[head:] + "\r\n":  # latin1() inverted: one byte per character
+                cut.append(ord(c))
+            raw = bytes(cut[:size])
             if len(raw) < size:  # the line ended on a CR or LF inside the payload
                 rest = self.take(size - len(raw), deadline)
                 if rest is None:
@@ -213,22 +217,25 @@ class Link:
                 raw += rest
                 self.buf = b"\r\n" + self.buf
             lines[-1] = text[:head]
-        else:
-            rest = self.take(size, deadline)
+        else:  # the header's line ended on its CR: its LF is not payload
+            rest = self.take(1, deadline)
+            if rest is not None and rest != b"\n":
+                self.buf = rest + self.buf
+            rest = self.take(size, deadline) if rest is not None else None
             if rest is None:
                 raise AtTimeout(command, timeout, lines)
             raw = rest
-        lines.append(raw.decode("latin-1"))
+        lines.append(latin1(raw))
 
     def wait(self, prefixes: "tuple[str, ...]", timeout: float) -> "str | None":
         """The first report starting with one of `prefixes` (queued or new), None on timeout.
 
         A reboot banner read here raises ModemRebooted: what was set up is gone.
         """
-        for text in self.urcs:
-            if text.startswith(prefixes):
-                self.urcs.remove(text)
-                return text
+        for queued in self.urcs:
+            if queued.startswith(prefixes):
+                self.urcs.remove(queued)
+                return queued
         deadline = self.now() + timeout
         while True:
             text = self.line(deadline)
@@ -249,6 +256,25 @@ class Link:
                 return
             if text[0] in _REPORT and ":" in text:
                 self.report(text)
+
+
+def latin1(data: bytes) -> str:
+    """`data` as one character per byte (Latin-1) on both interpreters.
+
+    MicroPython's `decode` knows UTF-8 only: a byte >= 0x80 raises UnicodeError or
+    merges with its neighbours, which would break a binary answer (a CoAP reply,
+    a payload echo); ASCII, the usual line, takes the fast path.
+    """
+    try:
+        text = data.decode()
+        if len(text) == len(data):
+            return text
+    except UnicodeError:
+        pass
+    text = ""
+    for b in data:
+        text += chr(b)
+    return text
 
 
 def cme_error(command: str, text: str) -> "Exception":
