@@ -12,8 +12,9 @@ differential test in tests/board compares them), and so are the errors:
 `NameNotResolved`, `ConnectFailed`, `NoAnswer` (`ProvisionError`s of step
 "dm-reach"); AT-level trouble (a reboot, a lost port) stays an `AtError`.
 
-Row layout (`ROWS[family]`), templates filled with `%(name)` from cid, host,
-ip, port, n (payload length, then the announced length), s (socket id), secs:
+Row layout (`ROWS[family]`: 23 fields split on "|", numbers as text), templates
+filled with `%(name)` from cid, host, ip, port, n (payload length, then the
+announced length), s (socket id), pdn (nRF91's ",<cid>" when not 0), secs:
 
  0 DNS command        1 its result prefix (answer line, or the report after OK)
  2 status field (-1: none) 3 its success value 4 the field with the error code
@@ -31,7 +32,7 @@ A status that comes in the open command's own answer means nothing was opened
 (no close); one that comes as a report (Quectel `+QIOPEN: 0,<err>`) means the
 module holds a socket, so it is closed, as the full adapters do.
 
-Portable (MicroPython): no classes, no comprehensions, seven functions.
+Portable (MicroPython): five functions, no class, no comprehension or lambda.
 """
 
 import random
@@ -66,47 +67,47 @@ SILENCE = 1.0
 #: the largest datagram a u-blox +USORF read asks for (the full adapter's _MAX_READ)
 MAX_READ = 1024
 
-ROWS = {
+ROWS = {  # one string per family (fields split on "|" when used): ~1 KB of heap, not ~5
     "quectel": (
-        'AT+QIDNSGIP=%(cid)d,"%(host)s"', '+QIURC: "dnsgip",', 0, "0", 0,
-        "", -1,
-        'AT+QIOPEN=%(cid)d,0,"UDP","%(ip)s",%(port)d,0,0', "+QIOPEN: 0,", 0, "0", -1,
-        "AT+QISEND=0,%(n)d", "> ", "SEND OK",
-        '+QIURC: "recv",0', '+QIURC: "closed",0',
-        "AT+QIRD=0,1500", "+QIRD:", 0, 0,
-        "AT+QICLOSE=0", ""),
+        'AT+QIDNSGIP=%(cid)d,"%(host)s"|+QIURC: "dnsgip",|0|0|0|'
+        "|-1|"
+        'AT+QIOPEN=%(cid)d,0,"UDP","%(ip)s",%(port)d,0,0|+QIOPEN: 0,|0|0|-1|'
+        "AT+QISEND=0,%(n)d|> |SEND OK|"
+        '+QIURC: "recv",0|+QIURC: "closed",0|'
+        "AT+QIRD=0,1500|+QIRD:|0|0|"
+        "AT+QICLOSE=0|"),
     "ublox": (
-        'AT+UDNSRN=0,"%(host)s"', "+UDNSRN:", -1, "", 0,
-        "AT+UDCONF=1,1", -1,
-        "AT+USOCR=17", "+USOCR:", -1, "", 0,
-        'AT+USOST=%(s)s,"%(ip)s",%(port)d,%(n)d', "@", "",
-        "+UUSORF: %(s)s,", "",
-        "AT+USORF=%(s)s,%(n)d", "+USORF:", 3, 2,
-        "AT+USOCL=%(s)s", "AT+USOER"),
+        'AT+UDNSRN=0,"%(host)s"|+UDNSRN:|-1||0|'
+        "AT+UDCONF=1,1|-1|"
+        "AT+USOCR=17|+USOCR:|-1||0|"
+        'AT+USOST=%(s)s,"%(ip)s",%(port)d,%(n)d|@||'
+        "+UUSORF: %(s)s,||"
+        "AT+USORF=%(s)s,%(n)d|+USORF:|3|2|"
+        "AT+USOCL=%(s)s|AT+USOER"),
     "simcom": (
-        'AT+CDNSGIP="%(host)s"', "+CDNSGIP:", 0, "1", 1,
-        "", -1,
-        'AT+CAOPEN=0,%(cid)d,"UDP","%(ip)s",%(port)d', "+CAOPEN: 0,", 0, "0", -1,
-        "AT+CASEND=0,%(n)d", ">", "",
-        "+CADATAIND: 0", "",
-        "AT+CARECV=0,1460", "+CARECV:", 0, 1,
-        "AT+CACLOSE=0", ""),
+        'AT+CDNSGIP="%(host)s"|+CDNSGIP:|0|1|1|'
+        "|-1|"
+        'AT+CAOPEN=0,%(cid)d,"UDP","%(ip)s",%(port)d|+CAOPEN: 0,|0|0|-1|'
+        "AT+CASEND=0,%(n)d|>||"
+        "+CADATAIND: 0||"
+        "AT+CARECV=0,1460|+CARECV:|0|1|"
+        "AT+CACLOSE=0|"),
     "telit": (
-        'AT#QDNS="%(host)s"', "#QDNS:", -1, "", 0,
-        "AT#SCFG=1,%(cid)d,300,90,600,50", 1,
-        'AT#SD=1,1,%(port)d,"%(ip)s",0,0,1', "", -1, "", -1,
-        "AT#SSENDEXT=1,%(n)d", "> ", "",
-        "SRING: 1", "",
-        "AT#SRECV=1,1500", "#SRECV:", 1, 0,
-        "AT#SH=1", ""),
+        'AT#QDNS="%(host)s"|#QDNS:|-1||0|'
+        "AT#SCFG=1,%(cid)d,300,90,600,50|1|"
+        'AT#SD=1,1,%(port)d,"%(ip)s",0,0,1||-1||-1|'
+        "AT#SSENDEXT=1,%(n)d|> ||"
+        "SRING: 1||"
+        "AT#SRECV=1,1500|#SRECV:|1|0|"
+        "AT#SH=1|"),
     "nrf91": (
-        'AT#XGETADDRINFO="%(host)s"', "#XGETADDRINFO:", -1, "", 0,
-        "", -1,
-        "AT#XSOCKET=1,2,0%(pdn)s", "#XSOCKET:", -1, "", 0,
-        'AT#XSENDTO="%(ip)s",%(port)d', "", "",
-        "", "",
-        "AT#XRECVFROM=%(secs)d", "#XRECVFROM:", 0, 0,
-        "AT#XSOCKET=0", ""),
+        'AT#XGETADDRINFO="%(host)s"|#XGETADDRINFO:|-1||0|'
+        "|-1|"
+        "AT#XSOCKET=1,2,0%(pdn)s|#XSOCKET:|-1||0|"
+        'AT#XSENDTO="%(ip)s",%(port)d|||'
+        "||"
+        "AT#XRECVFROM=%(secs)d|#XRECVFROM:|0|0|"
+        "AT#XSOCKET=0|"),
 }
 
 
@@ -146,7 +147,8 @@ def resolve(link: "Any", family: str, host: str, cid: int) -> str:
     """
     if ipaddr.version(host):
         return host
-    row = ROWS[family]
+    row = ROWS[family].split("|")
+    status = int(row[2])
     line = row[0] % {"cid": cid, "host": host}
     prefix = row[1]
     for text in link.urcs[:]:  # a result of an earlier, abandoned query is not this one's
@@ -165,10 +167,10 @@ def resolve(link: "Any", family: str, host: str, cid: int) -> str:
         for value in fields:
             if ipaddr.version(value):
                 return value
-        if row[2] < 0:
+        if status < 0:
             break
-        if len(fields) <= row[2] or fields[row[2]] != row[3]:
-            code = fields[row[4]] if len(fields) > row[4] else "?"
+        if len(fields) <= status or fields[status] != row[3]:
+            code = fields[int(row[4])] if len(fields) > int(row[4]) else "?"
             raise NameNotResolved(host, "DNS error %s" % code,
                                   int(code) if code.isdigit() else None)
     raise NameNotResolved(host, "the answer held no address: %r" % text[:60])
@@ -197,9 +199,9 @@ def ping(link: "Any", family: str, ip: str, port: int, cid: int, mid: int, timeo
                             "correct the DM server port in the profile")
     if timeout <= 0:
         raise NoAnswer(target, "timeout must be positive", timeout)
-    row = ROWS[family]
+    row = ROWS[family].split("|")
     message = bytes([0x40, 0x00, mid >> 8, mid & 0xFF])  # v1 CON, no token, code 0.00
-    if row[5] and cid != row[6]:
+    if row[5] and cid != int(row[6]):
         link.cmd(row[5] % {"cid": cid})
     last = "no reply"
     for _ in range(retries + 1):
@@ -221,7 +223,7 @@ def ping(link: "Any", family: str, ip: str, port: int, cid: int, mid: int, timeo
                    % (mid, retries + 1, last), timeout)
 
 
-def _exchange(link: "Any", row: "tuple[Any, ...]", v: "dict[str, Any]", message: bytes,
+def _exchange(link: "Any", row: "list[str]", v: "dict[str, Any]", message: bytes,
               deadline: float, target: str, timeout: float) -> bytes:
     """One datagram out and one back on a fresh socket, closed before returning."""
     held = False     # does the module hold a socket we must close?
@@ -249,12 +251,13 @@ def _exchange(link: "Any", row: "tuple[Any, ...]", v: "dict[str, Any]", message:
                 if text is None:
                     raise NoAnswer(target, "no %s result" % row[8].split(":")[0], timeout)
             fields = _fields(text, row[8])
-            if row[9] >= 0 and (len(fields) <= row[9] or fields[row[9]] != row[10]):
-                code = fields[row[9]] if len(fields) > row[9] else ""
+            status = int(row[9])
+            if status >= 0 and (len(fields) <= status or fields[status] != row[10]):
+                code = fields[status] if len(fields) > status else ""
                 raise ConnectFailed(target, "%s answered %s" % (line, text), int(code)
                                     if code.isdigit() else None)
-            if row[11] >= 0:
-                sock = fields[row[11]] if len(fields) > row[11] else ""
+            if int(row[11]) >= 0:
+                sock = fields[int(row[11])] if len(fields) > int(row[11]) else ""
                 if not sock.isdigit():
                     held = False
                     raise ConnectFailed(target, "%s gave no socket: %s" % (line, text))
@@ -316,17 +319,18 @@ def _exchange(link: "Any", row: "tuple[Any, ...]", v: "dict[str, Any]", message:
             v["secs"] = secs = max(1, int(left) + (int(left) < left))
             read = secs + timeout_for(row[17][2:row[17].find("=")] + " MARGIN")
         line = row[17] % v
+        form = int(row[20])
         try:
             lines = link.cmd(line, row[18], timeout=read,
-                             payload=None if row[20] == 2 else (row[18], row[19], row[20]))
+                             payload=None if form == 2 else (row[18], int(row[19]), form))
         except (CmeError, AtCommandError):
             if read is None:
                 raise
             lines = []  # nothing came within <secs>
-        if len(lines) < (1 if row[20] == 2 else 2):
+        if len(lines) < (1 if form == 2 else 2):
             raise NoAnswer(target, "%s returned no datagram" % line, timeout)
         data = lines[-1]
-        if row[20] == 2:
+        if form == 2:
             data = _fields(data, row[18])[-1]
             try:
                 raw = bytes.fromhex(data)
