@@ -218,7 +218,8 @@ def ping(link: "Any", family: str, ip: str, port: int, cid: int, mid: int, timeo
                 and ((reply[0] >> 4) & 3 == 2
                      or ((reply[0] >> 4) & 3 == 3 and reply[1] == 0 and reply[0] & 15 == 0))):
             return elapsed
-        last = "unexpected reply %s" % reply[:16].hex()
+        part = reply[:16]  # bytes.hex is optional on MicroPython builds
+        last = "unexpected reply %s" % (("%02x" * len(part)) % tuple(part))
     raise NoAnswer(target, "no CoAP RST/ACK for message id %d after %d attempt(s), %s"
                    % (mid, retries + 1, last), timeout)
 
@@ -331,10 +332,15 @@ def _exchange(link: "Any", row: "list[str]", v: "dict[str, Any]", message: bytes
             raise NoAnswer(target, "%s returned no datagram" % line, timeout)
         data = lines[-1]
         if form == 2:
-            data = _fields(data, row[18])[-1]
-            try:
-                raw = bytes.fromhex(data)
-                data = ""
+            fields = _fields(data, row[18])
+            data = fields[-1]
+            buf = bytearray()
+            try:  # by hand: bytes.fromhex is optional on MicroPython builds
+                if len(data) == 2 * int(fields[int(row[19])]):
+                    for i in range(0, len(data), 2):
+                        buf.append(int(data[i:i + 2], 16))
+                    data = ""
+                    raw = bytes(buf)
             except ValueError:  # a module that ignores hex mode: the text is the datagram
                 pass
         if data:

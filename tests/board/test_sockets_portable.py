@@ -49,6 +49,11 @@ def test_footprint_rules() -> None:
     banned = (ast.ClassDef, ast.Lambda, ast.ListComp, ast.DictComp, ast.SetComp,
               ast.GeneratorExp, ast.AsyncFunctionDef)
     assert [type(n).__name__ for n in ast.walk(tree) if isinstance(n, banned)] == []
+    for node in ast.walk(tree):  # command timeouts come from the tables, never a literal
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "cmd":
+            for arg in [k.value for k in node.keywords if k.arg == "timeout"] + node.args[2:3]:
+                assert not any(isinstance(n, ast.Constant) and type(n.value) in (int, float)
+                               for n in ast.walk(arg)), ast.unparse(node)
     for family, row in sockets.ROWS.items():
         fields = row.split("|")
         assert len(fields) == 23, family
