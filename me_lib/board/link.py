@@ -135,7 +135,7 @@ class Link:
                     end += 1
                 if end < len(buf):
                     self.buf = buf[end + 1:]
-                    text = buf[i:end].decode("latin-1").strip()
+                    text = latin1(buf[i:end]).strip()
                     if text:
                         return text
                     continue
@@ -165,7 +165,7 @@ class Link:
             raise AtProtocolError(self.pending, "binary answer header not readable")
         if sep >= len(buf):
             return None
-        header = buf[i:sep].decode("latin-1").strip()
+        header = latin1(buf[i:sep]).strip()
         fields = header[len(payload[0]):].split(",")
         value = fields[payload[1]].strip() if len(fields) > payload[1] else ""
         if not (value.isdigit() and len(value) < 6 and int(value) <= MAX_LINE):
@@ -276,7 +276,7 @@ class Link:
                 if len(lines) < MAX_LINES:
                     lines.append(text)
                     if payload is not None and text.startswith(payload[0]):
-                        lines.append(self.data.decode("latin-1"))
+                        lines.append(latin1(self.data))
                 continue
             self.report(text)
 
@@ -309,6 +309,25 @@ class Link:
                 return
             if not self.rebooted(text) and text[0] in _REPORT and ":" in text:
                 self.report(text)
+
+
+def latin1(data: bytes) -> str:
+    """`data` as one character per byte (Latin-1) on both interpreters.
+
+    MicroPython's `decode` knows UTF-8 only: a byte >= 0x80 raises UnicodeError or
+    merges with its neighbours, which would break a binary answer (a CoAP reply,
+    a payload echo); ASCII, the usual line, takes the fast path.
+    """
+    try:
+        text = data.decode()
+        if len(text) == len(data):
+            return text
+    except UnicodeError:
+        pass
+    text = ""
+    for b in data:
+        text += chr(b)
+    return text
 
 
 def cme_error(command: str, text: str) -> "Exception":
