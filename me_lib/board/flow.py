@@ -566,7 +566,7 @@ def provision(link: "Any", state: "Any", pin: "str | None" = None, seed: "int | 
             if item[0] == "apn0":
                 raise
         if item[0] == "apn0":
-            result["dm"] = _dm(link, profile, item[3], seed)
+            result["dm"] = _dm(link, profile, _number(d, how, item[3]), seed)
     _infos(link, [c["cid"] for c in result["contexts"] if c["state"] == "active"], result)
     result["ok"] = all(c["state"] == "active" for c in result["contexts"]) and (
         result["dm"] is None or result["dm"]["reachable"] or not result["dm"]["probed"])

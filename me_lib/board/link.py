@@ -46,11 +46,6 @@ _STEPS = (0.0001, 0.0005, 0.002, 0.005, 0.02)
 # a line starting with one of these characters and holding ':' is a report unless the
 # pending command asked for that prefix
 _REPORT = "+#%^$"
-try:  # CPython has the codec; MicroPython decodes UTF-8 whatever the name says (the unix
-    # port: UnicodeError on this byte) or knows no other codec (WebAssembly: LookupError)
-    _LATIN1 = b"\xe9".decode("latin-1") == "\xe9"
-except (UnicodeError, LookupError):
-    _LATIN1 = False
 
 
 class Link:
@@ -317,32 +312,22 @@ class Link:
 
 
 def latin1(data: bytes) -> str:
-    """`data` as text, one character per byte, on both interpreters.
+    """`data` as one character per byte (Latin-1) on both interpreters.
 
-    MicroPython's `decode` reads UTF-8 whatever codec it is given: a byte
-    above 0x7F raises UnicodeError, or merges with the next into one character
-    (a binary answer's length then no longer holds). ASCII (nearly every line)
-    decodes in one allocation; anything else goes byte by byte.
+    MicroPython's `decode` knows UTF-8 only: a byte >= 0x80 raises UnicodeError or
+    merges with its neighbours, which would break a binary answer (a CoAP reply,
+    a payload echo); ASCII, the usual line, takes the fast path.
     """
-    if not data or max(data) < 0x80:
-        return data.decode()
-    if _LATIN1:
-        return data.decode("latin-1")
-    out = []
-    for c in data:
-        out.append(chr(c))
-    return "".join(out)
-
-
-def raw(text: str) -> bytes:
-    """The bytes of a `latin1()` text (one per character), on both interpreters:
-    MicroPython's `encode` writes UTF-8 whatever codec it is given."""
-    if _LATIN1:
-        return text.encode("latin-1")
-    out = bytearray(len(text))
-    for n in range(len(text)):
-        out[n] = ord(text[n])
-    return bytes(out)
+    try:
+        text = data.decode()
+        if len(text) == len(data):
+            return text
+    except UnicodeError:
+        pass
+    text = ""
+    for b in data:
+        text += chr(b)
+    return text
 
 
 def cme_error(command: str, text: str) -> "Exception":
