@@ -422,9 +422,16 @@ def _infos(link: "Any", up: "list[int]", result: "dict[str, Any]") -> None:
         v = _fields(line)
         if len(v) > 3 and v[0].isdigit():
             entry = found.setdefault(int(v[0]), {"ip": [], "dns": [], "apn": v[2]})
-            address = v[3]
-            if address.count(".") == 7:  # "a.b.c.d.m.m.m.m": address then mask
-                address = ".".join(address.split(".")[:4])
+            parts = v[3].split(".")
+            if len(parts) in (8, 32):  # 27.007 v9.4+: the address, then its mask
+                parts = parts[:len(parts) // 2]
+            if len(parts) == 16 and "".join(parts).isdigit():  # IPv6 as 16 decimals
+                groups = []
+                for k in range(0, 16, 2):  # the full library's form: 2001:db8:0:3:0:0:0:1
+                    groups.append("%x" % (int(parts[k]) * 256 + int(parts[k + 1])))
+                address = ":".join(groups)
+            else:
+                address = ".".join(parts)
             if address and address not in entry["ip"]:
                 entry["ip"].append(address)
             for server in v[5:7]:
