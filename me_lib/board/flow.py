@@ -509,6 +509,7 @@ def provision(link: "Any", state: "Any", pin: "str | None" = None, seed: "int | 
     raises its MeLibError. `forced`: the dialect row's name, when the board's
     config names it (the module is still identified, as the full library does).
     """
+    rt0, w0 = link.round_trips, link.writes  # this run's own, as the full library counts
     doc = _load(state)
     if forced is not None:
         from me_lib.modem.dialects import by_name
@@ -559,6 +560,17 @@ def provision(link: "Any", state: "Any", pin: "str | None" = None, seed: "int | 
                 ctx["error"] = "no free context on this module"
                 continue
             if item[0] == "service" and item[4] == "define":
+                n = _number(d, how, item[3])
+                if n in up:
+                    # ours from an earlier profile, still up: an active context cannot be
+                    # redefined (+CME ERROR: 3); down first, as the full library does
+                    row = METHODS[how]
+                    args = []
+                    for value in row["down"][1:]:
+                        args.append(str(n) if value == N else str(value))
+                    link.cmd("AT%s=%s" % (row["down"][0], ",".join(args)),
+                             timeout=d.timeout(row["down_timeout"]), write=True)
+                    up.remove(n)
                 _define(link, item, how, owned)
             elif item[0] == "service" and item[5]:
                 _set_auth(link, item[3], item[2])
@@ -577,8 +589,8 @@ def provision(link: "Any", state: "Any", pin: "str | None" = None, seed: "int | 
     _infos(link, [c["cid"] for c in result["contexts"] if c["state"] == "active"], result)
     result["ok"] = all(c["state"] == "active" for c in result["contexts"]) and (
         result["dm"] is None or result["dm"]["reachable"] or not result["dm"]["probed"])
-    result["round_trips"] = link.round_trips
-    result["writes"] = link.writes
+    result["round_trips"] = link.round_trips - rt0
+    result["writes"] = link.writes - w0
     try:
         state.save(doc)
     except (OSError, MemoryError) as exc:
@@ -619,6 +631,9 @@ def watch(link: "Any", state: "Any", pin: "str | None" = None,
     end = None if seconds is None else link.now() + seconds
     handled = 0
     lost = ""
+    # reports the provisioning caused (its own +CFUN=4 detaches, the attach's
+    # registration) are no event; the full library's watch never sees them either
+    link.urcs = []
     while events is None or handled < events:
         wait = WATCH_TURN_S if end is None else min(WATCH_TURN_S, end - link.now())
         if wait <= 0:
@@ -651,6 +666,7 @@ def watch(link: "Any", state: "Any", pin: "str | None" = None,
             if exc.__class__.__name__ == "PortClosed":
                 raise
             error = exc.message
+        link.urcs = []  # what our own repair caused is not a new event
         handled += 1
         if on_event is not None:
             on_event(kind, text, result, error)

@@ -354,6 +354,8 @@ def test_core_watch_reprovisions_after_an_ota_dmcfg_update(
         assert after["telemetry"]["cid"] == before["telemetry"]["cid"]  # redefined in place
         assert after["telemetry"]["state"] == "active" and result["writes"] > 0
         lines = command_lines({"writes": doc["writes"][split_at_refresh(doc):]})
+        # the event's run counts its own commands (all after the REFRESH), not the boot's
+        assert events[0]["at"] == len(doc["writes"]) and result["round_trips"] == len(lines)
         writes = [x for x in lines if x.startswith(WRITE_PREFIXES) and not x.endswith("=?")]
         cid = str(before["telemetry"]["cid"])
         assert writes and all(x.split("=", 1)[1].split(",", 1)[0] == cid for x in writes), \
