@@ -122,7 +122,7 @@ def crsm(link: "Any", command: int, file: "tuple[int, tuple[str | None, ...]]",
     """
     from me_lib.errors import AtCommandError, CmeError
 
-    last: "Any" = None
+    last: Any = None
     for path in file[1]:
         for p in p123:
             line = "AT+CRSM=%d,%d" % (command, file[0])
@@ -145,8 +145,8 @@ def crsm(link: "Any", command: int, file: "tuple[int, tuple[str | None, ...]]",
             last = sw
             if sw in (0x6A82, 0x9404):
                 break
-            if command != 192 or sw in (0x6982, 0x9804) or (
-                    sw == 0x9000 or sw >> 8 in (0x91, 0x61, 0x9F)) and size_of(data) >= 0:
+            if command != 192 or sw in (0x6982, 0x9804) or ((
+                    sw == 0x9000 or sw >> 8 in (0x91, 0x61, 0x9F)) and size_of(data) >= 0):
                 return sw, data, path
     if isinstance(last, int):
         sw_ok(last, op)  # the typed error of an error SW
@@ -217,7 +217,7 @@ def read(link: "Any", file: "tuple[int, tuple[str | None, ...]]", length: "int |
     name = "3F00" if file[0] == ICCID_FILE[0] else WHAT
     if length is None:
         seed = getattr(link.dialect, "crsm_seed", None) or {}
-        order: "tuple[tuple[int, int, int] | None, ...]" = (None, (0, 0, 255))
+        order: tuple[tuple[int, int, int] | None, ...] = (None, (0, 0, 255))
         if seed.get("get_response") == "0,0,255":
             order = ((0, 0, 255), None)
         op = "GET RESPONSE %s" % name
@@ -289,7 +289,7 @@ def read_profile(link: "Any", cached: "dict[str, Any] | None",
     the ICCID is not None (unreadable: the full chain then reads without cache).
     """
     try:
-        iccid: "str | None" = read_iccid(link)
+        iccid: str | None = read_iccid(link)
     except FATAL:
         raise
     except MeLibError:
@@ -320,7 +320,7 @@ def read_profile(link: "Any", cached: "dict[str, Any] | None",
         data = read(link, DMCFG_FILE, None)
     except FileNotFound:
         raise ProfileMissing("no APN0: the card has no EF.DMCFG (3F007FFF5F4D4F01)",
-                             "the card has no EF.DMCFG: have the operator provision it")
+                             "the card has no EF.DMCFG: have the operator provision it") from None
     except FATAL:
         raise
     except MeLibError as exc:
@@ -346,7 +346,7 @@ def read_profile(link: "Any", cached: "dict[str, Any] | None",
 def locked(profile: "dict[str, Any]") -> bool:
     """Whether a bearer needs a password the cached profile lacks (then the full file is read,
     as the full library does when its cache kept no password)."""
-    for bearer in profile["bearers"]:
+    for bearer in profile["bearers"]:  # noqa: SIM110 - any() over a generator costs heap
         if bearer[2] != "none" and bearer[4] is None:
             return True
     return False
@@ -416,14 +416,14 @@ def decode(data: bytes) -> "dict[str, Any] | None":
             raise ProfileIntegrityError("EF.DMCFG CRC mismatch over bytes 0-%d: a torn or "
                                         "corrupt update" % (at - 1), start)
     seen = []
-    for tag, start, end, at in items:
+    for tag, _s, _e, at in items:
         if tag in (0x80, 0x81):
             if tag in seen:
                 raise DecodeError(WHAT, "tag %X appears twice" % tag, at)
             seen.append(tag)
     version = seq = None
-    servers: "list[list[Any]]" = []
-    bearers: "list[list[Any]]" = []
+    servers: list[list[Any]] = []
+    bearers: list[list[Any]] = []
     for tag, start, end, at in items:
         if tag == 0x80 or tag == 0x81:
             if not (end - start == 1 if tag == 0x80 else 1 <= end - start <= 4):
@@ -466,7 +466,7 @@ def template(data: bytes, outer: int, start: int, end: int, at: int) -> "list[An
     # user name, password, services. Number tags: (tag, size, column).
     numbers = ((0x81, 2, 3), (0x82, 1, 4), (0x83, 1, 5)) if server else \
         ((0x81, 1, 1), (0x82, 1, 2))
-    row: "list[Any]" = [None, None, None, None, None, 0 if server else []]
+    row: list[Any] = [None, None, None, None, None, 0 if server else []]
     for tag, s, e, a in items:
         value = data[s:e]
         for number in numbers:
@@ -518,7 +518,7 @@ def template(data: bytes, outer: int, start: int, end: int, at: int) -> "list[An
 
 def apn(value: bytes, base: int) -> str:
     """The dotted text of a label-encoded APN (codec.apn.decode: InvalidApn, case kept)."""
-    labels = []
+    labels: list[str] = []
     pos = 0
     while pos < len(value):
         size = value[pos]
@@ -560,7 +560,7 @@ def address(kind: int, text: str) -> "tuple[str, int | None, str | None]":
             stop = host.find("]")
             tail = host[stop + 1:] if stop > 0 else "x"
             host = host[1:stop]
-            if ipaddr.version(host) != 6 or "%" in host or tail and tail[0] != ":":
+            if ipaddr.version(host) != 6 or "%" in host or (tail and tail[0] != ":"):
                 raise InvalidAddress(text, "an IPv6 host is written [address]:port")
         else:
             stop = host.find(":")
@@ -603,7 +603,7 @@ def check(profile: "Any") -> "dict[str, Any]":
     bearers = profile["bearers"]
     if profile["seq"] is not None and not isinstance(profile["seq"], int):
         raise ProfileError("sequence number %r is not a number" % (profile["seq"],))
-    services: "list[str]" = []
+    services: list[str] = []
     out_bearers = []
     for row in bearers:
         pdp, auth = row[1], row[2]
@@ -636,7 +636,7 @@ def check(profile: "Any") -> "dict[str, Any]":
         if isinstance(protocol, int):
             protocol = PROTOCOLS[protocol - 1] if 0 < protocol < 9 else "#%d" % protocol
         host, port, scheme = address(KINDS.index(kind), row[1])
-        if kind in ("ipv4", "ipv6") and host != row[1] or row[2] not in (None, host):
+        if (kind in ("ipv4", "ipv6") and host != row[1]) or row[2] not in (None, host):
             raise InvalidAddress(row[1], "not in its normal form, or another host")
         protocol = protocol or scheme or "coap"
         if protocol not in PROTOCOLS:
