@@ -146,7 +146,7 @@ def crsm(link: "Any", command: int, file: "tuple[int, tuple[str | None, ...]]",
             if sw in (0x6A82, 0x9404):
                 break
             if command != 192 or sw in (0x6982, 0x9804) or ((
-                    sw == 0x9000 or sw >> 8 in (0x91, 0x61, 0x9F)) and size_of(data) >= 0):
+                    sw == 0x9000 or sw >> 8 in (0x91, 0x92, 0x61, 0x9F)) and size_of(data) >= 0):
                 return sw, data, path
     if isinstance(last, int):
         sw_ok(last, op)  # the typed error of an error SW
@@ -237,10 +237,10 @@ def read(link: "Any", file: "tuple[int, tuple[str | None, ...]]", length: "int |
         op = "READ BINARY %s at %d" % (name, pos)
         sw, data, path = crsm(link, 176, file, ((pos >> 8, pos & 0xFF, n),), op)
         file = (file[0], (path,))
-        for _ in range(3):
+        for attempt in range(3):
             if sw_ok(sw, op):
                 break
-            if _ == 2:  # a third 6Cxx: give up with its typed error (WrongLength)
+            if attempt == 2:  # a third 6Cxx: give up with its typed error (WrongLength)
                 from me_lib.card import sw as SW
 
                 raise SW.error_for(sw, op)
@@ -611,7 +611,7 @@ def check(profile: "Any") -> "dict[str, Any]":
             "IP" if pdp is None else pdp
         auth = AUTHS[auth] if isinstance(auth, int) and 0 <= auth < 3 else \
             "none" if auth is None else auth
-        if pdp not in PDP_TYPES or auth not in AUTHS:
+        if pdp not in PDP_TYPES or auth not in AUTHS or not isinstance(row[5], list):
             raise ProfileError("invalid PDP type or authentication %r/%r" % (pdp, auth),
                                "use IP, IPV6, IPV4V6 or Non-IP, and none, pap or chap")
         for value in (row[3], row[4]):
