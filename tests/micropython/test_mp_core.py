@@ -48,7 +48,7 @@ CORE_MANIFEST = ROOT / "firmware_shim" / "core_manifest.txt"
 SHIM = ["firmware_shim/__init__.py", "firmware_shim/uart.py", "firmware_shim/power.py",
         "firmware_shim/store.py"]
 #: shipped for the error paths only: the happy path must not load them
-ERROR_PATH = ("me_lib/at/cme", "me_lib/card/sw", "me_lib/at/redact")
+ERROR_PATH = ("me_lib/at/cme", "me_lib/card/sw", "me_lib/at/redact", "me_lib/card/atport")
 # Issue 15's goal: the whole flow in -X heapsize=96k on the 64-bit unix port.
 CORE_HEAP_BUDGET_KIB = 96
 # Issue 15's goal: the .mpy a board gets (bytes; the test stand-in and main.py not counted).
