@@ -77,6 +77,8 @@ HEAD = 9
 CHUNK = 255
 #: the largest EF.DMCFG a board reads (a real one is under 512 bytes)
 MAX_SIZE = 4096
+#: the pauses (seconds) before asking again a card the modem says is busy (+CME ERROR: 14)
+BUSY_WAITS = (0.5, 1.0, 2.0, 4.0)
 #: session-wide failures the full chain never turns into a fallback (sources.base.FATAL)
 FATAL = (PortClosed, ModemRebooted, CardRemoved, PinBlocked, SimNotReady, ProfileUnreadable)
 
@@ -129,7 +131,7 @@ def crsm(link: "Any", command: int, file: "tuple[int, tuple[str | None, ...]]",
             line += ",%d,%d,%d" % p if p is not None else ",,," if path else ""
             line += ',,"%s"' % path if path else ""
             try:
-                lines = link.cmd(line, "+CRSM:")
+                lines = busy_retry(link, line)
             except CmeError as exc:
                 from me_lib.card.atport import sim_state_error
 
@@ -152,6 +154,21 @@ def crsm(link: "Any", command: int, file: "tuple[int, tuple[str | None, ...]]",
         sw_ok(last, op)  # the typed error of an error SW
         raise CardError("%s: the modem answered without a usable FCP" % op, _NO_CRSM)
     raise CardError("%s: every +CRSM form was refused, last: %s" % (op, last), _NO_CRSM)
+
+
+def busy_retry(link: "Any", line: str) -> "list[str]":
+    """`line`'s +CRSM answer; while the modem says the SIM is busy (+CME ERROR: 14,
+    a card still initialising after +CPIN: READY), asked again after BUSY_WAITS."""
+    from me_lib.errors import CmeError
+
+    for pause in BUSY_WAITS:
+        try:
+            return link.cmd(line, "+CRSM:")  # type: ignore[no-any-return]
+        except CmeError as exc:
+            if exc.code != 14:
+                raise
+        link.wait(link.dialect.sim_ready_urcs, pause)
+    return link.cmd(line, "+CRSM:")  # type: ignore[no-any-return]
 
 
 def parse(lines: "list[str]") -> "tuple[int, bytes]":

@@ -411,55 +411,77 @@ def _register(link: "Any") -> str:
 
 
 def _infos(link: "Any", up: "list[int]", result: "dict[str, Any]") -> None:
-    """Addresses, DNS and the network's APN of the contexts that came up."""
+    """Addresses, DNS and the network's APN of the contexts that came up: one bare
+    +CGCONTRDP; a vendor table's contexts (SIM7080 +CNCFG) from the activation's
+    own query, which shows their addresses; a bare +CGPADDR for what is missing."""
     d = link.dialect
+    row = METHODS[d.service_activation]
+    vendor = []
+    for cid in up:
+        if cid != d.default_cid and row["table"]:
+            vendor.append(cid)
     try:
         lines = link.cmd("AT+CGCONTRDP", "+CGCONTRDP:")
     except (AtCommandError, CmeError):
         lines = []
     found: dict[int, dict[str, Any]] = {}
+    dns: list[str] = []
     for line in lines:
         v = _fields(line)
-        if len(v) > 3 and v[0].isdigit():
+        if len(v) > 3 and v[0].isdigit() and int(v[0]) in up and int(v[0]) not in vendor:
             entry = found.setdefault(int(v[0]), {"ip": [], "dns": [], "apn": v[2]})
-            parts = v[3].split(".")
-            if len(parts) in (8, 32):  # 27.007 v9.4+: the address, then its mask
-                parts = parts[:len(parts) // 2]
-            if len(parts) == 16 and "".join(parts).isdigit():  # IPv6 as 16 decimals
-                groups = []
-                for k in range(0, 16, 2):  # the full library's form: 2001:db8:0:3:0:0:0:1
-                    groups.append("%x" % (int(parts[k]) * 256 + int(parts[k + 1])))
-                address = ":".join(groups)
-            else:
-                address = ".".join(parts)
-            if address and address not in entry["ip"]:
-                entry["ip"].append(address)
+            _add(entry["ip"], _address(v[3]))
             for server in v[5:7]:
-                if server and server not in entry["dns"]:
-                    entry["dns"].append(server)
-    row = METHODS[d.activation]
-    if row["address_field"] >= 0:
+                _add(entry["dns"], server)
+            dns = dns or entry["dns"]
+    if vendor:
         for line in link.cmd("AT%s?" % row["query"], row["query"] + ":"):
             v = _fields(line)
-            if len(v) > row["address_field"] and v[0].isdigit():
-                cid = int(v[0]) + d.default_cid
-                entry = found.setdefault(cid, {"ip": [], "dns": [], "apn": ""})
-                if v[row["address_field"]] not in entry["ip"] and v[1] == "1":
-                    entry["ip"].append(v[row["address_field"]])
-    elif any(not found.get(c, {}).get("ip") for c in up):
-        for line in link.cmd("AT+CGPADDR", "+CGPADDR:"):
+            cid = int(v[0]) + d.default_cid if v[0].isdigit() else -1
+            if cid in vendor and len(v) > row["address_field"] and v[1] == "1":
+                found[cid] = {"ip": [v[row["address_field"]]], "dns": dns, "apn": ""}
+    missing = False
+    for cid in up:
+        missing = missing or not found.get(cid, {}).get("ip")
+    if missing:
+        try:
+            lines = link.cmd("AT+CGPADDR", "+CGPADDR:")
+        except (AtCommandError, CmeError):
+            lines = []
+        for line in lines:
             v = _fields(line)
-            if len(v) > 1 and v[0].isdigit():
+            if len(v) > 1 and v[0].isdigit() and int(v[0]) in up:
                 entry = found.setdefault(int(v[0]), {"ip": [], "dns": [], "apn": ""})
-                for address in v[1:]:
-                    if address and address not in entry["ip"]:
-                        entry["ip"].append(address)
+                if not entry["ip"]:
+                    for address in v[1:]:
+                        _add(entry["ip"], _address(address))
     for ctx in result["contexts"]:
         info = found.get(ctx["cid"])
         if info is not None and ctx["state"] == "active":
             ctx["ip"] = info["ip"]
             ctx["dns"] = info["dns"]
             ctx["network_apn"] = info["apn"]
+
+
+def _add(values: "list[str]", value: str) -> None:
+    if value and value not in values:
+        values.append(value)
+
+
+def _address(text: str) -> str:
+    """An address of +CGCONTRDP: 27.007 v9.4+ prints it with its mask in one dotted
+    field, and IPv6 as 16 dotted decimals (colon form as the full library's parser)."""
+    parts = text.split(".")
+    if len(parts) == 8:
+        return ".".join(parts[:4])
+    if len(parts) in (16, 32):
+        groups = []
+        for i in range(0, 16, 2):
+            if not (parts[i].isdigit() and parts[i + 1].isdigit()):
+                return text
+            groups.append("%x" % ((int(parts[i]) << 8) | int(parts[i + 1])))
+        return ":".join(groups)
+    return text
 
 
 def _dm(link: "Any", profile: "dict[str, Any]", cid: int, seed: "int | None"
@@ -521,8 +543,9 @@ def provision(link: "Any", state: "Any", pin: "str | None" = None, seed: "int | 
     doc["known"] = ident
     _sim(link, pin)
     profiles = doc["profiles"]
-    iccid, profile, origin, cached = card.read_profile(link, profiles.get("last"))
-    profiles["last"] = cached
+    iccid, profile, origin = card.read_profile(link, profiles.get("last"))
+    if iccid is not None:  # the last good profile of this card, for its next read
+        profiles["last"] = {"iccid": iccid, "profile": profile}
     key = ident.get("imei") or "modem"
     owned = doc["owned"].get(key)
     if not isinstance(owned, dict):

@@ -187,18 +187,15 @@ class Link:
     def rebooted(self, text: str) -> bool:
         """Whether line `text` says the module booted again (a banner of a new boot).
 
-        A banner is queued as a report instead while syncing (that boot is the
-        one waited for) and when it follows the boot's first banner within the
-        boot's time (Quectel RDY ... APP RDY, SIMCom RDY ... SMS Ready).
+        Not while syncing (that boot is the one waited for), nor when it follows
+        the boot's first banner within the boot's time (Quectel RDY ... APP RDY,
+        SIMCom RDY ... SMS Ready): the caller queues those as reports.
         """
         if text not in BOOT_BANNERS and text not in self.dialect.boot_banners:
             return False
         last, self.banner_at = self.banner_at, self.now()
-        if self.syncing or (text in FOLLOW_UP_BANNERS and last >= 0 and (
-                self.banner_at - last <= BOOT_SEQUENCE_S)):
-            self.report(text)
-            return False
-        return True
+        return not (self.syncing or (text in FOLLOW_UP_BANNERS and last >= 0 and (
+            self.banner_at - last <= BOOT_SEQUENCE_S)))
 
     def report(self, text: str) -> None:
         if len(self.urcs) >= MAX_URCS:
@@ -270,7 +267,8 @@ class Link:
             if self.rebooted(text):
                 raise ModemRebooted(text, command)
             if text in BOOT_BANNERS or text in self.dialect.boot_banners:
-                continue  # queued by rebooted(): part of the boot being waited for
+                self.report(text)  # part of the boot being waited for
+                continue
             if (prefix is not None and text.startswith(prefix)) or (prefix is None and not (
                     text[0] in _REPORT and ":" in text)):
                 if len(lines) < MAX_LINES:
@@ -307,7 +305,8 @@ class Link:
             text = self.line(deadline)
             if text is None:
                 return
-            if not self.rebooted(text) and text[0] in _REPORT and ":" in text:
+            if not self.rebooted(text) and ((text[0] in _REPORT and ":" in text) or text in (
+                    BOOT_BANNERS)):
                 self.report(text)
 
 

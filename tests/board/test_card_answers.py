@@ -249,3 +249,21 @@ def test_a_cached_profile_answers_when_the_file_cannot_be_read() -> None:
     link = Scripted(good)
     assert card.read_profile(link, locked) == (iccid, profile, "usim:EF.DMCFG")
     assert [line for line in link.sent if ",9," in line] == []
+
+
+def test_a_card_still_busy_after_ready_is_asked_again_then_read() -> None:
+    """SIM7080 and others answer +CPIN: READY while +CRSM still says SIM busy (14)."""
+    from me_lib.board.link import Link
+    from me_lib.modem.dialects import GENERIC
+
+    from .test_link_port import ScriptPort
+
+    busy = b"\r\n+CME ERROR: 14\r\n"
+    port = ScriptPort([busy, busy, b'\r\n+CRSM: 144,0,"98888260660000000001"\r\n\r\nOK\r\n'])
+    assert card.read_iccid(Link(port, GENERIC)) == "89882806660000000010"  # the BCD nibbles swapped
+    assert len(port.written) == 3
+    port = ScriptPort([busy] * 10)
+    with pytest.raises(CardError):
+        card.read_iccid(Link(port, GENERIC))
+    assert len(port.written) == len(card.BUSY_WAITS) + 1      # bounded
+    assert port.clock.t < 60.0

@@ -19,7 +19,7 @@ import serial
 
 import me_lib  # noqa: F401 - registers the sim:// URL handler
 from me_lib.at.channel import AtChannel
-from me_lib.board import card
+from me_lib.board import card, flow
 from me_lib.board.link import Link
 from me_lib.card.catalogue import EFS, PATH
 from me_lib.card.path import to_hex
@@ -81,17 +81,8 @@ def board_link(scenario: str, edit: Edit | None = None) -> tuple[Link, list[byte
     sent: list[bytes] = []
     link = Link(port, by_name(dialect_of(scenario)),
                 trace=lambda d, b, t: sent.append(b) if d == "tx" else None)
-    link.sync()
-    link.cmd("AT+CMEE=1")
-    for _ in range(20):
-        try:
-            if "READY" in " ".join(link.cmd("AT+CPIN?", "+CPIN:")):
-                break
-        except MeLibError:
-            pass  # SIM busy while it initialises
-        link.wait(("+CPIN: READY",), 1.0)
-    else:
-        raise AssertionError("the SIM never became ready")
+    flow._start(link, {}, link.dialect.name)   # the board flow's own steps before the card:
+    flow._sim(link, None)                     # the same time passes as in the full library's
     sent.clear()
     return link, sent
 
