@@ -121,6 +121,12 @@ def test_deploy_core_is_exactly_the_core_manifest_and_core_main(tmp_path: Path) 
     other = tmp_path / "other"
     deploy(other, "--core", "--main", "--dialect", "generic")
     assert sorted(str(p.relative_to(other)) for p in other.rglob("*") if p.is_file()) == files
+    # an unknown dialect is still refused, and so are the full build's optional sources
+    for flags, says in ((("--dialect", "bg96"), "unknown modem dialect 'bg96'"),
+                        (("--with", "ursp"), "the board core does not run")):
+        with pytest.raises(subprocess.CalledProcessError) as info:
+            deploy(tmp_path / "bad", "--core", *flags)
+        assert says in info.value.stderr
 
 
 # -- core_main.py and power.py on CPython (the simulator's sim:// port) -----------------
