@@ -37,6 +37,11 @@ tests/micropython/test_mp_e2e.py), scenario quectel-bg96:
   imports build (module-level objects: functions, classes, tables; bytecode
   and constants stay in the firmware image), the flow's peak above nothing
   (imports + data: the 32 KiB goal) and the smallest -X heapsize.
+- the board core (`deploy --core`, issue 15) the same ways, next to the full
+  build's figures (`mp_core_*`, `mp32_core_*`, `mp64_core_*`,
+  `mp32_core_frozen_*` from its own frozen build, BUILD=build-core32), and
+  whether its AT lines equal the same core's on CPython and the full
+  library's (repeated ATE0 / AT+CPIN? polls counted once).
 
 Every heap figure's unit says what it holds: code (what the imported modules
 hold), data (the flow's own objects above the code) or peak (both, at the
