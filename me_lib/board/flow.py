@@ -19,7 +19,8 @@ changes nothing that is already right and never takes a context it did not
 create).
 """
 
-from me_lib.board import card, sockets
+import sys
+
 from me_lib.errors import (
     AtCommandError,
     AtError,
@@ -498,6 +499,7 @@ def _dm(link: "Any", profile: "dict[str, Any]", cid: int, seed: "int | None"
                                          if not family else "the board core pings UDP only")
         return dm
     dm["probed"] = True
+    sockets = _step_module("sockets")
     try:
         dm["ip"] = sockets.resolve(link, family, host, cid)
         rtt = sockets.ping(link, family, dm["ip"], port, cid, sockets.message_id(seed),
@@ -506,7 +508,32 @@ def _dm(link: "Any", profile: "dict[str, Any]", cid: int, seed: "int | None"
         dm["rtt_ms"] = round(rtt * 1000.0, 2)
     except ProvisionError as exc:
         dm["error"] = exc.message
+    finally:
+        sockets = None
+        _drop("sockets")
     return dm
+
+
+def _step_module(name: str) -> "Any":
+    """`me_lib.board.<name>`, imported for one step (see `_drop`)."""
+    return __import__("me_lib.board." + name, None, None, [name])
+
+
+def _drop(name: str) -> None:
+    """Forget `me_lib.board.<name>` after its step, on MicroPython: loaded from .mpy,
+    a module's code is heap, and the card read (about 19 KB) and the DM probe
+    (about 7 KB) are never needed at the same time, nor after their steps (the
+    next run imports them again). On CPython modules stay (they cost no board
+    heap, and tests patch them)."""
+    if sys.implementation.name != "micropython":
+        return
+    sys.modules.pop("me_lib.board." + name, None)
+    package = sys.modules.get("me_lib.board")
+    if package is not None and name in package.__dict__:
+        delattr(package, name)
+    import gc
+
+    gc.collect()
 
 
 def _load(state: "Any") -> "dict[str, Any]":
@@ -543,7 +570,10 @@ def provision(link: "Any", state: "Any", pin: "str | None" = None, seed: "int | 
     doc["known"] = ident
     _sim(link, pin)
     profiles = doc["profiles"]
-    iccid, profile, origin = card.read_profile(link, profiles.get("last"))
+    try:
+        iccid, profile, origin = _step_module("card").read_profile(link, profiles.get("last"))
+    finally:
+        _drop("card")
     if iccid is not None:  # the last good profile of this card, for its next read
         profiles["last"] = {"iccid": iccid, "profile": profile}
     key = ident.get("imei") or "modem"
