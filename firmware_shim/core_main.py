@@ -39,7 +39,7 @@ DEFAULTS = {
     "dialect": "quectel-bg96",
     "pin": None,  # SIM PIN, only when the card has one enabled
     "state": "/",  # directory of state.json and last_result.json
-    "watch": True,  # after provisioning, keep the modem provisioned (flow.watch)
+    "watch": True,  # after provisioning, keep the modem provisioned (board.watch)
     "watch_seconds": None,  # bound on the watch (seconds); None: for ever
     "watch_events": None,  # stop after this many events handled; None: no limit
 }
@@ -66,7 +66,7 @@ def _state(config: "dict[str, Any]", name: str) -> FlashFile:
 
 def run(port: "Any", config: "dict[str, Any]", power: "Any" = None, trace: "Any" = None,
         on_event: "Callable[[Any], None] | None" = None) -> "dict[str, Any]":
-    """Power on, provision, then (config "watch", when the core has a watch) watch the
+    """Power on, provision, then (config "watch") watch the
     modem; returns the first result document (also in last_result.json).
 
     `trace`: the link's hook `(direction, data, time)` for every write and read (the
@@ -89,11 +89,8 @@ def run(port: "Any", config: "dict[str, Any]", power: "Any" = None, trace: "Any"
         result["ok"], result["writes"], result["round_trips"], dm["host"] if dm else "-",
         " reachable" if dm and dm.get("reachable") else " not reached" if dm else "",
         _contexts(result)))
-    watch = getattr(flow, "watch", None)
     if config.get("watch"):
-        if watch is None:
-            print("watching: not in this build (config \"watch\" ignored)")
-            return result
+        from me_lib.board.watch import watch  # loaded only on a board that watches
 
         def handled(kind: str, detail: str, doc: "Any", error: "Any") -> None:
             event = {"kind": kind, "detail": detail, "result": doc, "error": error}
@@ -106,7 +103,7 @@ def run(port: "Any", config: "dict[str, Any]", power: "Any" = None, trace: "Any"
         seconds = config.get("watch_seconds")
         print("watching: REFRESH, network, coverage, reboot")
         watch(link, state, pin, seconds=None if seconds is None else float(seconds),
-              events=config.get("watch_events"), on_event=handled)
+              events=config.get("watch_events"), on_event=handled, forced=config["dialect"])
     return result
 
 
