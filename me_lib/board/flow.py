@@ -25,13 +25,10 @@ from me_lib.errors import (
     AtCommandError,
     AtError,
     CmeError,
-    MeLibError,
-    PinBlocked,
     ProvisionError,
-    SimNotReady,
 )
 from me_lib.modem.activation import METHODS, N
-from me_lib.modem.dialects import GENERIC, match_dialect
+from me_lib.modem.dialects import GENERIC
 
 try:  # annotations only (MicroPython has no typing)
     from typing import Any
@@ -39,11 +36,6 @@ except ImportError:
     pass
 
 FORMAT = 1
-#: (family, manufacturer) as the full library names a vendor whose model the table knows
-VENDORS = {"quectel": "Quectel", "ublox": "u-blox", "simcom": "SIMCom", "telit": "Telit",
-           "nrf91": "Nordic Semiconductor"}
-#: +CPIN? answers that mean "ask again later", and the waits between the asks
-SIM_WAIT_S = 60.0
 #: registration: how long, and the first poll after the radio was switched on
 REGISTER_S = 300.0
 FIRST_POLL_S = 10.0
@@ -69,122 +61,6 @@ def _fields(line: str) -> "list[str]":
             value = value[1:-1]
         out.append(value)
     return out
-
-
-def _text(link: "Any", command: str) -> str:
-    """A bare-text answer (identification), "" when refused."""
-    try:
-        lines = link.cmd(command)
-    except (AtCommandError, CmeError):
-        return ""
-    for line in lines:
-        if line.strip():
-            return str(line.strip())
-    return ""
-
-
-def _start(link: "Any", known: "dict[str, Any]", forced: "str | None") -> "dict[str, Any]":
-    """Sync, CMEE, identify (one +CGSN when the module is the one on record), reports on."""
-    link.sync()
-    link.cmd("AT+CMEE=1")
-    ident = None
-    if known.get("imei"):
-        imei = _text(link, "AT+CGSN")
-        if imei == known["imei"]:
-            ident = known
-    if ident is None:
-        model = _text(link, "AT+CGMM")
-        vendor = VENDORS.get(match_dialect(model).family, "") if model else ""
-        if not vendor:
-            vendor = _text(link, "AT+CGMI")
-        revision = _text(link, "AT+CGMR")
-        ident = {"imei": _text(link, "AT+CGSN"), "manufacturer": vendor, "model": model,
-                 "revision": revision, "cids": None}
-    if forced is None:
-        link.dialect = match_dialect(" ".join((ident["manufacturer"], ident["model"],
-                                               ident["revision"])))
-    d = link.dialect
-    script = []
-    for domain in d.registration_domains:
-        if domain != "CREG":
-            script.append("AT+%s=%d" % (domain, 2 if domain == "CGREG" else 3))
-    script.append("AT+CGEREP=1")
-    if d.esm_report == "cnec":
-        script.append("AT+CNEC=16")
-    if d.pco_urc:
-        script.append("AT%XPCO=1")
-    for line in script + list(d.event_commands):
-        try:
-            link.cmd(line)
-        except (AtCommandError, CmeError):
-            pass  # optional reports: the flow polls where a module has none
-    return ident
-
-
-def _sim(link: "Any", pin: "str | None") -> None:
-    """SIM READY: wait while busy, enter the PIN when asked (never with < 2 tries left)."""
-    deadline = link.now() + SIM_WAIT_S
-    delay = 0.5
-    sent = False
-    while True:
-        try:
-            state = _fields(link.cmd("AT+CPIN?", "+CPIN:")[0])[0]
-        except IndexError:
-            state = "UNKNOWN"
-        except CmeError as exc:
-            if exc.code not in (14, 13, 10) or (exc.code == 10 and link.now() >= deadline):
-                raise SimNotReady("AT+CPIN? answered %s" % exc.message,
-                                  "check the SIM is seated; power-cycle the modem") from exc
-            state = "BUSY"
-        if state == "READY":
-            return
-        if state == "SIM PIN":
-            if pin is None:
-                raise SimNotReady("the SIM asks for its PIN",
-                                  "put it in the board's config (\"pin\")")
-            if sent:
-                raise SimNotReady("the SIM still asks for its PIN after it was sent",
-                                  "check the PIN in the board's config")
-            if not (isinstance(pin, str) and pin.isdigit() and 4 <= len(pin) <= 8):
-                raise MeLibError("the PIN must be 4 to 8 digits",  # never echoed
-                                 "check the \"pin\" value of the board's config")
-            _check_pin_tries(link)
-            link.cmd('AT+CPIN="%s"' % pin, write=True)
-            sent = True
-            continue
-        if state in ("SIM PUK", "SIM PUK2"):
-            raise PinBlocked("the SIM is blocked and asks for its PUK")
-        if state not in ("BUSY", "NOT READY", "UNKNOWN"):
-            raise SimNotReady("the SIM is in state %r" % state,
-                              "insert a working SIM; other locks need the operator")
-        if link.now() >= deadline:
-            raise SimNotReady("the SIM stayed busy for %.0f s" % SIM_WAIT_S,
-                              "check the SIM is seated; power-cycle the modem")
-        link.wait(link.dialect.sim_ready_urcs, delay)
-        delay = min(delay * 2, 8.0)
-
-
-def _check_pin_tries(link: "Any") -> None:
-    """Two tries left at least (+CPINR, else the card's VERIFY status through +CSIM)."""
-    tries = None
-    try:
-        for line in link.cmd('AT+CPINR="SIM PIN"', "+CPINR:"):
-            values = _fields(line)
-            if len(values) > 1 and values[1].isdigit():
-                tries = int(values[1])
-    except (AtCommandError, CmeError):
-        pass
-    if tries is None:
-        try:
-            answer = _fields(link.cmd('AT+CSIM=8,"00200001"', "+CSIM:")[0])
-            if len(answer) > 1 and answer[1][:3].upper() == "63C":
-                tries = int(answer[1][3], 16)
-        except (AtCommandError, CmeError, IndexError, ValueError):
-            pass
-    if tries is None or tries < 2:
-        raise PinBlocked("%s PIN tries left: the PIN is not sent" % (
-            "unknown number of" if tries is None else tries), tries,
-            "enter it once by hand where the tries can be watched")
 
 
 def _contexts(link: "Any") -> "dict[int, list[str]]":
@@ -521,9 +397,9 @@ def _step_module(name: str) -> "Any":
 
 def _drop(name: str) -> None:
     """Forget `me_lib.board.<name>` after its step, on MicroPython: loaded from .mpy,
-    a module's code is heap, and the card read (about 19 KB) and the DM probe
-    (about 7 KB) are never needed at the same time, nor after their steps (the
-    next run imports them again). On CPython modules stay (they cost no board
+    a module's code is heap, and the start (sync, identification, SIM), the card
+    read and the DM probe are never needed at the same time, nor after their
+    steps (the next run imports them again). On CPython modules stay (they cost no board
     heap, and tests patch them)."""
     if sys.implementation.name != "micropython":
         return
@@ -566,9 +442,14 @@ def provision(link: "Any", state: "Any", pin: "str | None" = None, seed: "int | 
         link.dialect = by_name(forced)
     elif link.dialect is None:
         link.dialect = GENERIC
-    ident = _start(link, doc["known"], forced)
-    doc["known"] = ident
-    _sim(link, pin)
+    start = _step_module("start")
+    try:
+        ident = start.start(link, doc["known"], forced)
+        doc["known"] = ident
+        start.sim(link, pin)
+    finally:
+        start = None
+        _drop("start")
     profiles = doc["profiles"]
     try:
         iccid, profile, origin = _step_module("card").read_profile(link, profiles.get("last"))

@@ -19,7 +19,7 @@ import serial
 
 import me_lib  # noqa: F401 - registers the sim:// URL handler
 from me_lib.at.channel import AtChannel
-from me_lib.board import card, flow
+from me_lib.board import card, start
 from me_lib.board.link import Link
 from me_lib.card.catalogue import EFS, PATH
 from me_lib.card.path import to_hex
@@ -81,8 +81,8 @@ def board_link(scenario: str, edit: Edit | None = None) -> tuple[Link, list[byte
     sent: list[bytes] = []
     link = Link(port, by_name(dialect_of(scenario)),
                 trace=lambda d, b, t: sent.append(b) if d == "tx" else None)
-    flow._start(link, {}, link.dialect.name)   # the board flow's own steps before the card:
-    flow._sim(link, None)                     # the same time passes as in the full library's
+    start.start(link, {}, link.dialect.name)  # the board flow's own steps before the card:
+    start.sim(link, None)                     # the same time passes as in the full library's
     sent.clear()
     return link, sent
 
