@@ -412,6 +412,22 @@ def _drop(name: str) -> None:
     gc.collect()
 
 
+def _keepable(iccid: str, profile: "dict[str, Any]") -> "dict[str, Any]":
+    """The last good profile as the state keeps it on flash: without credentials.
+
+    A password never goes to a file (as the full library's ProfileCache). A
+    profile that had one is marked `secret`: the next run reads the card whole
+    instead of trusting the copy, which could not authenticate.
+    """
+    bearers = []
+    secret = False
+    for b in profile["bearers"]:
+        secret = secret or bool(b[4])
+        bearers.append([b[0], b[1], b[2], b[3], None, b[5]])
+    return {"iccid": iccid, "secret": secret, "profile": {
+        "seq": profile["seq"], "servers": profile["servers"], "bearers": bearers}}
+
+
 def _load(state: "Any") -> "dict[str, Any]":
     try:
         doc = state.load()
@@ -451,12 +467,15 @@ def provision(link: "Any", state: "Any", pin: "str | None" = None, seed: "int | 
         start = None
         _drop("start")
     profiles = doc["profiles"]
+    last = profiles.get("last")
+    if isinstance(last, dict) and last.get("secret"):
+        last = None  # its credentials were not kept: read the card whole
     try:
-        iccid, profile, origin = _step_module("card").read_profile(link, profiles.get("last"))
+        iccid, profile, origin = _step_module("card").read_profile(link, last)
     finally:
         _drop("card")
     if iccid is not None:  # the last good profile of this card, for its next read
-        profiles["last"] = {"iccid": iccid, "profile": profile}
+        profiles["last"] = _keepable(iccid, profile)
     key = ident.get("imei") or "modem"
     owned = doc["owned"].get(key)
     if not isinstance(owned, dict):
