@@ -347,6 +347,54 @@ def test_core_code_heap_32_bit_every_module_from_its_mpy(
     assert 0 < c32["total"] < c64["total"]
 
 
+# -- the board edition of the dialect table (deploy --dialect) ------------------------
+
+# A board drives one modem: `deploy --core --dialect quectel-bg96` (what the e2e runs
+# above load, and what a board ships) carries that row of me_lib.modem.dialects only.
+# Measured 2026-12-05 (64-bit unix port, .mpy, with the me_lib.modem package it
+# loads): 18,656 B of heap with every row, 14,176 B with the BG96 row alone; the rest
+# is the Dialect class, its methods and the module's strings.
+DIALECTS_HEAP_BUDGET_BYTES = 14_600
+DIALECTS_HEAP_SAVED_BYTES = 4_000
+
+ONE_ROW_CHECK = """
+from me_lib.modem import dialects
+from me_lib.errors import MeLibError
+print("rows", " ".join([d.name for d in dialects.DIALECTS]))
+print("match", dialects.match_dialect("Quectel BG96 Revision: BG96MAR02A07M1G").name,
+      dialects.match_dialect("SIMCOM_Ltd SIMCOM_SIM7080G").name)
+try:
+    dialects.by_name("telit-me910")
+except MeLibError as exc:
+    print("error", exc)
+"""
+
+
+def test_core_board_carries_only_its_dialect_row_and_says_so(core_board: Path) -> None:
+    done = subprocess.run([str(MICROPYTHON), "-c", ONE_ROW_CHECK], cwd=core_board,
+                          env={"MICROPYPATH": str(core_board)}, capture_output=True,
+                          text=True, timeout=60)
+    lines = done.stdout.splitlines()
+    assert lines[:2] == ["rows quectel-bg96", "match quectel-bg96 generic"], \
+        done.stdout + done.stderr
+    assert lines[2].startswith("error this build carries only the quectel-bg96 row, not "
+                               "telit-me910 (deploy with --dialect telit-me910"), lines
+
+
+def test_core_dialect_table_heap_drops_with_one_row(
+        core_code: tuple[dict[str, Any], dict[str, Any]], tmp_path: Path) -> None:
+    every = tmp_path / "every"
+    deploy(every, "--core")  # no --dialect: every row
+    full = code_heap(every, "unix64")
+
+    def dialects(doc: dict[str, Any]) -> int:
+        return int(sum(row[1] for row in doc["modules"] if row[0] == "me_lib.modem.dialects"))
+
+    one = dialects(core_code[1])
+    assert 0 < one <= DIALECTS_HEAP_BUDGET_BYTES, one
+    assert dialects(full) - one >= DIALECTS_HEAP_SAVED_BYTES, (dialects(full), one)
+
+
 # -- the core's watch: an EF.DMCFG updated over the air --------------------------------
 
 
