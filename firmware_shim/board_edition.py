@@ -2,7 +2,8 @@
 
 A board drives one modem, but the dialect table builds every row when it is
 imported (each `Dialect` instance with its attribute dict, tuples, dicts and
-floats): on the 64-bit unix port that is most of the module's heap. A board
+floats): on the 64-bit unix port the five other rows are 4.5 KB of the
+module's 18.7 KB (the rest is the class, its methods and strings). A board
 edition is the same module with the `Dialect(...)` elements of `DIALECTS`
 other than the named one left out (GENERIC always stays), and their names in
 `LEFT_OUT`, so `by_name` can tell a board configured for another modem what
