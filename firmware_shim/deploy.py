@@ -10,7 +10,10 @@ instead (firmware_shim/core_manifest.txt: `me_lib.board` and the tables it
 reads, for boards without PSRAM; `--main` then installs core_main.py as
 /main.py). A board drives one modem: with
 `--dialect` (a row of me_lib.modem.dialects) only that module's socket adapter
-of the five vendor ones is shipped. `--main` adds firmware_shim/main.py
+of the five vendor ones is shipped, and me_lib/modem/dialects.py is its board
+edition (firmware_shim/board_edition.py: the table with that row and GENERIC
+only, generated from the library's file; issue 15: 4.5 KB less heap, 64-bit);
+without it every row is shipped. `--main` adds firmware_shim/main.py
 as /main.py (the boot script); `--unix` adds the unix port's UART stand-in
 (tests only); `--with ursp` adds a feature the default build leaves out
 (OPTIONAL). Prints each size and the total against the 64 KiB budget.
@@ -31,6 +34,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from firmware_shim import board_edition
+from firmware_shim.board_edition import DIALECTS_MODULE, EditionError
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "firmware_shim" / "manifest.txt"
@@ -77,8 +83,12 @@ def for_dialect(sources: list[str], dialect: str) -> list[str]:
 
 
 def compile_tree(out: Path, sources: list[str], march: str | None = None,
-                 lines: bool = True) -> list[Path]:
-    """`sources` (repo-relative .py) -> `out`/same path as .mpy; main.py stays main.py."""
+                 lines: bool = True, replaced: dict[str, Path] | None = None) -> list[Path]:
+    """`sources` (repo-relative .py) -> `out`/same path as .mpy; main.py stays main.py.
+
+    `replaced`: repo-relative path -> the file compiled in its place (the board
+    edition of the dialect table), under the same name.
+    """
     made = []
     for rel in sources:
         if rel in (MAIN, CORE_MAIN):
@@ -93,7 +103,8 @@ def compile_tree(out: Path, sources: list[str], march: str | None = None,
             cmd.append("-march=" + march)
         if not lines:
             cmd += ["-X", "no-source-lines"]
-        done = subprocess.run(cmd + [str(ROOT / rel)], capture_output=True,
+        source = (replaced or {}).get(rel, ROOT / rel)
+        done = subprocess.run(cmd + [str(source)], capture_output=True,
                               text=True)
         if done.returncode != 0:
             raise SystemExit("mpy-cross failed on %s:\n%s" % (rel, done.stderr.strip()))
@@ -159,8 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-lines", action="store_true",
                     help="leave line numbers out of the bytecode: about 6%% less flash and "
                     "heap, tracebacks without line numbers")
-    ap.add_argument("--dialect", help="ship only this modem's socket adapter "
-                    "(e.g. quectel-bg96; default: all five)")
+    ap.add_argument("--dialect", help="ship only this modem's socket adapter and "
+                    "dialect row (e.g. quectel-bg96; default: all of them)")
     ap.add_argument("--with", dest="features", action="append", default=[],
                     choices=sorted(OPTIONAL), help="also ship this optional feature "
                     "(repeatable; ursp: the EF_URSP and network URSP sources)")
@@ -177,14 +188,21 @@ def main(argv: list[str] | None = None) -> int:
     sources = manifest(CORE_MANIFEST if args.core else MANIFEST) + (
         [UNIX_UART] if args.unix else []) + ([entry] if args.main else [])
     sources += [m for f in args.features for m in OPTIONAL[f]]  # --with: after the manifest
-    if args.dialect:  # the core has no adapter modules: the name is checked, nothing dropped
+    if args.dialect:  # the core has no adapter modules: only its dialect row is dropped
         sources = for_dialect(sources, args.dialect)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as gen:
         out = args.out if args.out is not None else Path(tmp)
         if args.out is not None and out.exists():
             clear_tree(out)  # exactly the manifest: no stale module from an earlier run
         out.mkdir(parents=True, exist_ok=True)
-        report(out, compile_tree(out, sources, args.march, lines=not args.no_lines))
+        replaced = {}
+        if args.dialect and DIALECTS_MODULE in sources:
+            try:
+                replaced[DIALECTS_MODULE] = board_edition.write(args.dialect, Path(gen))
+            except EditionError as exc:
+                raise SystemExit(str(exc)) from exc
+        report(out, compile_tree(out, sources, args.march, lines=not args.no_lines,
+                                 replaced=replaced))
         if args.port:
             for n, cmd in enumerate(mpremote_commands(args.port, out, args.main)):
                 print("$ " + " ".join(cmd))

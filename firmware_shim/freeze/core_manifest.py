@@ -16,8 +16,28 @@ except Exception as exc:  # the build's ManifestFileError (see manifest.py)
             not isinstance(exc.__context__, FileNotFoundError):
         raise
 
+# ME_LIB_DIALECT=NAME (a row of me_lib.modem.dialects, as deploy.py --dialect): a board
+# drives one modem, so the dialect table is frozen as its board edition (that row and
+# GENERIC only: firmware_shim/board_edition.py), written to ME_LIB_DIALECT_DIR or
+# build/freeze-dialect/NAME and frozen from there under its own name. Unset: every row.
+# An unknown NAME stops the build (EditionError says which names there are).
+import os
+import sys
+
+edition = None
+if os.environ.get("ME_LIB_DIALECT"):
+    sys.path.insert(0, os.path.abspath("../.."))
+    try:
+        from firmware_shim.board_edition import DIALECTS_MODULE, for_freeze
+    finally:
+        sys.path.remove(os.path.abspath("../.."))
+    edition = for_freeze(os.environ["ME_LIB_DIALECT"], os.environ.get("ME_LIB_DIALECT_DIR"))
+
 with open("../core_manifest.txt") as listing:
     for line in listing:
         line = line.strip()
         if line and not line.startswith("#"):
-            module(line, base_path="../..")  # noqa: F821
+            if edition is not None and line == DIALECTS_MODULE:
+                module(line, base_path=edition)  # noqa: F821
+            else:
+                module(line, base_path="../..")  # noqa: F821

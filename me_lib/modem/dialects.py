@@ -12,6 +12,16 @@ this table is written independently of the simulator's own (me_lib/sim), so
 the two can catch each other's mistakes.
 
 Portable (MicroPython): plain classes and tuples; nothing iterates a dict.
+
+A board drives one module, and every row costs heap when this module is
+imported, so a board build can carry one row only: `firmware_shim/deploy.py
+--dialect NAME` (and the freeze manifests with ME_LIB_DIALECT=NAME) ship a
+board edition of this file, generated from it by firmware_shim/board_edition.py,
+whose DIALECTS holds that row alone and whose LEFT_OUT names the others. There
+`by_name` of a left-out row says to deploy for it, and `match_dialect` of
+another family's module gives GENERIC (plain 27.007), as for a module the
+table does not know: a board forcing its config's "dialect" (its main.py does)
+gets its row or that error, never a silent GENERIC.
 """
 
 from me_lib.at.timeouts import timeout_for
@@ -211,9 +221,14 @@ DIALECTS = (
     ),
 )
 
+#: the rows this build left out: () in the library; a board edition (see above) names
+#: every row but its own here, so `by_name` can say what to do about them
+LEFT_OUT: "tuple[str, ...]" = ()
+
 
 def match_dialect(identification: str) -> Dialect:
-    """The row whose match strings appear in the module's +CGMI/+CGMM/ATI answers."""
+    """The row whose match strings appear in the module's +CGMI/+CGMM/ATI answers
+    (GENERIC if none: on a board edition, also for the families it left out)."""
     text = identification.upper()
     for dialect in DIALECTS:
         for token in dialect.match:
@@ -223,6 +238,7 @@ def match_dialect(identification: str) -> Dialect:
 
 
 def by_name(name: str) -> Dialect:
+    """The row called `name`; MeLibError (saying what to do) for a name it lacks."""
     if name == GENERIC.name:
         return GENERIC
     for dialect in DIALECTS:
@@ -230,5 +246,10 @@ def by_name(name: str) -> Dialect:
             return dialect
     from me_lib.errors import MeLibError
 
+    if name in LEFT_OUT:
+        raise MeLibError("this build carries only the %s row, not %s" % (
+            " ".join([d.name for d in DIALECTS]) or GENERIC.name, name),
+            "deploy with --dialect %s (firmware_shim/deploy.py; ME_LIB_DIALECT=%s for a "
+            "frozen build), or set the config's \"dialect\" to this build's" % (name, name))
     raise MeLibError("unknown modem dialect %r" % name,
                      "use one of: " + ", ".join([GENERIC.name] + [d.name for d in DIALECTS]))

@@ -91,6 +91,25 @@ def test_deploy_for_one_dialect_ships_only_its_socket_adapter(tmp_path: Path) ->
     with pytest.raises(subprocess.CalledProcessError) as info:
         deploy(tmp_path / "bad", "--dialect", "bg96")
     assert "unknown modem dialect 'bg96'" in info.value.stderr
+    # and its dialect table is the board edition: that row and GENERIC (without
+    # --dialect: every row)
+    every = tmp_path / "every"
+    deploy(every)
+    from me_lib.modem.dialects import DIALECTS
+
+    assert _rows(out) == ["ublox-sara-r4"]
+    assert _rows(every) == [d.name for d in DIALECTS] and len(DIALECTS) == 6
+
+
+def _rows(tree: Path) -> list[str]:
+    """The DIALECTS names of the deployed tree's dialect table, on the unix port."""
+    done = subprocess.run([str(MICROPYTHON), "-c", "from me_lib.modem.dialects import "
+                           "DIALECTS, GENERIC\nprint(GENERIC.name, *[d.name for d in DIALECTS])"],
+                          cwd=tree, capture_output=True, text=True,
+                          env={"MICROPYPATH": str(tree)}, timeout=60)
+    names = done.stdout.split()
+    assert done.returncode == 0 and names[:1] == ["generic"], done.stdout + done.stderr
+    return names[1:]
 
 
 class ManifestFileError(Exception):
@@ -169,6 +188,34 @@ def test_core_freeze_manifest_freezes_exactly_the_core_manifest() -> None:
         manifest(CORE_MANIFEST)
     with pytest.raises(ManifestFileError, match="Error in manifest file"):
         _run_freeze_manifest(_include_broken, "core_manifest.py")
+
+
+@pytest.mark.parametrize("name, listing", [("manifest.py", "manifest.txt"),
+                                           ("core_manifest.py", "core_manifest.txt")])
+def test_freeze_manifest_with_me_lib_dialect_freezes_the_board_edition(
+        name: str, listing: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from firmware_shim.board_edition import EditionError, edition
+
+    wanted = manifest(ROOT / "firmware_shim" / listing)
+    monkeypatch.delenv("ME_LIB_DIALECT", raising=False)
+    assert all(base == ROOT for _, base in _run_freeze_manifest(plain_include, name))
+    monkeypatch.setenv("ME_LIB_DIALECT", "quectel-bg96")
+    monkeypatch.setenv("ME_LIB_DIALECT_DIR", str(tmp_path / "gen"))
+    frozen = _run_freeze_manifest(plain_include, name)
+    assert [path for path, _ in frozen] == wanted  # the same modules, the same names
+    bases = dict(frozen)
+    assert bases.pop("me_lib/modem/dialects.py") == tmp_path / "gen"
+    assert all(base == ROOT for base in bases.values())
+    assert (tmp_path / "gen" / "me_lib/modem/dialects.py").read_text() == \
+        edition("quectel-bg96")
+    # an unknown row stops the build, saying which rows there are
+    monkeypatch.setenv("ME_LIB_DIALECT", "bg96")
+    with pytest.raises(EditionError, match=r"unknown modem dialect 'bg96'.*quectel-bg96"):
+        _run_freeze_manifest(plain_include, name)
+
+
+def plain_include(path: str) -> None:
+    """manifestfile.include() on a port with a boards/manifest.py that freezes nothing."""
 
 
 def test_deploy_without_line_numbers_is_smaller_and_still_imports(tmp_path: Path) -> None:
