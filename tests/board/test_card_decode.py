@@ -168,7 +168,9 @@ def test_the_equality_branch_is_reached() -> None:
     only of refusals), and some are refused at the Profile level."""
     seen: dict[str, int] = {"equal": 0, "profile": 0}
 
-    @settings(max_examples=200, deadline=None, database=None)
+    # derandomized: the same 200 examples every run, so the counts below are a fact
+    # about the generator, not a draw (a random draw once gave 8 profile refusals)
+    @settings(max_examples=200, deadline=None, database=None, derandomize=True)
     @given(configs())
     def run(cfg: DmConfig) -> None:
         data = encoded(cfg)
