@@ -476,7 +476,9 @@ else:  # kept from mypy, which would type every unknown name through it
             raise AttributeError("module 'me_lib.errors' has no attribute %r" % name)
         # not `from me_lib import _errors_rare`: MicroPython would ask `me_lib`'s
         # `__getattr__` for the submodule first, and it knows only the public names
-        return getattr(__import__("me_lib._errors_rare", None, None, [name]), name)
+        import me_lib._errors_rare
+
+        return getattr(me_lib._errors_rare, name)
 
     def __dir__():
         """Every name of the module, the ones not loaded yet too (CPython's dir())."""
