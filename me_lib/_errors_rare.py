@@ -3,7 +3,7 @@
 Import them from `me_lib.errors`, never from here: its module `__getattr__`
 (PEP 562, which MicroPython has too) imports this module the first time one
 of these names is asked for, and each class says it is `me_lib.errors`'s
-(`__module__`), so `from me_lib.errors import FileNotFound`, isinstance,
+(`__module__`), so `from me_lib.errors import WrongLength`, isinstance,
 except, pickle and repr see one home. Why a second module (issue 15): on a
 board each class costs about 350 B of heap from .mpy however it is written,
 and the board core (`me_lib.board`, firmware_shim) imports none of these at
