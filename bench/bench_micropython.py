@@ -177,13 +177,17 @@ def module_name(rel: str) -> str:
 
 
 def _imports_at_load(source: Path, name: str) -> set[str]:
-    """Dotted names `source` imports when it is loaded (function bodies left out)."""
+    """Dotted names `source` imports when it is loaded (function bodies and `if
+    TYPE_CHECKING:` blocks left out: me_lib.errors names its on-demand module there)."""
     package = name if source.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     todo: list[ast.AST] = list(ast.parse(source.read_text()).body)
     while todo:
         node = todo.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            todo.extend(node.orelse)
             continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)

@@ -17,6 +17,15 @@ function loaded from .mpy costs about 300 B of heap and a row string about a
 third of that. The typed signatures mypy and readers see are in `if
 TYPE_CHECKING:` blocks, which MicroPython's compiler drops (`TYPE_CHECKING` is
 a `const`); tests/test_errors_rows.py checks each against its row.
+
+Classes cost a board heap even as data (about 350 B each from .mpy), so the
+ones no board core module imports at load time (`CmsError`, `PortUnavailable`,
+`InvalidAtParameter`, the status words other than 6A82 ...) and the channel's
+plain-ERROR hints live in `me_lib._errors_rare`, which the module
+`__getattr__` at the end imports on first use (PEP 562, MicroPython too).
+They are still this module's names for every caller, pickle and mypy;
+tests/test_errors_on_demand.py pins which stay and that a board never loads
+the rest on its happy path.
 """
 
 try:
@@ -157,32 +166,12 @@ class AtTimeout(AtError):
                      lines: list[str] | None = None) -> None: ...
 
 
-#: What a plain ERROR means, by what the channel knows of the module's +CMEE:
-#: never asked (None), on (True), refused (False). "AT+CMEE=1 gives a numeric
-#: cause" is advice only where numeric errors are off and could be switched on.
-PLAIN_ERROR_HINTS = (
-    (None, "the modem rejected the command; AT+CMEE=1 gives a numeric cause"),
-    (True, "the modem rejected the command without a cause although numeric errors "
-           "(+CMEE=1) are on: the command or a parameter is likely not supported by this "
-           "module; check its AT manual"),
-    (False, "the modem rejected the command; this module refused AT+CMEE=1, so it never "
-            "says why: check the command and its parameters against its AT manual"),
-)
-
-
-def plain_error_hint(cmee: bool | None) -> str:
-    """The hint of an `AtCommandError`, given the module's +CMEE state (see above)."""
-    for state, hint in PLAIN_ERROR_HINTS:
-        if state is cmee:
-            return hint
-    return PLAIN_ERROR_HINTS[0][1]
-
-
 class AtCommandError(AtError):
     """A plain error final: ERROR, NO CARRIER, BUSY, COMMAND NOT SUPPORT ..."""
 
     _d = "command final hint|2||%(command)s answered %(final)s"
-    _h = PLAIN_ERROR_HINTS[0][1]
+    #: with +CMEE never asked; `plain_error_hint` gives it for the module's +CMEE state
+    _h = "the modem rejected the command; AT+CMEE=1 gives a numeric cause"
     if TYPE_CHECKING:
         final: str
 
@@ -200,17 +189,6 @@ class CmeError(AtError):
 
         def __init__(self, command: str | None, code: int | None, name: str,
                      hint: str | None = None) -> None: ...
-
-
-class CmsError(AtError):
-    """`+CMS ERROR: <n>|<text>` (27.005 message service errors)."""
-
-    _d = "command code name|3||%(command)s failed: +CMS ERROR |?code>%(code)d |%(name)s"
-    if TYPE_CHECKING:
-        code: int | None
-        name: str
-
-        def __init__(self, command: str | None, code: int | None, name: str) -> None: ...
 
 
 class ModemRebooted(AtError):
@@ -242,37 +220,6 @@ class PortClosed(AtError):
     if TYPE_CHECKING:
         def __init__(self, detail: str, command: str | None = None,
                      hint: str | None = None) -> None: ...
-
-
-class PortUnavailable(PortClosed):
-    """The port could not be opened at all (no such device, refused, unknown sim:// scenario).
-
-    A PortClosed, so code that reopens a lost port handles a device that is
-    not back yet the same way; `hint` names what to check for this cause.
-    """
-
-    _d = "url detail hint|3|command=|cannot open %(url)s: %(detail)s"
-    _h = ""  # hint is required: no default
-    if TYPE_CHECKING:
-        url: str
-
-        def __init__(self, url: str, detail: str, hint: str) -> None: ...
-
-
-class InvalidAtParameter(AtError):
-    """A value could not be put on an AT command line safely.
-
-    Values come from the card, the network and the user; a CR, a quote or a
-    semicolon in them could end our command and start another, so they are
-    refused before anything is written.
-    """
-
-    _d = "message value|1|command=|%(message)s"
-    _h = "fix the value at its source (card profile, config or argument)"
-    if TYPE_CHECKING:
-        value: object
-
-        def __init__(self, message: str, value: object = None) -> None: ...
 
 
 class AtProtocolError(AtError):
@@ -328,38 +275,6 @@ class StatusWordError(CardError):
 
 class FileNotFound(StatusWordError):
     """SW 6A82 / 9404: the file or application is not on this card."""
-
-
-class SecurityStatusNotSatisfied(StatusWordError):
-    """SW 6982 / 9804: the file needs a PIN (or ADM) first."""
-
-
-class ExecutionError(StatusWordError):
-    """SW 64xx / 65xx / 66xx (and 92 40, 93 00): the card failed while executing."""
-
-
-class WrongLength(StatusWordError):
-    """SW 67xx / 6Cxx (Le still wrong after the re-send): the length field was refused."""
-
-
-class ClassNotSupported(StatusWordError):
-    """SW 68xx / 6Exx: the CLA byte (channel, secure messaging, class) is not supported."""
-
-
-class CommandNotAllowed(StatusWordError):
-    """SW 69xx (other than 6982/6983) and 94xx / 98xx of GSM cards: not allowed now."""
-
-
-class WrongParameters(StatusWordError):
-    """SW 6Axx (other than 6A82) / 6Bxx: P1-P2 or the data field were refused."""
-
-
-class InstructionNotSupported(StatusWordError):
-    """SW 6Dxx: the INS byte is not supported by this card or application."""
-
-
-class TechnicalProblem(StatusWordError):
-    """SW 6Fxx: the card reports a technical problem without a precise diagnosis."""
 
 
 class PinBlocked(CardError):
@@ -528,3 +443,43 @@ class NoAnswer(ProvisionError):
         timeout: float
 
         def __init__(self, target: str, detail: str, timeout: float) -> None: ...
+
+
+# --- on demand: the classes a board rarely meets ------------------------------
+
+#: The names `me_lib._errors_rare` defines (issue 15): classes no board core module
+#: imports at load time, and the plain-ERROR hints of the full library's channel.
+#: They are `me_lib.errors`'s all the same: `__getattr__` below imports them on
+#: first use, and each class's `__module__` is this module.
+_RARE = ("CmsError PortUnavailable InvalidAtParameter SecurityStatusNotSatisfied "
+         "ExecutionError WrongLength ClassNotSupported CommandNotAllowed WrongParameters "
+         "InstructionNotSupported TechnicalProblem PLAIN_ERROR_HINTS plain_error_hint")
+
+if TYPE_CHECKING:  # what mypy and readers see: the names are this module's
+    from me_lib._errors_rare import PLAIN_ERROR_HINTS as PLAIN_ERROR_HINTS
+    from me_lib._errors_rare import ClassNotSupported as ClassNotSupported
+    from me_lib._errors_rare import CmsError as CmsError
+    from me_lib._errors_rare import CommandNotAllowed as CommandNotAllowed
+    from me_lib._errors_rare import ExecutionError as ExecutionError
+    from me_lib._errors_rare import InstructionNotSupported as InstructionNotSupported
+    from me_lib._errors_rare import InvalidAtParameter as InvalidAtParameter
+    from me_lib._errors_rare import PortUnavailable as PortUnavailable
+    from me_lib._errors_rare import SecurityStatusNotSatisfied as SecurityStatusNotSatisfied
+    from me_lib._errors_rare import TechnicalProblem as TechnicalProblem
+    from me_lib._errors_rare import WrongLength as WrongLength
+    from me_lib._errors_rare import WrongParameters as WrongParameters
+    from me_lib._errors_rare import plain_error_hint as plain_error_hint
+else:  # kept from mypy, which would type every unknown name through it
+    def __getattr__(name):
+        """A name of `_RARE`, from `me_lib._errors_rare` (imported on the first one)."""
+        if name not in _RARE.split():
+            raise AttributeError("module 'me_lib.errors' has no attribute %r" % name)
+        # not `from me_lib import _errors_rare`: MicroPython would ask `me_lib`'s
+        # `__getattr__` for the submodule first, and it knows only the public names
+        import me_lib._errors_rare
+
+        return getattr(me_lib._errors_rare, name)
+
+    def __dir__():
+        """Every name of the module, the ones not loaded yet too (CPython's dir())."""
+        return sorted(set(globals()) | set(_RARE.split()))

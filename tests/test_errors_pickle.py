@@ -6,7 +6,9 @@ error by calling its class with `args`, the one finished message, which the
 row-driven `__init__` (and the hand-written ones before it) refused with a
 TypeError for every class whose row needs two or more arguments (AtTimeout,
 CmeError, ProvisionError ...). What comes back must be the same error, secrets
-still masked.
+still masked. Every class counts: `dir(me_lib.errors)` lists the ones loaded on
+first use too (me_lib/_errors_rare.py), and the pickle names them as
+`me_lib.errors`'s, where the module `__getattr__` finds them again.
 """
 
 import copy
@@ -38,7 +40,7 @@ def _args(cls: type) -> list[object]:
     return out
 
 
-CLASSES = [c for c in vars(errors).values()
+CLASSES = [c for c in (getattr(errors, name) for name in dir(errors))
            if inspect.isclass(c) and issubclass(c, errors.MeLibError)]
 
 

@@ -5,7 +5,10 @@ On a board the classes are data: one shared `__init__` reads the class's row
 the typed `__init__` mypy and readers see sits in an `if TYPE_CHECKING:` block
 that MicroPython's compiler drops. Nothing checks the two against each other at
 run time, so this does: same names in the same order, same required count,
-every argument an attribute, and the messages CPython users see.
+every argument an attribute, and the messages CPython users see. The classes a
+board rarely meets are written in me_lib/_errors_rare.py (loaded on first use,
+tests/test_errors_on_demand.py): both sources count, and the classes are every
+name `dir(me_lib.errors)` lists, the ones not loaded yet included.
 """
 
 import ast
@@ -16,13 +19,15 @@ import pytest
 
 import me_lib.errors as errors
 
-SOURCE = Path(errors.__file__).read_text()
+#: the module users import, and the one its on-demand classes are written in
+SOURCES = [Path(errors.__file__).read_text(),
+           (Path(errors.__file__).parent / "_errors_rare.py").read_text()]
 
 
 def _stubs() -> dict[str, ast.FunctionDef]:
     """Class name -> its `__init__` written under `if TYPE_CHECKING:` (or as code)."""
     found = {}
-    for node in ast.parse(SOURCE).body:
+    for node in [n for source in SOURCES for n in ast.parse(source).body]:
         if not isinstance(node, ast.ClassDef):
             continue
         for item in node.body:
@@ -34,7 +39,7 @@ def _stubs() -> dict[str, ast.FunctionDef]:
 
 
 STUBS = _stubs()
-CLASSES = [c for c in vars(errors).values()
+CLASSES = [c for c in (getattr(errors, name) for name in dir(errors))
            if inspect.isclass(c) and issubclass(c, errors.MeLibError)]
 
 
