@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Callable
 
 from bench.fuzz_engine import fuzz_at_engine
-from me_lib.at import cme, trace
+from me_lib.at import causes, cme, trace
 from me_lib.at.fields import line_values
 from me_lib.card import atport, cgla, crsm, fileinfo
 from me_lib.codec import (
@@ -224,7 +224,7 @@ def at_cme(data: bytes) -> None:
         cme.cme_name(n)
         cme.cms_name(n)
         cme.esm_cause_of_cme(n)
-        for table in (cme.CME_ERRORS, cme.CMS_ERRORS, cme.ESM_CAUSES, cme.EMM_CAUSES):
+        for table in (cme.CME_ERRORS, cme.CMS_ERRORS, causes.ESM_CAUSES, causes.EMM_CAUSES):
             if (n in table) != (table.get(n) is not None):
                 raise AssertionError("`in` and get() disagree on %d" % n)
     found = cme.cme_code(text)

@@ -12,7 +12,8 @@ imported on first use, the PIN comes from `os.getenv` where the port has one.
 import os
 
 from me_lib.at import AtChannel, Response, Urc, build_command
-from me_lib.at.cme import ESM_CAUSES, esm_cause_of_cme
+from me_lib.at.causes import ESM_CAUSES
+from me_lib.at.cme import esm_cause_of_cme
 from me_lib.at.fields import line_values, to_int, unquote
 from me_lib.at.redact import redact
 from me_lib.codec import apn_rules

@@ -14,7 +14,7 @@ reported by name and not retried; other failures back off exponentially
 
 import time
 
-from me_lib.at.cme import EMM_CAUSES
+from me_lib.at.causes import EMM_CAUSES
 from me_lib.codec import apn_rules
 from me_lib.errors import (
     AtCommandError,

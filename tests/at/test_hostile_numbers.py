@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from me_lib.at import AtEngine, Response
-from me_lib.at.cme import CME_ERRORS, CMS_ERRORS, EMM_CAUSES, ESM_CAUSES, cme_name
+from me_lib.at.causes import EMM_CAUSES, ESM_CAUSES
+from me_lib.at.cme import CME_ERRORS, CMS_ERRORS, cme_name
 from me_lib.at.fields import to_int
 
 HUGE = "9" * 5000
