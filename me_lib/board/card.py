@@ -592,11 +592,11 @@ def check(profile: "Any") -> "dict[str, Any]":
         if pdp not in pdps or auth not in auths or not isinstance(row[5], list):
             raise fail(_E_NAMES, None, pdp, auth)
         for value in (row[3], row[4]):  # printable ASCII but " ; \ (profile.py)
-            if value is not None and (not isinstance(value, str) or len(value) > 64 or
-                                      value.strip(" !#$%&'()*+,-./0123456789:<=>?@ABCDEFGHIJ"
-                                                  "KLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrs"
-                                                  "tuvwxyz{|}~")):
+            if value is not None and (not isinstance(value, str) or len(value) > 64):
                 raise fail(_E_CREDENTIAL)
+            for ch in value or "":
+                if not " " <= ch <= "~" or ch in '";\\':
+                    raise fail(_E_CREDENTIAL)
         for name in row[5]:
             if name in services or not isinstance(name, str) or not 0 < len(name) < 33 or \
                     name.strip(_SERVICE):

@@ -7,9 +7,11 @@ this module on the first refusal. So do the URI rules (a DM address is an
 FQDN or an IP address far more often than a URI), the status words beyond
 9000/91xx/61xx/9Fxx (`me_lib.card.sw`'s table) and a refused +CRSM form.
 
-`ROWS`: one row per error card.py raises, `NAME|class|message|hint`; row n
-is card.py's `_E_NAME = const(n)` (tests/board/test_card_rare.py keeps them
-in step). The class letter gives the error and how the values fill it:
+`ROWS`: one row per error card.py raises, `class|message|hint`, each
+starting on a line commented `# NAME`: row n is card.py's `_E_NAME =
+const(n)` (tests/board/test_card_rare.py keeps them in step; a name in a
+comment costs a board nothing). The class letter gives the error and how the
+values fill it:
 
 * D / J: DecodeError("EF.DMCFG" / "EF_ICCID", message % values, offset)
 * I: ProfileIntegrityError(message % values, offset)
@@ -39,64 +41,63 @@ try:  # annotations only (MicroPython has no typing)
 except ImportError:
     pass
 
-_FORMAT = "the modem answered in an unexpected format"
 ROWS = (
-    "HEX|C|+CRSM response: %r is not a hex string|" + _FORMAT + "\n"
-    "NOSW|C|no +CRSM line with both SW1 and SW2 in %r|" + _FORMAT + "\n"
-    "BIG|C|%s: the file holds %d bytes, more than the %d a board reads|check the card "
-    "profile: EF.DMCFG is a few hundred bytes\n"
-    "NODATA|C|%s returned no data|the modem dropped the response\n"
-    "ICCID_LEN|J|expected 10 bytes, got %d|\n"
-    "ICCID_PAD|J|digit after the F padding|\n"
-    "ICCID_NIBBLE|J|nibble %X is not a BCD digit|\n"
-    "ICCID_SHORT|J|only %d digits (19 or 20 expected)|\n"
-    "NO_FILE|M|no APN0: the card has no EF.DMCFG (3F007FFF5F4D4F01)|the card has no "
-    "EF.DMCFG: have the operator provision it\n"
-    "UNREADABLE|U|EF.DMCFG could not be read (%s) and no good profile is cached for this "
+    "C|+CRSM response: %r is not a hex string|the modem answered in an unexpected format\n"  # HEX
+    "C|no +CRSM line with both SW1 and SW2 in %r|the modem answered in an unexpected "  # NOSW
+    "format\n"
+    "C|%s: the file holds %d bytes, more than the %d a board reads|check the card profile: "  # BIG
+    "EF.DMCFG is a few hundred bytes\n"
+    "C|%s returned no data|the modem dropped the response\n"  # NODATA
+    "J|expected 10 bytes, got %d|\n"  # ICCID_LEN
+    "J|digit after the F padding|\n"  # ICCID_PAD
+    "J|nibble %X is not a BCD digit|\n"  # ICCID_NIBBLE
+    "J|only %d digits (19 or 20 expected)|\n"  # ICCID_SHORT
+    "M|no APN0: the card has no EF.DMCFG (3F007FFF5F4D4F01)|the card has no EF.DMCFG: "  # NO_FILE
+    "have the operator provision it\n"
+    "U|EF.DMCFG could not be read (%s) and no good profile is cached for this "  # UNREADABLE
     "card|retry once the modem and the card answer again; if it persists, check the card "
     "is seated and the modem reads it (AT+CRSM)\n"
-    "BLANK|M|no APN0: EF.DMCFG is not provisioned (all FF)|EF.DMCFG is there but not "
+    "M|no APN0: EF.DMCFG is not provisioned (all FF)|EF.DMCFG is there but not "  # BLANK
     "provisioned: have the operator write the profile to it (OTA)\n"
-    "PADDING|D|byte %02X after the FF padding|\n"
-    "TAG|D|two-byte tag %02X cut short or too long|\n"
-    "NO_LENGTH|D|tag %X has no length byte|\n"
-    "LENGTH_CUT|D|length of tag %X cut short|\n"
-    "LENGTH_BYTE|D|length byte %02X not supported|\n"
-    "OVERRUN|D|tag %X says %d bytes but only %d follow|\n"
-    "CRC_LAST|D|data object after the CRC (8F must be last)|\n"
-    "CRC_SIZE|D|CRC of %d bytes (4 expected)|\n"
-    "CRC|I|EF.DMCFG CRC mismatch over bytes 0-%d: a torn or corrupt update|\n"
-    "TWICE|D|tag %X appears twice|\n"
-    "SIZE|D|tag %X of %d bytes|\n"
-    "VERSION|D|format version %d not supported (this reader knows 1)|\n"
-    "INCOMPLETE|D|no format version (80), DM server (A0) or bearer (A1)|\n"
-    "NO_BEARER|D|DM server uses bearer %d but the file has %d|\n"
-    "NUMBER|D|tag %X in a template has %d bytes, %d expected|\n"
-    "PORT_0|D|port 0|\n"
-    "IP_SIZE|D|IP address of %d bytes|\n"
-    "ADDRESS_TYPE|D|empty server address or unknown address type (00 FQDN, 01 IPv4, 02 "
-    "IPv6, 03 URI)|\n"
-    "ADDRESS|D|server address: %s|\n"
-    "UTF8|D|text is not valid UTF-8|\n"
-    "CONTROL|D|control character in the user name or password|\n"
-    "SERVICE_NAME|D|service name is not [a-z0-9._-]{1,32}|\n"
-    "NO_VALUE|D|template without an address or APN (80)|\n"
-    "LABEL|N|label empty, cut short or not letters, digits and hyphens|\n"
-    "IP|A|not an IPv%d address|\n"
-    "FQDN_SIZE|A|an FQDN has 1 to 253 characters|\n"
-    "FQDN_LABEL|A|label %r is not letters, digits and inner hyphens of at most 63 "
-    "characters|\n"
-    "SEQUENCE|P|sequence number %r is not a number|\n"
-    "NAMES|P|invalid PDP type or authentication %r/%r|use IP, IPV6, IPV4V6 or Non-IP, and "
-    "none, pap or chap\n"
-    "CREDENTIAL|P|user name or password is not printable ASCII of at most 64 characters|"
-    "use printable ASCII without quotes, semicolons or backslashes\n"
-    "SERVICE|P|service %r twice or not [a-z0-9._-]{1,32}|\n"
-    "NO_APN0|M|no APN0: no bearer|provision EF.DMCFG\n"
-    "NORMAL|A|not in its normal form, or another host|\n"
-    "PROTOCOL|P|unknown protocol %r|use one of coap, coaps, coap+tcp, coaps+tcp, oma-dm, "
-    "https, mqtt, mqtts\n"
-    "RANGE|P|DM server %s: port %d or bearer %d out of range|")
+    "D|byte %02X after the FF padding|\n"  # PADDING
+    "D|two-byte tag %02X cut short or too long|\n"  # TAG
+    "D|tag %X has no length byte|\n"  # NO_LENGTH
+    "D|length of tag %X cut short|\n"  # LENGTH_CUT
+    "D|length byte %02X not supported|\n"  # LENGTH_BYTE
+    "D|tag %X says %d bytes but only %d follow|\n"  # OVERRUN
+    "D|data object after the CRC (8F must be last)|\n"  # CRC_LAST
+    "D|CRC of %d bytes (4 expected)|\n"  # CRC_SIZE
+    "I|EF.DMCFG CRC mismatch over bytes 0-%d: a torn or corrupt update|\n"  # CRC
+    "D|tag %X appears twice|\n"  # TWICE
+    "D|tag %X of %d bytes|\n"  # SIZE
+    "D|format version %d not supported (this reader knows 1)|\n"  # VERSION
+    "D|no format version (80), DM server (A0) or bearer (A1)|\n"  # INCOMPLETE
+    "D|DM server uses bearer %d but the file has %d|\n"  # NO_BEARER
+    "D|tag %X in a template has %d bytes, %d expected|\n"  # NUMBER
+    "D|port 0|\n"  # PORT_0
+    "D|IP address of %d bytes|\n"  # IP_SIZE
+    "D|empty server address or unknown address type (00 FQDN, 01 IPv4, 02 IPv6, 03 "  # ADDRESS_TYPE
+    "URI)|\n"
+    "D|server address: %s|\n"  # ADDRESS
+    "D|text is not valid UTF-8|\n"  # UTF8
+    "D|control character in the user name or password|\n"  # CONTROL
+    "D|service name is not [a-z0-9._-]{1,32}|\n"  # SERVICE_NAME
+    "D|template without an address or APN (80)|\n"  # NO_VALUE
+    "N|label empty, cut short or not letters, digits and hyphens|\n"  # LABEL
+    "A|not an IPv%d address|\n"  # IP
+    "A|an FQDN has 1 to 253 characters|\n"  # FQDN_SIZE
+    "A|label %r is not letters, digits and inner hyphens of at most 63 characters|\n"  # FQDN_LABEL
+    "P|sequence number %r is not a number|\n"  # SEQUENCE
+    "P|invalid PDP type or authentication %r/%r|use IP, IPV6, IPV4V6 or Non-IP, and none, "  # NAMES
+    "pap or chap\n"
+    "P|user name or password is not printable ASCII of at most 64 characters|use "  # CREDENTIAL
+    "printable ASCII without quotes, semicolons or backslashes\n"
+    "P|service %r twice or not [a-z0-9._-]{1,32}|\n"  # SERVICE
+    "M|no APN0: no bearer|provision EF.DMCFG\n"  # NO_APN0
+    "A|not in its normal form, or another host|\n"  # NORMAL
+    "P|unknown protocol %r|use one of coap, coaps, coap+tcp, coaps+tcp, oma-dm, https, "  # PROTOCOL
+    "mqtt, mqtts\n"
+    "P|DM server %s: port %d or bearer %d out of range|")  # RANGE
 #: URI scheme -> protocol (dmcfg.URI_SCHEMES): "http" means https, the others themselves
 SCHEMES = "coap coaps coap+tcp coaps+tcp https http mqtt mqtts"
 _NO_CRSM = ("this firmware may not support +CRSM for this file; use the full library "
@@ -105,8 +106,7 @@ _NO_CRSM = ("this firmware may not support +CRSM for this file; use the full lib
 
 def error(n: int, at: "int | None", values: "tuple[Any, ...]") -> MeLibError:
     """The typed error of row `n` of ROWS, its message filled with `values`."""
-    name, cls, text, hint = ROWS.split("\n")[n].split("|")
-    del name  # the row's name is for the reader and the test
+    cls, text, hint = ROWS.split("\n")[n].split("|")
     if cls in "NA":
         first, values = values[0], values[1:]
     text = text % values

@@ -30,22 +30,28 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCE = (ROOT / "me_lib" / "board" / "card.py").read_text()
 CONSTS = re.findall(r"^_E_([A-Z0-9_]+) = const\((\d+)\)$", SOURCE, re.M)
 ROWS = card_rare.ROWS.split("\n")
+#: (name, the row's first source line's text) of each `"..."  # NAME` line of ROWS
+NAMED = re.findall(r'^ {4}"(.*)"\)?  # ([A-Z0-9_]+)$',
+                   (ROOT / "me_lib" / "board" / "card_rare.py").read_text(), re.M)
 CLASSES = {"D": DecodeError, "J": DecodeError, "I": ProfileIntegrityError, "N": InvalidApn,
            "A": InvalidAddress, "P": ProfileError, "C": CardError, "M": ProfileMissing,
            "U": ProfileUnreadable}
 
 
 def test_each_const_names_its_row_and_each_row_is_raised() -> None:
-    assert len(CONSTS) == len(ROWS) > 40
+    assert len(CONSTS) == len(ROWS) == len(NAMED) > 40
     for name, number in CONSTS:
-        assert ROWS[int(number)].split("|")[0] == name, (name, number)
+        start, named = NAMED[int(number)]
+        assert named == name, (name, number)
+        assert ROWS[int(number)].startswith(start.replace("\\n", "")), (name, start)
         # raised somewhere, not only defined
         assert len(re.findall(r"\b_E_%s\b" % name, SOURCE)) >= 2, name
 
 
 @pytest.mark.parametrize("n", range(len(ROWS)))
 def test_each_row_builds_its_class_with_its_text(n: int) -> None:
-    name, cls, text, hint = ROWS[n].split("|")
+    cls, text, hint = ROWS[n].split("|")
+    name = NAMED[n][1]
     values: tuple[object, ...] = (7,) * len(re.findall(r"%[0-9]*[dXsr]", text))
     if cls in "NA":
         values = ("first",) + values
