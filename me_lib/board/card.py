@@ -68,10 +68,9 @@ try:
     from micropython import const  # type: ignore[import-not-found]
 except ImportError:  # CPython: const() is the identity
     const = int
-try:  # annotations only (MicroPython has no typing)
+_TYPING = const(0)  # the compiler drops `if _TYPING:` blocks (annotations only)
+if _TYPING:
     from typing import Any
-except ImportError:
-    pass
 
 #: (decimal FID, <pathid> forms in CrsmAccess's order): the catalogue's EF_ICCID and
 #: EF.DMCFG rows (tests/board/test_card_sim.py keeps them equal)
@@ -87,13 +86,11 @@ BUSY_WAITS = (0.5, 1.0, 2.0, 4.0)
 #: session-wide failures the full chain never turns into a fallback (sources.base.FATAL)
 FATAL = (PortClosed, ModemRebooted, CardRemoved, PinBlocked, SimNotReady, ProfileUnreadable)
 #: the profile's names by the file's numbers: PDN type 1-4, authentication 0-2, address
-#: kind 0-3, protocol 1-8 with its default port (profile.DEFAULT_PORTS)
-_PDP_TYPES = "IP IPV6 IPV4V6 Non-IP"
-_AUTHS = "none pap chap"
-_KINDS = "fqdn ipv4 ipv6 uri"
-_PROTOCOLS = "coap coaps coap+tcp coaps+tcp oma-dm https mqtt mqtts"
+#: kind 0-3, protocol 1-8 with its default port (profile.DEFAULT_PORTS); one string,
+#: not tuples of strings (each string object costs ~50 B of heap on a board)
+_NAMES = "IP IPV6 IPV4V6 Non-IP|none pap chap|fqdn ipv4 ipv6 uri|coap coaps coap+tcp " \
+    "coaps+tcp oma-dm https mqtt mqtts"
 PORTS = (5683, 5684, 5683, 5684, 443, 443, 1883, 8883)
-_SERVICE = "abcdefghijklmnopqrstuvwxyz0123456789._-"
 
 # card_rare.ROWS by row: the errors this module raises (tests/board/test_card_rare.py)
 _E_HEX = const(0)
@@ -524,7 +521,8 @@ def template(data: bytes, outer: int, start: int, end: int, at: int) -> "list[An
             row[0] = ".".join(labels)
             apn_rules.validate(row[0])
         elif tag in (0x83, 0x84, 0x86) and not server:
-            if tag == 0x86 and (not 0 < len(value) < 33 or value.strip(_SERVICE.encode())):
+            if tag == 0x86 and (not 0 < len(value) < 33 or value.strip(
+                    b"abcdefghijklmnopqrstuvwxyz0123456789._-")):
                 raise fail(_E_SERVICE_NAME, a)
             try:
                 text = str(value, "utf-8")
@@ -579,8 +577,9 @@ def check(profile: "Any") -> "dict[str, Any]":
     bearers = profile["bearers"]
     if profile["seq"] is not None and not isinstance(profile["seq"], int):
         raise fail(_E_SEQUENCE, None, profile["seq"])
-    pdps = _PDP_TYPES.split()
-    auths = _AUTHS.split()
+    names = _NAMES.split("|")
+    pdps = names[0].split()
+    auths = names[1].split()
     services: list[str] = []
     out_bearers = []
     for row in bearers:
@@ -599,15 +598,15 @@ def check(profile: "Any") -> "dict[str, Any]":
                     raise fail(_E_CREDENTIAL)
         for name in row[5]:
             if name in services or not isinstance(name, str) or not 0 < len(name) < 33 or \
-                    name.strip(_SERVICE):
+                    name.strip("abcdefghijklmnopqrstuvwxyz0123456789._-"):
                 raise fail(_E_SERVICE, None, name)
             services.append(name)
         out_bearers.append([apn_rules.validate(row[0]), pdp, auth, row[3], row[4],
                             list(row[5])])
     if not out_bearers:
         raise fail(_E_NO_APN0)
-    kinds = _KINDS.split()
-    protocols = _PROTOCOLS.split()
+    kinds = names[2].split()
+    protocols = names[3].split()
     out_servers = []
     for row in profile["servers"]:
         kind = kinds[row[0]] if isinstance(row[0], int) else row[0]
