@@ -46,7 +46,6 @@ Names are rows in strings, not tuples of strings (each string object costs
 Portable (MicroPython): no classes, no comprehensions, tables as strings/tuples.
 """
 
-
 from binascii import crc32
 
 from me_lib.codec import apn_rules, ipaddr
