@@ -14,7 +14,7 @@ same values and the same error classes with a handful of functions:
   "7FFF5F4D", then none, when the modem refuses a form or the card says
   6A82/9404 (what `CrsmAccess` does on a modem it has not learned yet);
 * status words: 9000/91xx/61xx/9Fxx pass without a table; any other loads
-  `me_lib.card.sw` (only then) for its class and typed error;
+  `me_lib.card.sw` (only then, through `card_rare`) for its class and typed error;
 * the decoder refuses what `codec.dmcfg.decode` refuses, with the same class
   (DecodeError, ProfileIntegrityError for a bad CRC, InvalidApn), and then
   what the `usim` source's `Profile` validators refuse (ProfileError): the
@@ -36,6 +36,13 @@ The flow stores `{"iccid": iccid, "profile": profile}`: the sequence number in
 the profile is what tells an unchanged file on the next run (as the full
 library's cache), so no other field is needed.
 
+Heap on a board (issue 15): what only a rare path needs is in
+`me_lib.board.card_rare`, imported on that path only: every error's text (a row
+there, named here by a `_E_*` const the compiler folds into a number), the URI
+rules, the status words beyond 9000, a refused +CRSM form, the 6Cxx re-send.
+Names are rows in strings, not tuples of strings (each string object costs
+~50 B of heap).
+
 Portable (MicroPython): no classes, no comprehensions, tables as strings/tuples.
 """
 
@@ -43,68 +50,102 @@ from binascii import crc32
 
 from me_lib.codec import apn_rules, ipaddr
 from me_lib.errors import (
-    CardError,
     CardRemoved,
     DecodeError,
     FileNotFound,
     InvalidAddress,
-    InvalidApn,
     MeLibError,
     ModemRebooted,
     PinBlocked,
     PortClosed,
     ProfileError,
-    ProfileIntegrityError,
-    ProfileMissing,
     ProfileUnreadable,
     SimNotReady,
 )
 
-try:  # annotations only (MicroPython has no typing)
+try:
+    from micropython import const  # type: ignore[import-not-found]
+except ImportError:  # CPython: const() is the identity
+    const = int
+_TYPING = const(0)  # the compiler drops `if _TYPING:` blocks (annotations only)
+if _TYPING:
     from typing import Any
-except ImportError:
-    pass
 
-ORIGIN = "usim:EF.DMCFG"
-CACHE_ORIGIN = "cache:EF.DMCFG"
-WHAT = "EF.DMCFG"
 #: (decimal FID, <pathid> forms in CrsmAccess's order): the catalogue's EF_ICCID and
 #: EF.DMCFG rows (tests/board/test_card_sim.py keeps them equal)
 ICCID_FILE = (12258, ("3F00", None))
 DMCFG_FILE = (20225, ("3F007FFF5F4D", "7FFF5F4D", None))
 #: bytes read to find the sequence number: 80 01 vv, 81 (1 to 4) ss... (Usim.DMCFG_HEAD)
-HEAD = 9
-CHUNK = 255
+_HEAD = const(9)
+_CHUNK = const(255)
 #: the largest EF.DMCFG a board reads (a real one is under 512 bytes)
-MAX_SIZE = 4096
+_MAX_SIZE = const(4096)
 #: the pauses (seconds) before asking again a card the modem says is busy (+CME ERROR: 14)
 BUSY_WAITS = (0.5, 1.0, 2.0, 4.0)
 #: session-wide failures the full chain never turns into a fallback (sources.base.FATAL)
 FATAL = (PortClosed, ModemRebooted, CardRemoved, PinBlocked, SimNotReady, ProfileUnreadable)
-
-# Names by the file's numbers: PDN type 1-4, authentication 0-2, address kind 0-3,
-# protocol 1-8 with its default port (profile.DEFAULT_PORTS).
-PDP_TYPES = ("IP", "IPV6", "IPV4V6", "Non-IP")
-AUTHS = ("none", "pap", "chap")
-KINDS = ("fqdn", "ipv4", "ipv6", "uri")
-PROTOCOLS = ("coap", "coaps", "coap+tcp", "coaps+tcp", "oma-dm", "https", "mqtt", "mqtts")
+#: the profile's names by the file's numbers: PDN type 1-4, authentication 0-2, address
+#: kind 0-3, protocol 1-8 with its default port (profile.DEFAULT_PORTS); one string,
+#: not tuples of strings (each string object costs ~50 B of heap on a board)
+_NAMES = "IP IPV6 IPV4V6 Non-IP|none pap chap|fqdn ipv4 ipv6 uri|coap coaps coap+tcp " \
+    "coaps+tcp oma-dm https mqtt mqtts"
 PORTS = (5683, 5684, 5683, 5684, 443, 443, 1883, 8883)
-#: URI scheme -> protocol (dmcfg.URI_SCHEMES): "http" means https, the others themselves
-SCHEMES = ("coap", "coaps", "coap+tcp", "coaps+tcp", "https", "http", "mqtt", "mqtts")
 
-_LOWER = "abcdefghijklmnopqrstuvwxyz"
-_DIGITS = "0123456789"
-_ALNUM = _LOWER + _LOWER.upper() + _DIGITS
-_SERVICE = _LOWER + _DIGITS + "._-"
-_HEX = "0123456789abcdefABCDEF"
-_SERVICE_BYTES = _SERVICE.encode()
-_LABEL_BYTES = apn_rules.LABEL_CHARS.encode()
-#: what an AT string can carry in a credential: printable ASCII but " ; \ (profile.py)
-_PRINTABLE = (" !#$%&'()*+,-./0123456789:<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`"
-              "abcdefghijklmnopqrstuvwxyz{|}~")
+# card_rare.ROWS by row: the errors this module raises (tests/board/test_card_rare.py)
+_E_HEX = const(0)
+_E_NOSW = const(1)
+_E_BIG = const(2)
+_E_NODATA = const(3)
+_E_ICCID_LEN = const(4)
+_E_ICCID_PAD = const(5)
+_E_ICCID_NIBBLE = const(6)
+_E_ICCID_SHORT = const(7)
+_E_NO_FILE = const(8)
+_E_UNREADABLE = const(9)
+_E_BLANK = const(10)
+_E_PADDING = const(11)
+_E_TAG = const(12)
+_E_NO_LENGTH = const(13)
+_E_LENGTH_CUT = const(14)
+_E_LENGTH_BYTE = const(15)
+_E_OVERRUN = const(16)
+_E_CRC_LAST = const(17)
+_E_CRC_SIZE = const(18)
+_E_CRC = const(19)
+_E_TWICE = const(20)
+_E_SIZE = const(21)
+_E_VERSION = const(22)
+_E_INCOMPLETE = const(23)
+_E_NO_BEARER = const(24)
+_E_NUMBER = const(25)
+_E_PORT_0 = const(26)
+_E_IP_SIZE = const(27)
+_E_ADDRESS_TYPE = const(28)
+_E_ADDRESS = const(29)
+_E_UTF8 = const(30)
+_E_CONTROL = const(31)
+_E_SERVICE_NAME = const(32)
+_E_NO_VALUE = const(33)
+_E_LABEL = const(34)
+_E_IP = const(35)
+_E_FQDN_SIZE = const(36)
+_E_FQDN_LABEL = const(37)
+_E_SEQUENCE = const(38)
+_E_NAMES = const(39)
+_E_CREDENTIAL = const(40)
+_E_SERVICE = const(41)
+_E_NO_APN0 = const(42)
+_E_NORMAL = const(43)
+_E_PROTOCOL = const(44)
+_E_RANGE = const(45)
 
-_NO_CRSM = ("this firmware may not support +CRSM for this file; use the full library "
-            "(+CSIM/+CGLA) on this module")
+
+def fail(n: int, at: "int | None" = None, *values: "Any") -> MeLibError:
+    """The error of card_rare.ROWS[n] (`at`: the offset a DecodeError points at), its
+    message filled with `values`; the texts load only when something is refused."""
+    from me_lib.board import card_rare
+
+    return card_rare.error(n, at, values)
 
 
 # --- the card over +CRSM -------------------------------------------------------------
@@ -120,7 +161,11 @@ def crsm(link: "Any", command: int, file: "tuple[int, tuple[str | None, ...]]",
     the card says the file is not there (6A82/9404: the next form) or, for GET
     RESPONSE, when the answer is not a success with an FCP giving a size. When
     no form reached the file, the typed error of the last answer. A +CME ERROR
-    about the SIM's state raises at once: another syntax cannot help.
+    about the SIM's state raises at once: another syntax cannot help. While the
+    modem says the SIM is busy (+CME ERROR: 14, a card still initialising after
+    +CPIN: READY), a line is asked again after BUSY_WAITS. The answer is the
+    first +CRSM line with SW1 and SW2 (crsm.parse_crsm's tolerance: quotes,
+    spaces, either case, a stray partial `+CRSM: 0` line first).
     """
     from me_lib.errors import AtCommandError, CmeError
 
@@ -131,68 +176,46 @@ def crsm(link: "Any", command: int, file: "tuple[int, tuple[str | None, ...]]",
             line += ",%d,%d,%d" % p if p is not None else ",,," if path else ""
             line += ',,"%s"' % path if path else ""
             try:
-                lines = busy_retry(link, line)
-            except CmeError as exc:
-                from me_lib.card.atport import sim_state_error
+                for pause in BUSY_WAITS + (None,):
+                    try:
+                        lines = link.cmd(line, "+CRSM:")
+                        break
+                    except CmeError as exc:
+                        if exc.code != 14 or pause is None:
+                            raise
+                    link.wait(link.dialect.sim_ready_urcs, pause)
+            except (CmeError, AtCommandError) as exc:
+                from me_lib.board import card_rare
 
-                state = sim_state_error(exc, line)
-                if state is not None:
-                    raise state from exc
-                last = exc
+                last = card_rare.refused(exc, line)
                 continue
-            except AtCommandError as exc:
-                last = exc
-                continue
-            sw, data = parse(lines)
+            sw = -1
+            for answer in lines:
+                s = answer.strip()
+                fields = s[6:].split(",")
+                if s[:6].upper() != "+CRSM:" or len(fields) < 2:
+                    continue
+                a = fields[0].strip().strip('"').strip()
+                b = fields[1].strip().strip('"').strip()
+                if not a.isdigit() or not b.isdigit() or int(a) > 255 or int(b) > 255:
+                    continue
+                text = "".join(fields[2].split()).strip('"') if len(fields) > 2 else ""
+                text = "".join(text.split())
+                if len(text) % 2 or text.strip("0123456789abcdefABCDEF"):
+                    raise fail(_E_HEX, None, fields[2][:40])
+                sw, data = int(a) << 8 | int(b), bytes.fromhex(text)
+                break
+            if sw < 0:
+                raise fail(_E_NOSW, None, lines[:4])
             last = sw
             if sw in (0x6A82, 0x9404):
                 break
             if command != 192 or sw in (0x6982, 0x9804) or ((
                     sw == 0x9000 or sw >> 8 in (0x91, 0x92, 0x61, 0x9F)) and size_of(data) >= 0):
                 return sw, data, path
-    if isinstance(last, int):
-        sw_ok(last, op)  # the typed error of an error SW
-        raise CardError("%s: the modem answered without a usable FCP" % op, _NO_CRSM)
-    raise CardError("%s: every +CRSM form was refused, last: %s" % (op, last), _NO_CRSM)
+    from me_lib.board import card_rare
 
-
-def busy_retry(link: "Any", line: str) -> "list[str]":
-    """`line`'s +CRSM answer; while the modem says the SIM is busy (+CME ERROR: 14,
-    a card still initialising after +CPIN: READY), asked again after BUSY_WAITS."""
-    from me_lib.errors import CmeError
-
-    for pause in BUSY_WAITS:
-        try:
-            return link.cmd(line, "+CRSM:")  # type: ignore[no-any-return]
-        except CmeError as exc:
-            if exc.code != 14:
-                raise
-        link.wait(link.dialect.sim_ready_urcs, pause)
-    return link.cmd(line, "+CRSM:")  # type: ignore[no-any-return]
-
-
-def parse(lines: "list[str]") -> "tuple[int, bytes]":
-    """(SW, bytes) of the first +CRSM line with SW1 and SW2 (crsm.parse_crsm's tolerance:
-    quotes, spaces, either case, a stray partial `+CRSM: 0` line first)."""
-    for line in lines:
-        s = line.strip()
-        if s[:6].upper() != "+CRSM:":
-            continue
-        fields = s[6:].split(",")
-        if len(fields) < 2:
-            continue
-        a = fields[0].strip().strip('"').strip()
-        b = fields[1].strip().strip('"').strip()
-        if not a.isdigit() or not b.isdigit() or int(a) > 255 or int(b) > 255:
-            continue
-        text = "".join(fields[2].split()).strip('"') if len(fields) > 2 else ""
-        text = "".join(text.split())
-        if len(text) % 2 or text.strip(_HEX):
-            raise CardError("+CRSM response: %r is not a hex string" % fields[2][:40],
-                            "the modem answered in an unexpected format")
-        return int(a) << 8 | int(b), bytes.fromhex(text)
-    raise CardError("no +CRSM line with both SW1 and SW2 in %r" % (lines[:4],),
-                    "the modem answered in an unexpected format")
+    raise card_rare.unreached(last, op)
 
 
 def sw_ok(sw: int, op: str) -> bool:
@@ -201,14 +224,9 @@ def sw_ok(sw: int, op: str) -> bool:
     unusual SW) otherwise."""
     if sw == 0x9000 or sw >> 8 in (0x91, 0x61, 0x9F):
         return True
-    from me_lib.card import sw as SW
+    from me_lib.board import card_rare
 
-    kind = SW.kind(sw)
-    if kind == SW.RESEND and sw & 0xFF:
-        return False
-    if kind in (SW.SUCCESS, SW.WARNING, SW.GET_RESPONSE):
-        return True
-    raise SW.error_for(sw, op)
+    return card_rare.sw_ok(sw, op)
 
 
 def size_of(fcp: bytes) -> int:
@@ -231,7 +249,7 @@ def read(link: "Any", file: "tuple[int, tuple[str | None, ...]]", length: "int |
     trusts the form it learned). 6Cxx re-sends with P3 = xx, twice at most; 6282
     keeps the short data and ends the file there.
     """
-    name = "3F00" if file[0] == ICCID_FILE[0] else WHAT
+    name = "3F00" if file[0] == ICCID_FILE[0] else "EF.DMCFG"
     if length is None:
         seed = getattr(link.dialect, "crsm_seed", None) or {}
         order: tuple[tuple[int, int, int] | None, ...] = (None, (0, 0, 255))
@@ -242,28 +260,22 @@ def read(link: "Any", file: "tuple[int, tuple[str | None, ...]]", length: "int |
         if sw in (0x6982, 0x9804):
             sw_ok(sw, op)
         length = size_of(fcp)
-        if length > MAX_SIZE:
-            raise CardError("%s: the file holds %d bytes, more than the %d a board reads"
-                            % (op, length, MAX_SIZE),
-                            "check the card profile: EF.DMCFG is a few hundred bytes")
+        if length > _MAX_SIZE:
+            raise fail(_E_BIG, None, op, length, _MAX_SIZE)
         file = (file[0], (path,))
     out = b""
     while len(out) < length:
         pos = len(out)
-        n = min(CHUNK, length - pos)
+        n = min(_CHUNK, length - pos)
         op = "READ BINARY %s at %d" % (name, pos)
         sw, data, path = crsm(link, 176, file, ((pos >> 8, pos & 0xFF, n),), op)
         file = (file[0], (path,))
-        for attempt in range(3):
-            if sw_ok(sw, op):
-                break
-            if attempt == 2:  # a third 6Cxx: give up with its typed error (WrongLength)
-                from me_lib.card import sw as SW
+        if not sw_ok(sw, op):  # 6Cxx
+            from me_lib.board import card_rare
 
-                raise SW.error_for(sw, op)
-            sw, data, path = crsm(link, 176, file, ((pos >> 8, pos & 0xFF, sw & 0xFF),), op)
+            sw, data, path = card_rare.resend(link, file, pos, sw, op)
         if not data:
-            raise CardError("%s returned no data" % op, "the modem dropped the response")
+            raise fail(_E_NODATA, None, op)
         out += data
         if sw >> 8 in (0x62, 0x63) and len(data) < n:
             break  # 6282: the file ends before the size the FCP gave
@@ -274,18 +286,18 @@ def read_iccid(link: "Any") -> str:
     """The card's ICCID: `AT+CRSM=176,12258,0,0,10,,"3F00"`, swapped BCD, F padding dropped."""
     data = read(link, ICCID_FILE, 10)
     if len(data) != 10:
-        raise DecodeError("EF_ICCID", "expected 10 bytes, got %d" % len(data))
+        raise fail(_E_ICCID_LEN, None, len(data))
     digits = ""
     for i in range(20):
         nibble = data[i // 2] >> 4 if i % 2 else data[i // 2] & 0x0F
         if nibble <= 9:
             if len(digits) < i:
-                raise DecodeError("EF_ICCID", "digit after the F padding", i // 2)
+                raise fail(_E_ICCID_PAD, i // 2)
             digits += chr(0x30 + nibble)
         elif nibble != 0x0F:
-            raise DecodeError("EF_ICCID", "nibble %X is not a BCD digit" % nibble, i // 2)
+            raise fail(_E_ICCID_NIBBLE, i // 2, nibble)
     if len(digits) < 19:
-        raise DecodeError("EF_ICCID", "only %d digits (19 or 20 expected)" % len(digits))
+        raise fail(_E_ICCID_SHORT, None, len(digits))
     return digits
 
 
@@ -304,6 +316,8 @@ def read_profile(link: "Any", cached: "dict[str, Any] | None",
     FF): ProfileMissing, never the cache (the full chain does not use it there).
     The flow stores `{"iccid": iccid, "profile": profile}` for the next run when
     the ICCID is not None (unreadable: the full chain then reads without cache).
+    A cached profile whose bearer needs a password it lacks is read in full (as
+    the full library does when its cache kept no password).
     """
     try:
         iccid: str | None = read_iccid(link)
@@ -317,56 +331,43 @@ def read_profile(link: "Any", cached: "dict[str, Any] | None",
             old = check(cached.get("profile"))
         except (ProfileError, TypeError, ValueError, KeyError, IndexError, AttributeError):
             old = None  # an unusable entry is ignored, as ProfileCache.get does
+    seq = old["seq"] if old is not None else None
+    for bearer in old["bearers"] if seq is not None else ():  # type: ignore[index]
+        if bearer[2] != "none" and bearer[4] is None:
+            seq = None  # locked: no password cached
     try:
-        if old is not None and old["seq"] is not None and not locked(old):
+        if seq is not None:
             try:
-                head = read(link, DMCFG_FILE, HEAD)
+                head = read(link, DMCFG_FILE, _HEAD)
             except FileNotFound:
                 head = b""  # the full read says the file is absent
             at = 0
-            seq = None
             while at + 2 <= len(head) and head[at + 1] < 0x80 and head[at] in (0x80, 0x81):
                 if at + 2 + head[at + 1] > len(head):
                     break
                 if head[at] == 0x81:
-                    seq = int.from_bytes(head[at + 2:at + 2 + head[at + 1]], "big")
+                    if seq == int.from_bytes(head[at + 2:at + 2 + head[at + 1]], "big"):
+                        return iccid, old, "usim:EF.DMCFG"  # type: ignore[return-value]
                     break
                 at += 2 + head[at + 1]
-            if seq == old["seq"]:
-                return iccid, old, ORIGIN
         data = read(link, DMCFG_FILE, None)
     except FileNotFound:
-        raise ProfileMissing("no APN0: the card has no EF.DMCFG (3F007FFF5F4D4F01)",
-                             "the card has no EF.DMCFG: have the operator provision it") from None
+        raise fail(_E_NO_FILE) from None
     except FATAL:
         raise
     except MeLibError as exc:
         if old is not None:
-            return iccid, old, CACHE_ORIGIN
-        raise ProfileUnreadable(
-            "EF.DMCFG could not be read (%s) and no good profile is cached for this card"
-            % exc, "retry once the modem and the card answer again; if it persists, check "
-            "the card is seated and the modem reads it (AT+CRSM)") from exc
+            return iccid, old, "cache:EF.DMCFG"
+        raise fail(_E_UNREADABLE, None, exc) from exc
     try:
         profile = decode(data)
     except (DecodeError, ProfileError):
         if old is not None:
-            return iccid, old, CACHE_ORIGIN
+            return iccid, old, "cache:EF.DMCFG"
         raise
     if profile is None:
-        raise ProfileMissing("no APN0: EF.DMCFG is not provisioned (all FF)",
-                             "EF.DMCFG is there but not provisioned: have the operator "
-                             "write the profile to it (OTA)")
-    return iccid, profile, ORIGIN
-
-
-def locked(profile: "dict[str, Any]") -> bool:
-    """Whether a bearer needs a password the cached profile lacks (then the full file is read,
-    as the full library does when its cache kept no password)."""
-    for bearer in profile["bearers"]:  # noqa: SIM110 - any() over a generator costs heap
-        if bearer[2] != "none" and bearer[4] is None:
-            return True
-    return False
+        raise fail(_E_BLANK)
+    return iccid, profile, "usim:EF.DMCFG"
 
 
 # --- EF.DMCFG --------------------------------------------------------------------------
@@ -382,28 +383,27 @@ def tlv(data: bytes, start: int, end: int, top: bool) -> "list[tuple[int, int, i
         if top and data[pos] == 0xFF:
             for i in range(pos, end):
                 if data[i] != 0xFF:
-                    raise DecodeError(WHAT, "byte %02X after the FF padding" % data[i], i)
+                    raise fail(_E_PADDING, i, data[i])
             break
         tag = data[pos]
         p = pos + 1
         if tag & 0x1F == 0x1F:
             if p >= end or data[p] & 0x80:
-                raise DecodeError(WHAT, "two-byte tag %02X cut short or too long" % tag, p)
+                raise fail(_E_TAG, p, tag)
             tag = tag << 8 | data[p]
             p += 1
         if p >= end:
-            raise DecodeError(WHAT, "tag %X has no length byte" % tag, pos)
+            raise fail(_E_NO_LENGTH, pos, tag)
         size = data[p]
         p += 1
         if size in (0x81, 0x82):
             if p + size - 0x80 > end:
-                raise DecodeError(WHAT, "length of tag %X cut short" % tag, p - 1)
+                raise fail(_E_LENGTH_CUT, p - 1, tag)
             p, size = p + size - 0x80, int.from_bytes(data[p:p + size - 0x80], "big")
         elif size >= 0x80:
-            raise DecodeError(WHAT, "length byte %02X not supported" % size, p - 1)
+            raise fail(_E_LENGTH_BYTE, p - 1, size)
         if p + size > end:
-            raise DecodeError(WHAT, "tag %X says %d bytes but only %d follow"
-                              % (tag, size, end - p), pos)
+            raise fail(_E_OVERRUN, pos, tag, size, end - p)
         items.append((tag, p, p + size, pos))
         pos = p + size
     return items
@@ -425,18 +425,16 @@ def decode(data: bytes) -> "dict[str, Any] | None":
         if tag != 0x8F:
             continue
         if n != len(items) - 1:
-            raise DecodeError(WHAT, "data object after the CRC (8F must be last)",
-                              items[n + 1][3])
+            raise fail(_E_CRC_LAST, items[n + 1][3])
         if end - start != 4:
-            raise DecodeError(WHAT, "CRC of %d bytes (4 expected)" % (end - start), at)
+            raise fail(_E_CRC_SIZE, at, end - start)
         if int.from_bytes(data[start:end], "big") != crc32(data[:at]) & 0xFFFFFFFF:
-            raise ProfileIntegrityError("EF.DMCFG CRC mismatch over bytes 0-%d: a torn or "
-                                        "corrupt update" % (at - 1), start)
+            raise fail(_E_CRC, start, at - 1)
     seen = []
     for tag, _s, _e, at in items:
         if tag in (0x80, 0x81):
             if tag in seen:
-                raise DecodeError(WHAT, "tag %X appears twice" % tag, at)
+                raise fail(_E_TWICE, at, tag)
             seen.append(tag)
     version = seq = None
     servers: list[list[Any]] = []
@@ -444,22 +442,20 @@ def decode(data: bytes) -> "dict[str, Any] | None":
     for tag, start, end, at in items:
         if tag == 0x80 or tag == 0x81:
             if not (end - start == 1 if tag == 0x80 else 1 <= end - start <= 4):
-                raise DecodeError(WHAT, "tag %X of %d bytes" % (tag, end - start), at)
+                raise fail(_E_SIZE, at, tag, end - start)
             if tag == 0x81:
                 seq = int.from_bytes(data[start:end], "big")
             elif data[start] != 1:
-                raise DecodeError(WHAT, "format version %d not supported (this reader knows "
-                                  "1)" % data[start], start)
+                raise fail(_E_VERSION, start, data[start])
             else:
                 version = 1
         elif tag == 0xA0 or tag == 0xA1:
             (servers if tag == 0xA0 else bearers).append(template(data, tag, start, end, at))
     if version is None or not servers or not bearers:
-        raise DecodeError(WHAT, "no format version (80), DM server (A0) or bearer (A1)")
+        raise fail(_E_INCOMPLETE)
     for server in servers:
         if server[5] >= len(bearers):
-            raise DecodeError(WHAT, "DM server uses bearer %d but the file has %d"
-                              % (server[5], len(bearers)))
+            raise fail(_E_NO_BEARER, None, server[5], len(bearers))
         # the source places a server on the first bearer with its bearer's APN
         apn = bearers[server[5]][0] if server[5] else None
         server[5] = 0
@@ -470,14 +466,15 @@ def decode(data: bytes) -> "dict[str, Any] | None":
 
 def template(data: bytes, outer: int, start: int, end: int, at: int) -> "list[Any]":
     """One server (A0) or bearer (A1) template in the profile's list form, as the codec
-    reads it: numbers and the file's text, named and checked later by `check`."""
+    reads it: numbers and the file's text, named and checked later by `check`. A bearer's
+    APN is label-encoded (codec.apn.decode: InvalidApn, case kept)."""
     items = tlv(data, start, end, False)
     server = outer == 0xA0
     seen = []
     for item in items:  # codec: each single tag once, checked before any value
         if item[0] in (0x80, 0x81, 0x82, 0x83, 0x84)[:4 if server else 5]:
             if item[0] in seen:
-                raise DecodeError(WHAT, "tag %X appears twice" % item[0], item[3])
+                raise fail(_E_TWICE, item[3], item[0])
             seen.append(item[0])
     # server: kind, address, host, port, protocol, bearer; bearer: APN, PDN type, auth,
     # user name, password, services. Number tags: (tag, size, column).
@@ -489,122 +486,81 @@ def template(data: bytes, outer: int, start: int, end: int, at: int) -> "list[An
         for number in numbers:
             if tag == number[0]:
                 if e - s != number[1]:
-                    raise DecodeError(WHAT, "tag %X in a template has %d bytes, %d expected"
-                                      % (tag, e - s, number[1]), a)
+                    raise fail(_E_NUMBER, a, tag, e - s, number[1])
                 row[number[2]] = int.from_bytes(value, "big")
                 if server and tag == 0x81 and not row[3]:
-                    raise DecodeError(WHAT, "port 0", s)
+                    raise fail(_E_PORT_0, s)
         if tag == 0x80 and server:
             kind = value[0] if value else 9
             try:
                 if kind == 1 or kind == 2:
                     if len(value) != (0, 5, 17)[kind]:
-                        raise DecodeError(WHAT, "IP address of %d bytes" % (len(value) - 1), s)
+                        raise fail(_E_IP_SIZE, s, len(value) - 1)
                     text = ipaddr.unpack(value[1:])
                 elif kind == 0 or kind == 3:
                     text = str(value[1:], "utf-8")
                     address(kind, text)
                 else:
-                    raise DecodeError(WHAT, "empty server address or unknown address type "
-                                      "(00 FQDN, 01 IPv4, 02 IPv6, 03 URI)", s)
+                    raise fail(_E_ADDRESS_TYPE, s)
             except (InvalidAddress, UnicodeError) as exc:
-                raise DecodeError(WHAT, "server address: %s" % getattr(
-                    exc, "reason", "not UTF-8"), s + 1) from None
+                raise fail(_E_ADDRESS, s + 1, getattr(exc, "reason", "not UTF-8")) from None
             row[0] = kind
             row[1] = text
         elif tag == 0x80:
-            row[0] = apn(value, s)
-        elif tag in (0x83, 0x84) and not server:
+            labels: list[str] = []
+            pos = 0
+            while pos < len(value):
+                size = value[pos]
+                label = value[pos + 1:pos + 1 + size]
+                if not size or pos + 1 + size > len(value) or label.strip(
+                        apn_rules.LABEL_CHARS.encode()):
+                    raise fail(_E_LABEL, s + pos, ".".join(labels))
+                labels.append(label.decode())
+                pos += 1 + size
+            row[0] = ".".join(labels)
+            apn_rules.validate(row[0])
+        elif tag in (0x83, 0x84, 0x86) and not server:
+            if tag == 0x86 and (not 0 < len(value) < 33 or value.strip(
+                    b"abcdefghijklmnopqrstuvwxyz0123456789._-")):
+                raise fail(_E_SERVICE_NAME, a)
             try:
                 text = str(value, "utf-8")
             except UnicodeError:
-                raise DecodeError(WHAT, "text is not valid UTF-8", s) from None
+                raise fail(_E_UTF8, s) from None
+            if tag == 0x86:
+                row[5].append(text)
+                continue
             for ch in text:
                 if ch < " " or ch == "\x7f":
-                    raise DecodeError(WHAT, "control character in the user name or "
-                                      "password", s)
+                    raise fail(_E_CONTROL, s)
             row[tag - 0x80] = text
-        elif tag == 0x86 and not server:
-            if not 1 <= len(value) <= 32 or value.strip(_SERVICE_BYTES):
-                raise DecodeError(WHAT, "service name is not [a-z0-9._-]{1,32}", a)
-            row[5].append(value.decode())
     if row[0] is None:
-        raise DecodeError(WHAT, "template without an address or APN (80)", at)
+        raise fail(_E_NO_VALUE, at)
     return row
-
-
-def apn(value: bytes, base: int) -> str:
-    """The dotted text of a label-encoded APN (codec.apn.decode: InvalidApn, case kept)."""
-    labels: list[str] = []
-    pos = 0
-    while pos < len(value):
-        size = value[pos]
-        label = value[pos + 1:pos + 1 + size]
-        if not size or pos + 1 + size > len(value) or label.strip(_LABEL_BYTES):
-            raise InvalidApn(".".join(labels), "label empty, cut short or not letters, "
-                             "digits and hyphens", base + pos)
-        labels.append(label.decode())
-        pos += 1 + size
-    text = ".".join(labels)
-    apn_rules.validate(text)
-    return text
 
 
 def address(kind: int, text: str) -> "tuple[str, int | None, str | None]":
     """(host, URI port, URI scheme's protocol) of a DM server address of `kind` (0 FQDN,
     1 IPv4, 2 IPv6, 3 URI), or InvalidAddress: dmcfg.validate_address and split_uri's rules
-    (RFC 1123 labels; a URI in printable ASCII with a known scheme, no user information,
-    an FQDN or IP host, a port 1..65535)."""
+    (RFC 1123 labels; a URI as `card_rare.uri` reads it, with an FQDN or IP host)."""
     host = text
     port = scheme = None
     if kind == 3:
-        end = text.find("://")
-        if end < 1 or text[0] not in _ALNUM[:52] or text[1:end].strip(_ALNUM + "+.-"):
-            raise InvalidAddress(text, "a URI needs a scheme, e.g. coaps://host:5684")
-        rest = text[end + 3:]
-        stop = len(rest)
-        for ch in "/?#":
-            if 0 <= rest.find(ch) < stop:
-                stop = rest.find(ch)
-        host = rest[:stop]
-        scheme = text[:end].lower()
-        for ch in text:
-            if ch <= " " or ch > "~" or ch == '"':
-                raise InvalidAddress("-", "not printable ASCII")
-        if len(text) > 255 or not rest or "@" in host or scheme not in SCHEMES:
-            raise InvalidAddress("-", "too long, empty, user information or unknown scheme")
-        if host[:1] == "[":
-            stop = host.find("]")
-            tail = host[stop + 1:] if stop > 0 else "x"
-            host = host[1:stop]
-            if ipaddr.version(host) != 6 or "%" in host or (tail and tail[0] != ":"):
-                raise InvalidAddress(text, "an IPv6 host is written [address]:port")
-        else:
-            stop = host.find(":")
-            tail = host[stop:] if stop >= 0 else ""
-            host = host[:stop] if stop >= 0 else host
-            if "[" in host + tail or "]" in host + tail:
-                raise InvalidAddress(text, "unbalanced brackets in the host")
-        tail = tail[1:]
-        if tail:
-            if not tail.isdigit() or not 0 < int(tail) < 65536:
-                raise InvalidAddress(text, "bad port %r (1..65535)" % tail)
-            port = int(tail)
-        host = host.lower()
-        scheme = "https" if scheme == "http" else scheme
+        from me_lib.board import card_rare
+
+        host, port, scheme = card_rare.uri(text)
         if ipaddr.version(host):
             return host, port, scheme
     if kind == 1 or kind == 2:
         if "%" in text or ipaddr.version(text) != (0, 4, 6)[kind]:
-            raise InvalidAddress(text, "not an IPv%d address" % (0, 4, 6)[kind])
+            raise fail(_E_IP, None, text, (0, 4, 6)[kind])
         return ipaddr.unpack(ipaddr.pack(text)), None, None
     if not host or len(host) > 253:
-        raise InvalidAddress(text, "an FQDN has 1 to 253 characters")
+        raise fail(_E_FQDN_SIZE, None, text)
     for label in host.split("."):
         if not 0 < len(label) < 64 or label[0] == "-" or label[-1] == "-" or label.strip(
-                _ALNUM + "-"):
-            raise InvalidAddress(text, "label %r is not letters, digits and inner hyphens "
-                                 "of at most 63 characters" % label)
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"):
+            raise fail(_E_FQDN_LABEL, None, text, label)
     return host, port, scheme
 
 
@@ -619,49 +575,51 @@ def check(profile: "Any") -> "dict[str, Any]":
     """
     bearers = profile["bearers"]
     if profile["seq"] is not None and not isinstance(profile["seq"], int):
-        raise ProfileError("sequence number %r is not a number" % (profile["seq"],))
+        raise fail(_E_SEQUENCE, None, profile["seq"])
+    names = _NAMES.split("|")
+    pdps = names[0].split()
+    auths = names[1].split()
     services: list[str] = []
     out_bearers = []
     for row in bearers:
         pdp, auth = row[1], row[2]
-        pdp = PDP_TYPES[pdp - 1] if isinstance(pdp, int) and 0 < pdp < 5 else \
+        pdp = pdps[pdp - 1] if isinstance(pdp, int) and 0 < pdp < 5 else \
             "IP" if pdp is None else pdp
-        auth = AUTHS[auth] if isinstance(auth, int) and 0 <= auth < 3 else \
+        auth = auths[auth] if isinstance(auth, int) and 0 <= auth < 3 else \
             "none" if auth is None else auth
-        if pdp not in PDP_TYPES or auth not in AUTHS or not isinstance(row[5], list):
-            raise ProfileError("invalid PDP type or authentication %r/%r" % (pdp, auth),
-                               "use IP, IPV6, IPV4V6 or Non-IP, and none, pap or chap")
-        for value in (row[3], row[4]):
-            if value is not None and (not isinstance(value, str) or len(value) > 64 or
-                                      value.strip(_PRINTABLE)):
-                raise ProfileError("user name or password is not printable ASCII of at most "
-                                   "64 characters", "use printable ASCII without quotes, "
-                                   "semicolons or backslashes")
+        if pdp not in pdps or auth not in auths or not isinstance(row[5], list):
+            raise fail(_E_NAMES, None, pdp, auth)
+        for value in (row[3], row[4]):  # printable ASCII but " ; \ (profile.py)
+            if value is not None and (not isinstance(value, str) or len(value) > 64):
+                raise fail(_E_CREDENTIAL)
+            for ch in value or "":
+                if not " " <= ch <= "~" or ch in '";\\':
+                    raise fail(_E_CREDENTIAL)
         for name in row[5]:
             if name in services or not isinstance(name, str) or not 0 < len(name) < 33 or \
-                    name.strip(_SERVICE):
-                raise ProfileError("service %r twice or not [a-z0-9._-]{1,32}" % (name,))
+                    name.strip("abcdefghijklmnopqrstuvwxyz0123456789._-"):
+                raise fail(_E_SERVICE, None, name)
             services.append(name)
         out_bearers.append([apn_rules.validate(row[0]), pdp, auth, row[3], row[4],
                             list(row[5])])
     if not out_bearers:
-        raise ProfileMissing("no APN0: no bearer", "provision EF.DMCFG")
+        raise fail(_E_NO_APN0)
+    kinds = names[2].split()
+    protocols = names[3].split()
     out_servers = []
     for row in profile["servers"]:
-        kind = KINDS[row[0]] if isinstance(row[0], int) else row[0]
+        kind = kinds[row[0]] if isinstance(row[0], int) else row[0]
         protocol = row[4]
         if isinstance(protocol, int):
-            protocol = PROTOCOLS[protocol - 1] if 0 < protocol < 9 else "#%d" % protocol
-        host, port, scheme = address(KINDS.index(kind), row[1])
+            protocol = protocols[protocol - 1] if 0 < protocol < 9 else "#%d" % protocol
+        host, port, scheme = address(kinds.index(kind), row[1])
         if (kind in ("ipv4", "ipv6") and host != row[1]) or row[2] not in (None, host):
-            raise InvalidAddress(row[1], "not in its normal form, or another host")
+            raise fail(_E_NORMAL, None, row[1])
         protocol = protocol or scheme or "coap"
-        if protocol not in PROTOCOLS:
-            raise ProfileError("unknown protocol %r" % (protocol,),
-                               "use one of " + ", ".join(PROTOCOLS))
-        port = row[3] or port or PORTS[PROTOCOLS.index(protocol)]
+        if protocol not in protocols:
+            raise fail(_E_PROTOCOL, None, protocol)
+        port = row[3] or port or PORTS[protocols.index(protocol)]
         if not 0 < port < 65536 or not 0 <= row[5] < len(out_bearers):
-            raise ProfileError("DM server %s: port %d or bearer %d out of range"
-                               % (host, port, row[5]))
+            raise fail(_E_RANGE, None, host, port, row[5])
         out_servers.append([kind, row[1], host, port, protocol, row[5]])
     return {"seq": profile["seq"], "servers": out_servers, "bearers": out_bearers}

@@ -25,7 +25,8 @@ TESTS = sorted(n for n in dir(portable_card) if n.startswith("test_"))
 
 
 def _stage(dest: Path) -> Path:
-    tree = stage(dest / "stage", ["me_lib/board/__init__.py", "me_lib/board/card.py"])
+    tree = stage(dest / "stage", ["me_lib/board/__init__.py", "me_lib/board/card.py",
+                                  "me_lib/board/card_rare.py"])
     for name in ("portable_runner.py", "run_unix.py"):
         shutil.copy(ROOT / "tests" / "micropython" / name, tree)
     tests = dest / "tests"

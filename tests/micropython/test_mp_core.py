@@ -49,7 +49,7 @@ SHIM = ["firmware_shim/__init__.py", "firmware_shim/uart.py", "firmware_shim/pow
         "firmware_shim/store.py"]
 #: shipped for the error paths only: the happy path must not load them
 ERROR_PATH = ("me_lib/at/cme", "me_lib/card/sw", "me_lib/at/redact", "me_lib/card/atport",
-              "me_lib/_errors_rare")
+              "me_lib/_errors_rare", "me_lib/board/card_rare")
 # Issue 15's goal: the whole flow in -X heapsize=96k on the 64-bit unix port, .mpy loaded
 # as the flow imports it. Not met yet: measured minimum 2026-12-05 (BG96 scenario, this
 # test's tree, bench core_figures): 158 KiB with the one-row dialect table (`--dialect`:
