@@ -42,7 +42,11 @@ if os.environ.get("ME_LIB_DIALECT"):
         sys.path.remove(os.path.abspath("../.."))
     edition = for_freeze(os.environ["ME_LIB_DIALECT"], os.environ.get("ME_LIB_DIALECT_DIR"))
 
-with open("../manifest.txt") as listing:
+# The list: manifest.txt, or the one an including manifest names (core_manifest.py
+# includes this file with listing="core_manifest.txt"; the build's include() passes it
+# as `options`).
+options.defaults(listing="manifest.txt")  # noqa: F821 - given by the build
+with open("../" + options.listing) as listing:  # noqa: F821
     for line in listing:
         line = line.strip()
         if line and not line.startswith("#"):
