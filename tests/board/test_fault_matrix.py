@@ -12,7 +12,6 @@ that they all do.
 
 import atexit
 import functools
-import json
 import tempfile
 import traceback
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 import serial
 
 import me_lib  # noqa: F401  (registers sim://)
+from firmware_shim.store import FlashFile
 from me_lib.board import flow
 from me_lib.board.link import Link
 from me_lib.errors import MeLibError
@@ -36,19 +36,6 @@ SPEED = 4000
 MAX_VIRTUAL_SECONDS = 1800.0
 MAX_COMMANDS = 300
 
-
-class FileState:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def load(self) -> Any:
-        try:
-            return json.loads(self.path.read_text())
-        except OSError:
-            return None
-
-    def save(self, doc: Any) -> None:
-        self.path.write_text(json.dumps(doc))
 
 
 @functools.cache
@@ -74,7 +61,7 @@ def run(scenario: str, workdir: Path, faults: list[dict[str, Any]] | None = None
     result: Any = None
     error: BaseException | None = None
     try:
-        result = flow.provision(Link(port, GENERIC, trace), FileState(workdir / "s.json"),
+        result = flow.provision(Link(port, GENERIC, trace), FlashFile(str(workdir / "s.json")),
                                 seed=1)
     except Exception as exc:  # judged by the caller
         error = exc

@@ -11,12 +11,12 @@ tests/conftest.py fails the test if the password shows anywhere else.
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import serial
 
 import me_lib  # noqa: F401  (registers sim://)
+from firmware_shim.store import FlashFile
 from me_lib.board import flow
 from me_lib.board.link import Link
 from me_lib.modem.dialects import GENERIC
@@ -24,19 +24,6 @@ from me_lib.sim.scenario_files import derive
 
 SECRET = "pw-Zq7xK9"   # the password the secrets guard watches for
 
-
-class FileState:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def load(self) -> Any:
-        try:
-            return json.loads(self.path.read_text())
-        except OSError:
-            return None
-
-    def save(self, doc: Any) -> None:
-        self.path.write_text(json.dumps(doc))
 
 
 @pytest.mark.parametrize("scenario", ["default", "simcom-sim7080", "ublox-sara-r4"])
@@ -52,7 +39,7 @@ def test_credentials_reach_the_module_and_never_the_state_file(scenario: str,
                                                        "password": SECRET}}})
     sent: list[str] = []
     port = serial.serial_for_url("sim://" + path)
-    state = FileState(tmp_path / "state.json")
+    state = FlashFile(str(tmp_path / "state.json"))
     try:
         link = Link(port, GENERIC, lambda d, data, t: sent.append(data.decode("latin-1"))
                     if d == "tx" else None)
@@ -60,7 +47,7 @@ def test_credentials_reach_the_module_and_never_the_state_file(scenario: str,
         secure_ctx = [c for c in first["contexts"] if c["apn"] == "secure.example"]
         assert first["ok"] and secure_ctx[0]["state"] == "active", first
         assert any(SECRET in line for line in sent)   # it went to the module (only there)
-        kept = state.path.read_text()
+        kept = (tmp_path / "state.json").read_text()
         assert SECRET not in kept and "dev" in kept   # the user name may stay, not the password
         assert json.loads(kept)["profiles"]["last"]["secret"] is True
         sent.clear()
@@ -70,4 +57,4 @@ def test_credentials_reach_the_module_and_never_the_state_file(scenario: str,
     assert second["ok"] and second["writes"] == 0, second
     reads = [line for line in sent if line.startswith("AT+CRSM=")]
     assert any(",0,255," in line or line.startswith("AT+CRSM=192") for line in reads), reads
-    assert SECRET not in state.path.read_text()
+    assert SECRET not in (tmp_path / "state.json").read_text()

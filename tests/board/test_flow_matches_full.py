@@ -10,7 +10,6 @@ the DM server reached. A second board run on the same modem and state
 writes nothing.
 """
 
-import json
 import random
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import pytest
 import serial
 
 import me_lib  # noqa: F401  (registers sim://)
+from firmware_shim.store import FlashFile
 from me_lib.at.channel import AtChannel
 from me_lib.board import flow
 from me_lib.board.link import Link
@@ -33,21 +33,6 @@ SCENARIOS = ("default", "ublox-sara-r4", "simcom-sim7080", "telit-me910",
              "nordic-nrf91-slm", "generic")
 POLLS = ("ATE0", "AT+CPIN?")
 
-
-class JsonState:
-    """The board's FlashFile, on a path (load/save one JSON document)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def load(self) -> Any:
-        try:
-            return json.loads(self.path.read_text())
-        except OSError:
-            return None
-
-    def save(self, doc: Any) -> None:
-        self.path.write_text(json.dumps(doc))
 
 
 def _recorder(lines: list[str]) -> Any:
@@ -86,7 +71,7 @@ def board_run(scenario: str, state: Path, runs: int = 1) -> tuple[list[str], lis
         for i in range(runs):
             link.round_trips = link.writes = 0
             lines.append("-- run %d" % i)
-            results.append(flow.provision(link, JsonState(state / "board.json"), seed=1))
+            results.append(flow.provision(link, FlashFile(str(state / "board.json")), seed=1))
     finally:
         port.close()
     return lines, results
