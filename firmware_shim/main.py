@@ -21,9 +21,7 @@ unix-port tests call it with `firmware_shim.unix_uart` on a pty.
 import json
 
 from firmware_shim.store import FlashFile
-from firmware_shim.uart import UartPort
 from me_lib.at.channel import AtChannel
-from me_lib.errors import AtTimeout, MeLibError
 from me_lib.modem.modem import Modem
 from me_lib.provision.flow import provision
 from me_lib.provision.ownership import Ownership
@@ -147,53 +145,12 @@ def _event_line(event: "WatchEvent") -> str:
     return text
 
 
-# After a failed boot: first retry after this long, doubling up to the cap.
-RETRY_FIRST_S = 60.0
-RETRY_MAX_S = 3600.0
-
-
 def main() -> None:
-    """The board entry point: machine.UART + machine.Pin from the config, for ever.
+    """The board entry point: `firmware_shim.boot.forever` (retry with back-off; stop
+    on a SIM that needs its PIN)."""
+    from firmware_shim.boot import forever
 
-    A failed run is retried with a doubling back-off (a modem that stopped
-    answering is reset first), except a SIM that refuses or lacks the PIN:
-    every retry would spend one of its tries, so the board stops and says so.
-    """
-    import machine  # type: ignore[import-not-found]
-
-    from firmware_shim.power import ModemPower
-    from me_lib.clock import sleep
-    from me_lib.errors import PinBlocked, SimNotReady
-    from me_lib.modem.dialects import by_name
-
-    config = load_config()
-    pins = [machine.Pin(config[k], machine.Pin.OUT) if config.get(k) is not None else None
-            for k in ("pwrkey", "reset")]
-    power = ModemPower(by_name(config["dialect"]), pins[0], pins[1], config["active"])
-    delay = RETRY_FIRST_S
-    while True:
-        uart = machine.UART(config["uart"], baudrate=config["baudrate"], tx=config["tx"],
-                            rx=config["rx"], timeout=0, rxbuf=1024)
-        port = UartPort(uart)
-        try:
-            run(port, config, power)  # with "watch" (the default): returns only with the port
-            delay = RETRY_FIRST_S
-        except (PinBlocked, SimNotReady) as exc:
-            print("provisioning stopped, the SIM needs attention:", exc)
-            return
-        except AtTimeout as exc:  # the modem stopped answering: reset it, then retry
-            print("provisioning failed:", exc)
-            try:
-                power.reset()  # the pulse the module documents (Dialect.reset_kind)
-            except MeLibError as reset_exc:  # no pin wired for it, or no answer after
-                print("reset failed:", reset_exc)
-        except MeLibError as exc:  # keep the board up; the message says what to do
-            print("provisioning failed:", exc)
-        finally:
-            port.close()
-        print("retrying in %d s" % delay)
-        sleep(delay)
-        delay = min(delay * 2, RETRY_MAX_S)
+    forever(run, load_config())
 
 
 if __name__ == "__main__":
