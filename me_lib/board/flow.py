@@ -52,6 +52,8 @@ PROBE_S = 10.0
 _PDP = {"IP": 1, "IPV6": 2, "IPV4V6": 0}  # SIM7080 +CNCFG <ip_type>
 _TYPES = {"1": "IP", "2": "IPV6", "0": "IPV4V6"}
 _AUTH = {"none": 0, "pap": 1, "chap": 2}
+#: the identity the state keeps (start.start writes it), each a string
+_IDENT = ("imei", "manufacturer", "model", "revision")
 
 
 def _fields(line: str) -> "list[str]":
@@ -443,6 +445,28 @@ def _load(state: "Any") -> "dict[str, Any]":
     for key in ("known", "profiles", "owned"):
         if not isinstance(doc.get(key), dict):
             doc[key] = {}
+    # a file this flow did not write as it is (flash damage, a hand edit): what is not
+    # the shape written is forgotten, so the module is identified and the contexts
+    # are planned again, instead of a TypeError or a value reaching a command line
+    known = doc["known"]
+    for key in _IDENT:
+        if not isinstance(known.get(key), str):
+            doc["known"] = {}
+    cids = known.get("cids")
+    if isinstance(cids, list):
+        for cid in cids:
+            if type(cid) is not int or not 0 <= cid < 256:
+                cids = None
+    if cids is not None and not isinstance(cids, list):
+        cids = None
+    known["cids"] = cids
+    for imei in list(doc["owned"]):
+        owned = doc["owned"][imei]
+        for cid in list(owned) if isinstance(owned, dict) else ():
+            entry = owned[cid]
+            if number(cid) < 0 or not isinstance(entry, dict) or not isinstance(
+                    entry.get("auth", ""), str):
+                del owned[cid]
     return doc
 
 

@@ -247,3 +247,33 @@ def test_a_module_that_reports_for_ever_does_not_hold_the_watch() -> None:
     assert handled == 1 and seen[0][0] == "deactivated"
     assert seen[0][3]   # the run after it failed (no answers), reported, not raised
     assert port.clock.t >= MAX_BURST * 0.5
+
+
+# --- a state file that is not what the flow wrote -------------------------------
+
+
+@pytest.mark.parametrize("damage", [
+    {"known": {"imei": "353456789012347", "cids": "abc"}},
+    {"known": {"imei": "353456789012347", "manufacturer": 7, "model": None, "cids": [1]}},
+    {"known": {"imei": "353456789012347", "manufacturer": "Quectel", "model": "BG96",
+               "revision": "x", "cids": [1, '2";+CFUN=0', True, None]}},
+    {"owned": {"353456789012347": {"x": {"auth": "pap:u"}, "2": "not a dict",
+                                   "3": {"auth": None}}}},
+], ids=["cids-text", "names-not-text", "cids-not-numbers", "owned-odd"])
+def test_a_damaged_state_is_ignored_not_a_crash(damage: "dict[str, Any]",
+                                                tmp_path: Path) -> None:
+    port = serial.serial_for_url("sim://default?speed=4000")
+    state = _State()
+    sent: list[bytes] = []
+    try:
+        link = Link(port, GENERIC, lambda d, data, t: sent.append(data) if d == "tx" else None)
+        assert flow.provision(link, state, seed=1)["ok"]
+        for key, value in damage.items():
+            state.doc[key] = value
+        sent.clear()
+        result = flow.provision(link, state, seed=2)
+    finally:
+        port.close()
+    assert result["ok"], result
+    assert not any(b";" in line or b"abc" in line for line in sent), sent
+    json.dumps(state.doc)
