@@ -170,6 +170,27 @@ def test_core_main_prints_and_keeps_no_pin_and_no_password(
             _absent(secret, (tmp_path / name).read_text())
 
 
+def test_a_watch_event_whose_run_is_refused_keeps_the_password_out(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _credentials_scenario(tmp_path, "default")
+    port = RefusingPort(serial.serial_for_url("sim://%s?speed=4000" % path), b"AT+QICSGP=")
+    port.modem.faults.add(kind="urc_storm", at=2000.0, urc="+CGEV: NW PDN DEACT 2", count=1)
+    events: list[Any] = []
+    config = dict(core_main.DEFAULTS, dialect="quectel-bg96", state=str(tmp_path),
+                  watch=True, watch_seconds=4000.0, watch_events=1)
+    try:
+        first = core_main.run(port, config, on_event=events.append)
+    finally:
+        port.close()
+    out = capsys.readouterr()
+    assert len(events) == 1 and events[0]["result"] is not None, events
+    failed = [c for c in events[0]["result"]["contexts"] if c["state"] == "failed"]
+    assert "QICSGP" in failed[0]["error"], failed   # the refusal is reported ...
+    for thing in (out.out, out.err, first, events, (tmp_path / core_main.STATE).read_text(),
+                  (tmp_path / core_main.LAST).read_text()):
+        _absent(SECRET, thing)                      # ... without the password
+
+
 # --- modem values that must not reach a command line ---------------------------
 
 
