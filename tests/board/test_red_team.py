@@ -298,3 +298,30 @@ def test_a_damaged_state_is_ignored_not_a_crash(damage: "dict[str, Any]",
     assert result["ok"], result
     assert not any(b";" in line or b"abc" in line for line in sent), sent
     json.dumps(state.doc)
+
+
+# --- a user's config ------------------------------------------------------------
+
+
+@pytest.mark.secrets_in_clear   # the config file holds the PIN, as on a board
+@pytest.mark.parametrize("text", ['{"pin": "73592468", ', "[1, 2]", '"73592468"'],
+                         ids=["cut", "list", "string"])
+def test_a_broken_config_file_is_a_typed_error_without_the_pin(text: str,
+                                                               tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(text)
+    with pytest.raises(MeLibError) as info:
+        core_main.load_config(str(path))
+    assert "JSON object" in str(info.value)
+    _absent(PIN, info.value)
+    assert core_main.load_config(str(tmp_path / "missing.json")) == core_main.DEFAULTS
+
+
+@pytest.mark.parametrize("key,value", [("watch_seconds", "60"), ("watch_events", "1"),
+                                       ("watch_events", True)])
+def test_a_watch_bound_that_is_not_a_number_is_refused_before_the_run(
+        key: str, value: Any) -> None:
+    port = ScriptPort([])
+    with pytest.raises(MeLibError) as info:
+        core_main.run(port, dict(core_main.DEFAULTS, **{key: value}))
+    assert key in str(info.value) and port.written == []
