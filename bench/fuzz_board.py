@@ -213,5 +213,6 @@ def board_card_decode(data: bytes) -> None:
         card.decode(data)
     except MeLibError:
         pass
-    body = data[:-6] if len(data) > 6 and data[-6:-4] == b"\x8f\x04" else data
+    body = data.rstrip(b"\xff")  # the padding after the CRC
+    body = body[:-6] if len(body) > 6 and body[-6:-4] == b"\x8f\x04" else body
     card.decode(body + b"\x8f\x04" + (crc32(body) & 0xFFFFFFFF).to_bytes(4, "big"))
