@@ -254,7 +254,7 @@ class Link:
             if echo and text == command:  # echo still on (before ATE0 took effect)
                 echo = False
                 continue
-            if text == ">":
+            if text == ">" and data:  # a prompt again after the payload is no second send
                 self.write(data)
                 data = b""
                 continue

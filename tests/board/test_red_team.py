@@ -247,6 +247,13 @@ def test_a_latin1_digit_is_no_number() -> None:
         link.cmd("AT+QIRD=0,1500", "+QIRD:", payload=("+QIRD:", 0, 0))
 
 
+def test_a_prompt_repeated_after_the_payload_sends_nothing_more() -> None:
+    port = ScriptPort([b"\r\n> " + b"\r\n>\r\n" * 50 + b"\r\nSEND OK\r\n"])
+    link = Link(port, by_name("quectel-bg96"))
+    link.cmd("AT+QISEND=0,4", data=b"\x40\x00\x12\x34", final="SEND OK")
+    assert port.written == [b"AT+QISEND=0,4\r", b"\x40\x00\x12\x34"]   # atheris found 400 b""
+
+
 def test_a_huge_cgcontrdp_is_read_bounded() -> None:
     rows = b"".join(b'+CGCONTRDP: %d,5,"a","10.0.0.%d","1.1.1.1","8.8.8.8"\r\n' % (i, i % 250)
                     for i in range(5000))
