@@ -19,6 +19,7 @@ import os
 import tempfile
 from collections.abc import Callable
 
+from bench.fuzz_board import board_card_decode, board_flow, board_link
 from bench.fuzz_engine import fuzz_at_engine
 from me_lib.at import causes, cme, trace
 from me_lib.at.fields import line_values
@@ -410,6 +411,11 @@ SEEDS: dict[str, bytes] = {
     "modem_cgev": b"+CGEV: NW PDN DEACT 2",
     "modem_ranges": b"(1-15,20,(30-31))",
     "modem_registration": b'+CEREG: 2,5,"1A2B","01ABCDEF",7\r\n+CREG: 1\r\n',
+    # options (no prefix, no payload, one copy, 1 s), then the answer
+    "board_link": b"\x00\x00\r\nBG96\r\n\r\nOK\r\n",
+    # answer 0 (the first ATE0's) replaced by the same: the recorded good session
+    "board_flow": b"\x00\r\n",
+    "board_card_decode": _DMCFG,
 }
 
 
@@ -471,4 +477,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "modem_cgev": modem_cgev,
     "modem_ranges": modem_ranges,
     "modem_registration": modem_registration,
+    "board_link": board_link,
+    "board_flow": board_flow,
+    "board_card_decode": board_card_decode,
 }

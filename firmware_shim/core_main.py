@@ -46,14 +46,28 @@ STATE = "state.json"
 LAST = "last_result.json"
 
 
+#: the settings that must be numbers when given (a typo must not stop the board with
+#: a TypeError after the first provisioning)
+NUMBERS = ("watch_seconds", "watch_events")
+
+
 def load_config(path: str = CONFIG) -> "dict[str, Any]":
-    """DEFAULTS overridden by the JSON object in `path` (missing file: DEFAULTS)."""
+    """DEFAULTS overridden by the JSON object in `path` (missing file: DEFAULTS).
+
+    A file that is not a JSON object is a MeLibError that says so (the parser's
+    message gives no value: the file holds the PIN)."""
     config = dict(DEFAULTS)
     try:
         with open(path) as fh:
-            config.update(json.load(fh))
+            doc = json.load(fh)
     except OSError:
-        pass
+        return config
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        raise MeLibError("%s is not a JSON object" % path,
+                         "write it as {\"dialect\": ..., \"pin\": ...}")
+    config.update(doc)
     return config
 
 
@@ -74,6 +88,11 @@ def run(port: "Any", config: "dict[str, Any]", power: "Any" = None, trace: "Any"
     "watch_events" events when given; on a board neither is, and it only ends
     with the port (PortClosed, a MeLibError).
     """
+    for key in NUMBERS:
+        value = config.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise MeLibError("config %r must be a number or null, not %r" % (key, value),
+                             "correct it in the board's config.json")
     link = Link(port, by_name(config["dialect"]), trace=trace)
     if power is not None:
         power.power_on(link)  # the flow syncs again

@@ -197,7 +197,8 @@ def crsm(link: "Any", command: int, file: "tuple[int, tuple[str | None, ...]]",
                     continue
                 a = fields[0].strip().strip('"').strip()
                 b = fields[1].strip().strip('"').strip()
-                if not a.isdigit() or not b.isdigit() or int(a) > 255 or int(b) > 255:
+                if not (0 < len(a) < 4 and 0 < len(b) < 4) or (a + b).strip(
+                        "0123456789") or int(a) > 255 or int(b) > 255:  # not "²" (int refuses)
                     continue
                 text = "".join(fields[2].split()).strip('"') if len(fields) > 2 else ""
                 text = "".join(text.split())

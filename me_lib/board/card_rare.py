@@ -211,7 +211,7 @@ def uri(text: str) -> "tuple[str, int | None, str]":
     tail = tail[1:]
     port = None
     if tail:
-        if not tail.isdigit() or not 0 < int(tail) < 65536:
+        if len(tail) > 5 or tail.strip("0123456789") or not 0 < int(tail) < 65536:  # not "²"
             raise InvalidAddress(text, "bad port %r (1..65535)" % tail)
         port = int(tail)
     return host.lower(), port, "https" if scheme == "http" else scheme

@@ -21,6 +21,7 @@ create).
 
 import sys
 
+from me_lib.board.link import number
 from me_lib.errors import (
     AtCommandError,
     AtError,
@@ -44,11 +45,15 @@ POLL_S = 5.0
 EPS_GRACE_S = 0.3
 #: +CEREG/+CGREG <stat> values that are a registration (home, roaming)
 REGISTERED = ("1", "5")
+#: cids taken from a +CGDCONT=? range at most (a module offers 1-15 or 1-24)
+MAX_CIDS = 32
 #: the DM probe: per attempt
 PROBE_S = 10.0
 _PDP = {"IP": 1, "IPV6": 2, "IPV4V6": 0}  # SIM7080 +CNCFG <ip_type>
 _TYPES = {"1": "IP", "2": "IPV6", "0": "IPV4V6"}
 _AUTH = {"none": 0, "pap": 1, "chap": 2}
+#: the identity the state keeps (start.start writes it), each a string
+_IDENT = ("imei", "manufacturer", "model", "revision")
 
 
 def _fields(line: str) -> "list[str]":
@@ -70,15 +75,15 @@ def _contexts(link: "Any") -> "dict[int, list[str]]":
     out = {}
     for line in link.cmd("AT+CGDCONT?", "+CGDCONT:"):
         values = _fields(line)
-        if len(values) > 2 and values[0].isdigit():
-            out[int(values[0])] = [values[1], values[2]]
+        if len(values) > 2 and number(values[0]) >= 0:
+            out[number(values[0])] = [values[1], values[2]]
     table = METHODS[d.service_activation]["table"]
     if table:
         out = {d.default_cid: out[d.default_cid]} if d.default_cid in out else {}
         for line in link.cmd("AT%s?" % table, table + ":"):
             values = _fields(line)
-            if len(values) > 2 and values[0].isdigit() and int(values[0]) > 0 and values[2]:
-                out[int(values[0]) + d.default_cid] = [_TYPES.get(values[1], "IP"), values[2]]
+            if len(values) > 2 and number(values[0]) > 0 and values[2]:
+                out[number(values[0]) + d.default_cid] = [_TYPES.get(values[1], "IP"), values[2]]
     return out
 
 
@@ -94,8 +99,8 @@ def _active(link: "Any", how: str) -> "list[int]":
     out = []
     for line in lines:
         values = _fields(line)
-        if len(values) > 1 and values[0].isdigit() and values[1] == "1":
-            out.append(int(values[0]))
+        if len(values) > 1 and number(values[0]) >= 0 and values[1] == "1":
+            out.append(number(values[0]))
     return out
 
 
@@ -105,8 +110,9 @@ def _cids(link: "Any", pdp: str) -> "list[int]":
         values = _fields(line.replace("(", "").replace(")", ""))
         if len(values) > 1 and values[1] == pdp:
             ends = values[0].split("-")
-            if ends[0].isdigit() and ends[-1].isdigit():
-                return list(range(int(ends[0]), int(ends[-1]) + 1))
+            low, high = number(ends[0]), number(ends[-1])
+            if 0 <= low <= high:  # a range of 1-99999 is not a list of 99999 cids
+                return list(range(low, min(high, low + MAX_CIDS - 1) + 1))
     return []
 
 
@@ -149,8 +155,8 @@ def _plan(link: "Any", profile: "dict[str, Any]", owned: "dict[str, Any]",
             try:
                 for line in link.cmd("AT+CGCONTRDP", "+CGCONTRDP:"):
                     values = _fields(line)
-                    if len(values) > 2 and values[0].isdigit() and int(values[0]) in empty:
-                        given[int(values[0])] = values[2]
+                    if len(values) > 2 and number(values[0]) in empty:
+                        given[number(values[0])] = values[2]
             except (AtCommandError, CmeError):
                 pass
             break
@@ -305,8 +311,8 @@ def _infos(link: "Any", up: "list[int]", result: "dict[str, Any]") -> None:
     dns: list[str] = []
     for line in lines:
         v = _fields(line)
-        if len(v) > 3 and v[0].isdigit() and int(v[0]) in up and int(v[0]) not in vendor:
-            entry = found.setdefault(int(v[0]), {"ip": [], "dns": [], "apn": v[2]})
+        if len(v) > 3 and number(v[0]) in up and number(v[0]) not in vendor:
+            entry = found.setdefault(number(v[0]), {"ip": [], "dns": [], "apn": v[2]})
             _add(entry["ip"], _address(v[3]))
             for server in v[5:7]:
                 _add(entry["dns"], server)
@@ -314,7 +320,7 @@ def _infos(link: "Any", up: "list[int]", result: "dict[str, Any]") -> None:
     if vendor:
         for line in link.cmd("AT%s?" % row["query"], row["query"] + ":"):
             v = _fields(line)
-            cid = int(v[0]) + d.default_cid if v[0].isdigit() else -1
+            cid = number(v[0]) + d.default_cid if number(v[0]) >= 0 else -1
             if cid in vendor and len(v) > row["address_field"] and v[1] == "1":
                 found[cid] = {"ip": [v[row["address_field"]]], "dns": dns, "apn": ""}
     missing = False
@@ -327,8 +333,8 @@ def _infos(link: "Any", up: "list[int]", result: "dict[str, Any]") -> None:
             lines = []
         for line in lines:
             v = _fields(line)
-            if len(v) > 1 and v[0].isdigit() and int(v[0]) in up:
-                entry = found.setdefault(int(v[0]), {"ip": [], "dns": [], "apn": ""})
+            if len(v) > 1 and number(v[0]) in up:
+                entry = found.setdefault(number(v[0]), {"ip": [], "dns": [], "apn": ""})
                 if not entry["ip"]:
                     for address in v[1:]:
                         _add(entry["ip"], _address(address))
@@ -354,9 +360,10 @@ def _address(text: str) -> str:
     if len(parts) in (16, 32):
         groups = []
         for i in range(0, 16, 2):
-            if not (parts[i].isdigit() and parts[i + 1].isdigit()):
+            high, low = number(parts[i]), number(parts[i + 1])
+            if not (0 <= high < 256 and 0 <= low < 256):
                 return text
-            groups.append("%x" % ((int(parts[i]) << 8) | int(parts[i + 1])))
+            groups.append("%x" % ((high << 8) | low))
         return ":".join(groups)
     return text
 
@@ -438,6 +445,28 @@ def _load(state: "Any") -> "dict[str, Any]":
     for key in ("known", "profiles", "owned"):
         if not isinstance(doc.get(key), dict):
             doc[key] = {}
+    # a file this flow did not write as it is (flash damage, a hand edit): what is not
+    # the shape written is forgotten, so the module is identified and the contexts
+    # are planned again, instead of a TypeError or a value reaching a command line
+    known = doc["known"]
+    for key in _IDENT:
+        if not isinstance(known.get(key), str):
+            doc["known"] = {}
+    cids = known.get("cids")
+    if isinstance(cids, list):
+        for cid in cids:
+            if type(cid) is not int or not 0 <= cid < 256:
+                cids = None
+    if cids is not None and not isinstance(cids, list):
+        cids = None
+    known["cids"] = cids
+    for imei in list(doc["owned"]):
+        owned = doc["owned"][imei]
+        for cid in list(owned) if isinstance(owned, dict) else ():
+            entry = owned[cid]
+            if number(cid) < 0 or not isinstance(entry, dict) or not isinstance(
+                    entry.get("auth", ""), str):
+                del owned[cid]
     return doc
 
 

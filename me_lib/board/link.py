@@ -167,8 +167,8 @@ class Link:
             return None
         header = latin1(buf[i:sep]).strip()
         fields = header[len(payload[0]):].split(",")
-        value = fields[payload[1]].strip() if len(fields) > payload[1] else ""
-        if not (value.isdigit() and len(value) < 6 and int(value) <= MAX_LINE):
+        size = number(fields[payload[1]].strip()) if len(fields) > payload[1] else -1
+        if not 0 <= size <= MAX_LINE:
             raise AtProtocolError(self.pending, "payload length not readable in %r" % (
                 header[:40],))
         begin = sep + 1
@@ -177,7 +177,7 @@ class Link:
                 return None
             if buf[sep] == 13 and buf[begin] == 10:
                 begin += 1
-        end = begin + int(value)
+        end = begin + size
         if len(buf) < end:
             return None
         self.data = buf[begin:end]
@@ -254,7 +254,7 @@ class Link:
             if echo and text == command:  # echo still on (before ATE0 took effect)
                 echo = False
                 continue
-            if text == ">":
+            if text == ">" and data:  # a prompt again after the payload is no second send
                 self.write(data)
                 data = b""
                 continue
@@ -333,5 +333,18 @@ def cme_error(command: str, text: str) -> "Exception":
     """A CmeError with its 27.007 name (the table is imported only when an error comes)."""
     from me_lib.at.cme import cme_name
 
-    code = int(text) if text.isdigit() and len(text) < 6 else None
-    return CmeError(command, code, cme_name(code) if code is not None else text)
+    code = number(text)
+    return CmeError(command, code if code >= 0 else None, cme_name(code) if code >= 0 else text)
+
+
+def number(text: str) -> int:
+    """`text` as a number when it is 1 to 9 ASCII digits, else -1.
+
+    Not `str.isdigit`: on CPython it takes the Latin-1 bytes 0xB2, 0xB3, 0xB9
+    ("²", "³", "¹") a broken or hostile modem may send, which `int` then
+    refuses with a ValueError; and a field of a thousand digits is no number
+    of ours either.
+    """
+    if 0 < len(text) < 10 and not text.strip("0123456789"):
+        return int(text)
+    return -1

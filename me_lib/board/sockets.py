@@ -38,7 +38,7 @@ Portable (MicroPython): five functions, no class, no comprehension or lambda.
 import random
 
 from me_lib.at.timeouts import timeout_for
-from me_lib.board.link import latin1
+from me_lib.board.link import latin1, number
 from me_lib.codec import ipaddr
 from me_lib.errors import (
     AtCommandError,
@@ -66,6 +66,9 @@ TERMINATOR = b"+++"
 SILENCE = 1.0
 #: the largest datagram a u-blox +USORF read asks for (the full adapter's _MAX_READ)
 MAX_READ = 1024
+#: what an address from the modem's DNS may hold to reach a command line: an IPv6 zone
+#: ("fe80::1%<anything>", which ipaddr accepts) could carry a quote or a ";" into it
+IP_CHARS = "0123456789abcdefABCDEF.:"
 
 ROWS = {  # one string per family (fields split on "|" when used): ~1 KB of heap, not ~5
     "quectel": (
@@ -165,14 +168,14 @@ def resolve(link: "Any", family: str, host: str, cid: int) -> str:
             raise NoAnswer(host, "no DNS result", wait)
         fields = _fields(text, prefix)
         for value in fields:
-            if ipaddr.version(value):
+            if ipaddr.version(value) and not value.strip(IP_CHARS):
                 return value
         if status < 0:
             break
         if len(fields) <= status or fields[status] != row[3]:
             code = fields[int(row[4])] if len(fields) > int(row[4]) else "?"
             raise NameNotResolved(host, "DNS error %s" % code,
-                                  int(code) if code.isdigit() else None)
+                                  number(code) if number(code) >= 0 else None)
     raise NameNotResolved(host, "the answer held no address: %r" % text[:60])
 
 
@@ -191,8 +194,8 @@ def ping(link: "Any", family: str, ip: str, port: int, cid: int, mid: int, timeo
     if retries < 0:
         raise ProvisionError(STEP, "retries must be >= 0, got %d" % retries)
     target = ("[%s]:%d" if ":" in ip else "%s:%d") % (ip, port)
-    if not ipaddr.version(ip):
-        raise ConnectFailed(repr(ip), "not an IP address", None,
+    if not ipaddr.version(ip) or ip.strip(IP_CHARS):
+        raise ConnectFailed(repr(ip), "not an IP address without a zone", None,
                             "resolve the name first (board.sockets.resolve)")
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         raise ConnectFailed(repr(port), "port out of range 1..65535", None,
@@ -255,11 +258,11 @@ def _exchange(link: "Any", row: "list[str]", v: "dict[str, Any]", message: bytes
             status = int(row[9])
             if status >= 0 and (len(fields) <= status or fields[status] != row[10]):
                 code = fields[status] if len(fields) > status else ""
-                raise ConnectFailed(target, "%s answered %s" % (line, text), int(code)
-                                    if code.isdigit() else None)
+                raise ConnectFailed(target, "%s answered %s" % (line, text), number(code)
+                                    if number(code) >= 0 else None)
             if int(row[11]) >= 0:
                 sock = fields[int(row[11])] if len(fields) > int(row[11]) else ""
-                if not sock.isdigit():
+                if number(sock) < 0:
                     held = False
                     raise ConnectFailed(target, "%s gave no socket: %s" % (line, text))
                 v["s"] = sock
@@ -312,8 +315,8 @@ def _exchange(link: "Any", row: "list[str]", v: "dict[str, Any]", message: bytes
             if row[16] and text.startswith(row[16]):
                 raise ConnectFailed(target, "the modem closed the socket before an answer")
             size = text[len(urc):].strip()
-            if size.isdigit():
-                v["n"] = min(max(int(size), 1), MAX_READ)
+            if number(size) >= 0:
+                v["n"] = min(max(number(size), 1), MAX_READ)
             read = None
         else:  # the read command waits itself, for what is left of the attempt
             left = deadline - link.now()

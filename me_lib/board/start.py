@@ -7,6 +7,7 @@ read. The same lines as the full library's `Modem.start` and
 """
 
 from me_lib.board.flow import _fields
+from me_lib.board.link import number
 from me_lib.errors import (
     AtCommandError,
     CmeError,
@@ -102,7 +103,7 @@ def sim(link: "Any", pin: "str | None") -> None:
             if sent:
                 raise SimNotReady("the SIM still asks for its PIN after it was sent",
                                   "check the PIN in the board's config")
-            if not (isinstance(pin, str) and pin.isdigit() and 4 <= len(pin) <= 8):
+            if not (isinstance(pin, str) and number(pin) >= 0 and 4 <= len(pin) <= 8):
                 raise MeLibError("the PIN must be 4 to 8 digits",  # never echoed
                                  "check the \"pin\" value of the board's config")
             _check_pin_tries(link)
@@ -127,8 +128,8 @@ def _check_pin_tries(link: "Any") -> None:
     try:
         for line in link.cmd('AT+CPINR="SIM PIN"', "+CPINR:"):
             values = _fields(line)
-            if len(values) > 1 and values[1].isdigit():
-                tries = int(values[1])
+            if len(values) > 1 and number(values[1]) >= 0:
+                tries = number(values[1])
     except (AtCommandError, CmeError):
         pass
     if tries is None:

@@ -22,6 +22,9 @@ DEACT = ("+CGEV: NW DEACT", "+CGEV: NW PDN DEACT", "+CGEV: ME PDN DEACT", "+CGEV
 WATCH_TURN_S = 60.0
 #: after a report, further reports within this long are the same event
 SETTLE_S = 2.0
+#: reports of one burst at most: a module that reports every second for ever (a
+#: flapping cell) is handled, not waited out
+MAX_BURST = 32
 
 
 def watch(link: "Any", state: "Any", pin: "str | None" = None,
@@ -75,8 +78,9 @@ def watch(link: "Any", state: "Any", pin: "str | None" = None,
                     lost = text
                 if not kind:
                     continue
-        while link.wait(prefixes, SETTLE_S) is not None:
-            pass  # the rest of the same burst
+        burst = 0
+        while burst < MAX_BURST and link.wait(prefixes, SETTLE_S) is not None:
+            burst += 1  # the rest of the same burst (a module that never stops: bounded)
         result = error = None
         try:
             result = provision(link, state, pin, seed, forced)
