@@ -22,6 +22,7 @@ import json
 from firmware_shim.store import FlashFile
 from me_lib.board import flow
 from me_lib.board.link import Link
+from me_lib.errors import MeLibError
 from me_lib.modem.dialects import by_name
 
 try:  # names for the annotations only (MicroPython has no typing)
