@@ -52,7 +52,7 @@ ERROR_PATH = ("me_lib/at/cme", "me_lib/card/sw", "me_lib/at/redact", "me_lib/car
               "me_lib/_errors_rare", "me_lib/board/card_rare")
 # Issue 15's goal: the whole flow in -X heapsize=96k on the 64-bit unix port, .mpy loaded
 # as the flow imports it. Not met: measured minimum 2026-12-05 (BG96 scenario, bench
-# core_figures) 127 KiB, with the one-row dialect table, the on-demand error classes,
+# core_figures) 127 KiB (128 after the red-team checks), with the one-row dialect table, the on-demand error classes,
 # board.card's rare paths in board.card_rare and the step modules (start, card,
 # sockets) dropped after their steps (166 KiB before those). The pass/fail edge is
 # noisy (the pty's chunking changes the fragmentation): 126 KiB passed 1 run of 5,
@@ -61,12 +61,13 @@ ERROR_PATH = ("me_lib/at/cme", "me_lib/card/sw", "me_lib/at/redact", "me_lib/car
 CORE_HEAP_GOAL_KIB = 96
 CORE_HEAP_BUDGET_KIB = 142
 # Issue 15's goal: the .mpy a board gets (bytes; the test stand-in and main.py not
-# counted) <= 64 KiB. Not met: 71,158 B measured 2026-12-05 (67,414 with --no-lines);
-# the error paths' modules (at.cme, card.sw, board.card_rare, errors' rare classes,
-# at.redact, card.atport, log) are about 22 KB of it. The budget is a little above
-# the figure, so growth fails here.
+# counted) <= 64 KiB. Not met: 72,834 B measured 2026-12-05 (71,158 before the boot
+# loop moved from main.py into the shipped firmware_shim/boot.py and the red-team
+# checks; about 3.7 KB less with --no-lines); the error paths' modules (at.cme,
+# card.sw, board.card_rare, errors' rare classes, at.redact, card.atport, log) are
+# about 22 KB of it. The budget is a little above the figure, so growth fails here.
 CORE_MPY_GOAL_BYTES = 64 * 1024
-CORE_MPY_BUDGET_BYTES = 71 * 1024
+CORE_MPY_BUDGET_BYTES = 72 * 1024
 
 
 def core_roots() -> list[str]:
