@@ -1,9 +1,11 @@
-"""The board's boot loop, shared by main.py (full build) and core_main.py (board core).
+"""The board's configuration and boot loop, shared by main.py (full build) and
+core_main.py (board core).
 
-One policy for both builds: a failed run is retried with a doubling back-off
-(a modem that stopped answering is reset first), except a SIM that refuses or
-lacks the PIN: every retry would spend one of its tries, so the board stops
-and says why. Only a board runs it (`machine`).
+One /config.json for both builds (keys and defaults: `DEFAULTS`), and one
+policy: a failed run is retried with a doubling back-off (a modem that stopped
+answering is reset first), except a SIM that refuses or lacks the PIN: every
+retry would spend one of its tries, so the board stops and says why. Only a
+board runs the loop (`machine`).
 """
 
 from firmware_shim.uart import UartPort
@@ -14,6 +16,41 @@ try:  # names for the annotations only (MicroPython has no typing)
     from typing import Any
 except ImportError:
     pass
+
+CONFIG = "/config.json"
+DEFAULTS = {
+    "uart": 2, "tx": 17, "rx": 16, "baudrate": 115200,  # ESP32 UART2 on GPIO17/16
+    "pwrkey": 4, "reset": 5, "active": 1,  # NPN-driven PWRKEY/RESET_N: pin high = key low
+    "dialect": "quectel-bg96",
+    "pin": None,  # SIM PIN, only when the card has one enabled
+    "state": "/",  # directory of the state files (each build names its own)
+    "watch": True,  # after provisioning, keep the modem provisioned
+    "watch_seconds": None,  # bound on the watch (seconds); None: for ever
+    "watch_events": None,  # stop after this many events handled; None: no limit
+}
+
+
+def load_config(path: str = CONFIG) -> "dict[str, Any]":
+    """DEFAULTS overridden by the JSON object in `path` (missing file: DEFAULTS).
+
+    A file that is not a JSON object is a MeLibError that says so (the parser's
+    message gives no value: the file holds the PIN)."""
+    import json
+
+    config = dict(DEFAULTS)
+    try:
+        with open(path) as fh:
+            doc = json.load(fh)
+    except OSError:
+        return config
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        raise MeLibError("%s is not a JSON object" % path,
+                         "write it as {\"dialect\": ..., \"pin\": ...}")
+    config.update(doc)
+    return config
+
 
 # After a failed boot: first retry after this long, doubling up to the cap.
 RETRY_FIRST_S = 60.0

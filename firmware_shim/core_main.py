@@ -17,8 +17,10 @@ boots) and `last_result.json` (the result document of the last run).
 with `firmware_shim.unix_uart` on a pty, and CPython with pyserial.
 """
 
-import json
 
+from firmware_shim.boot import CONFIG as CONFIG  # the board's config: keys, defaults
+from firmware_shim.boot import DEFAULTS as DEFAULTS
+from firmware_shim.boot import load_config
 from firmware_shim.store import FlashFile
 from me_lib.board import flow
 from me_lib.board.link import Link
@@ -31,17 +33,6 @@ try:  # names for the annotations only (MicroPython has no typing)
 except ImportError:
     pass
 
-CONFIG = "/config.json"
-DEFAULTS = {
-    "uart": 2, "tx": 17, "rx": 16, "baudrate": 115200,  # ESP32 UART2 on GPIO17/16
-    "pwrkey": 4, "reset": 5, "active": 1,  # NPN-driven PWRKEY/RESET_N: pin high = key low
-    "dialect": "quectel-bg96",
-    "pin": None,  # SIM PIN, only when the card has one enabled
-    "state": "/",  # directory of state.json and last_result.json
-    "watch": True,  # after provisioning, keep the modem provisioned (board.watch)
-    "watch_seconds": None,  # bound on the watch (seconds); None: for ever
-    "watch_events": None,  # stop after this many events handled; None: no limit
-}
 #: the core flow's own state document (last good profile, contexts it created)
 STATE = "state.json"
 LAST = "last_result.json"
@@ -50,26 +41,6 @@ LAST = "last_result.json"
 #: the settings that must be numbers when given (a typo must not stop the board with
 #: a TypeError after the first provisioning)
 NUMBERS = ("watch_seconds", "watch_events")
-
-
-def load_config(path: str = CONFIG) -> "dict[str, Any]":
-    """DEFAULTS overridden by the JSON object in `path` (missing file: DEFAULTS).
-
-    A file that is not a JSON object is a MeLibError that says so (the parser's
-    message gives no value: the file holds the PIN)."""
-    config = dict(DEFAULTS)
-    try:
-        with open(path) as fh:
-            doc = json.load(fh)
-    except OSError:
-        return config
-    except ValueError:
-        doc = None
-    if not isinstance(doc, dict):
-        raise MeLibError("%s is not a JSON object" % path,
-                         "write it as {\"dialect\": ..., \"pin\": ...}")
-    config.update(doc)
-    return config
 
 
 def _state(config: "dict[str, Any]", name: str) -> FlashFile:

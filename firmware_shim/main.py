@@ -18,8 +18,10 @@ names the APNs and the DM host; never the PIN or a bearer password
 unix-port tests call it with `firmware_shim.unix_uart` on a pty.
 """
 
-import json
 
+from firmware_shim.boot import CONFIG as CONFIG  # the board's config: keys, defaults
+from firmware_shim.boot import DEFAULTS as DEFAULTS
+from firmware_shim.boot import load_config
 from firmware_shim.store import FlashFile
 from me_lib.at.channel import AtChannel
 from me_lib.modem.modem import Modem
@@ -35,30 +37,6 @@ try:  # names for the annotations only (MicroPython has no typing)
     from me_lib.provision.watch import WatchEvent
 except ImportError:
     pass
-
-CONFIG = "/config.json"
-DEFAULTS = {
-    "uart": 2, "tx": 17, "rx": 16, "baudrate": 115200,  # ESP32 UART2 on GPIO17/16
-    "pwrkey": 4, "reset": 5, "active": 1,  # NPN-driven PWRKEY/RESET_N: pin high = key low
-    "dialect": "quectel-bg96",
-    "pin": None,  # SIM PIN, only when the card has one enabled
-    "state": "/",  # directory of profiles.json, contexts.json, last_result.json
-    "watch": True,  # after provisioning, keep the modem provisioned (watch())
-    "watch_seconds": None,  # bound on the watch (seconds); None: for ever
-    "watch_events": None,  # stop after this many events handled; None: no limit
-}
-
-
-def load_config(path: str = CONFIG) -> "dict[str, Any]":
-    """DEFAULTS overridden by the JSON object in `path` (missing file: DEFAULTS)."""
-    config = dict(DEFAULTS)
-    try:
-        with open(path) as fh:
-            config.update(json.load(fh))
-    except OSError:
-        pass
-    return config
-
 
 def _state(config: "dict[str, Any]", name: str) -> FlashFile:
     folder = config["state"]

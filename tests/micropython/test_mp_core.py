@@ -52,11 +52,11 @@ ERROR_PATH = ("me_lib/at/cme", "me_lib/card/sw", "me_lib/at/redact", "me_lib/car
               "me_lib/_errors_rare", "me_lib/board/card_rare")
 # Issue 15's goal: the whole flow in -X heapsize=96k on the 64-bit unix port, .mpy loaded
 # as the flow imports it. Not met: measured minimum 2026-12-05 (BG96 scenario, bench
-# core_figures) 127 KiB (128 after the red-team checks), with the one-row dialect table, the on-demand error classes,
-# board.card's rare paths in board.card_rare and the step modules (start, card,
-# sockets) dropped after their steps (166 KiB before those). The pass/fail edge is
-# noisy (the pty's chunking changes the fragmentation): 126 KiB passed 1 run of 5,
-# 129 5/5, 132 4/5, 138 and 142 10/10. The budget sits above that band, so growth
+# core_figures) 127 KiB (128 after the red-team checks), with the one-row dialect
+# table, the on-demand error classes, board.card's rare paths in board.card_rare and
+# the step modules (start, card, sockets) dropped after their steps (166 KiB before).
+# The pass/fail edge is noisy (the pty's chunking changes the fragmentation): 126 KiB
+# passed 1 run of 5, 129 5/5, 132 4/5, 138 and 142 10/10. The budget sits above that band, so growth
 # fails here and noise does not; lower it as the core shrinks.
 CORE_HEAP_GOAL_KIB = 96
 CORE_HEAP_BUDGET_KIB = 142
