@@ -45,14 +45,16 @@ class VirtualClock:
 
 
 class ScriptPort:
-    """Each command line written releases the next answer; a read that finds nothing
-    advances the clock by its timeout. `flood`: bytes the modem keeps sending after
-    the script, each read costing `flood_s` of the clock (a module stuck in a loop)."""
+    """Each command line written releases the next answer (bytes), or raises it (an
+    exception: a port that fails); a read that finds nothing advances the clock by its
+    timeout. `unsolicited`: what the modem has sent before the first command. `flood`:
+    bytes the modem keeps sending after the script, each read costing `flood_s` of the
+    clock (a module stuck in a loop). The board tests (tests/board) script it too."""
 
-    def __init__(self, answers: "list[bytes]", flood: bytes = b"", flood_s: float = 0.05,
-                 limit: int = 200_000) -> None:
+    def __init__(self, answers: "list[Any]", flood: bytes = b"", flood_s: float = 0.05,
+                 limit: int = 200_000, unsolicited: bytes = b"") -> None:
         self.answers = list(answers)
-        self.rx = bytearray()
+        self.rx = bytearray(unsolicited)
         self.written: list[bytes] = []
         self.clock = VirtualClock()
         self.timeout = 0.0
@@ -74,7 +76,10 @@ class ScriptPort:
             self.fault = "more than %d writes: %r" % (MAX_COMMANDS, self.written[-3:])
             raise AssertionError(self.fault)
         if data.endswith(b"\r") and self.answers:
-            self.rx += self.answers.pop(0)
+            answer = self.answers.pop(0)
+            if isinstance(answer, BaseException):
+                raise answer
+            self.rx += answer
         return len(data)
 
     def read(self, size: int = 1) -> bytes:

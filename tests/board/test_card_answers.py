@@ -253,10 +253,9 @@ def test_a_cached_profile_answers_when_the_file_cannot_be_read() -> None:
 
 def test_a_card_still_busy_after_ready_is_asked_again_then_read() -> None:
     """SIM7080 and others answer +CPIN: READY while +CRSM still says SIM busy (14)."""
+    from bench.fuzz_board import ScriptPort
     from me_lib.board.link import Link
     from me_lib.modem.dialects import GENERIC
-
-    from .test_link_port import ScriptPort
 
     busy = b"\r\n+CME ERROR: 14\r\n"
     port = ScriptPort([busy, busy, b'\r\n+CRSM: 144,0,"98888260660000000001"\r\n\r\nOK\r\n'])

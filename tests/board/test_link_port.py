@@ -1,14 +1,15 @@
 """The board link on a scripted port: framing, reports, prompts, binary answers, bounds.
 
-`ScriptPort` answers each write with the next scripted chunk, on a virtual
-clock that moves only when a read finds nothing (so a timeout costs no real
-time and every wait is bounded by the link's own deadline).
+`ScriptPort` (bench/fuzz_board.py, the fuzz target's port) answers each write
+with the next scripted chunk, on a virtual clock that moves only when a read
+finds nothing (so a timeout costs no real time and every wait is bounded by the
+link's own deadline).
 """
 
-from typing import Any
 
 import pytest
 
+from bench.fuzz_board import ScriptPort
 from me_lib.board.link import MAX_URCS, Link
 from me_lib.errors import (
     AtCommandError,
@@ -19,49 +20,6 @@ from me_lib.errors import (
     PortClosed,
 )
 from me_lib.modem.dialects import GENERIC, by_name
-
-
-class VirtualClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
-
-    def to_real(self, seconds: float) -> float:
-        return seconds / 1000.0
-
-
-class ScriptPort:
-    """Each write releases the next scripted answer (bytes), or raises it (an exception)."""
-
-    def __init__(self, answers: list[Any], unsolicited: bytes = b"") -> None:
-        self.answers = list(answers)
-        self.rx = bytearray(unsolicited)
-        self.written: list[bytes] = []
-        self.clock = VirtualClock()
-        self.timeout = 0.0
-
-    @property
-    def in_waiting(self) -> int:
-        return len(self.rx)
-
-    def write(self, data: bytes) -> int:
-        self.written.append(bytes(data))
-        if data.endswith(b"\r") and self.answers:
-            answer = self.answers.pop(0)
-            if isinstance(answer, BaseException):
-                raise answer
-            self.rx += answer
-        return len(data)
-
-    def read(self, size: int = 1) -> bytes:
-        if not self.rx:
-            self.clock.t += self.timeout * 1000.0  # the wait passes on the virtual clock
-            return b""
-        out = bytes(self.rx[:size])
-        del self.rx[:size]
-        return out
 
 
 def test_answer_lines_with_the_prefix_and_reports_queued() -> None:

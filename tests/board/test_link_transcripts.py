@@ -15,12 +15,11 @@ from typing import Any
 import pytest
 from shared_dir import TRANSCRIPTS
 
+from bench.fuzz_board import ScriptPort
 from me_lib.at import AtEngine, Response, Urc
 from me_lib.board.link import Link
 from me_lib.errors import AtCommandError, AtTimeout, CmeError, MeLibError
 from me_lib.modem.dialects import GENERIC
-
-from .test_link_port import ScriptPort
 
 
 def _entries() -> list[Any]:
