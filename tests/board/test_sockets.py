@@ -11,8 +11,6 @@ simulator bridges the module's sockets to.
 """
 
 import random
-import socket
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -26,6 +24,7 @@ from me_lib.modem.sockets import ADAPTERS
 from me_lib.provision import probe
 from me_lib.sim.dm_server import DmServer
 from tests.modem_sockets.modem_up import activate, wait_registered
+from tests.modem_sockets.servers import CoapServer
 
 FAMILIES = ["quectel", "ublox", "simcom", "telit", "nrf91"]
 # family -> (scenario, its dialect row, the cid the flow's DM step passes: Modem.stack_context)
@@ -225,39 +224,19 @@ def peer() -> Iterator[Callable[[int], "Peer"]]:
         p.close()
 
 
-class Peer:
+class Peer(CoapServer):
     """A UDP peer on loopback: silent, or answering the first `wrong` pings with the RST
     of another message id and later ones with the right RST (wrong < 0: silent)."""
 
     def __init__(self, wrong: int) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.port: int = self.sock.getsockname()[1]
         self.wrong = wrong
-        self.got: list[bytes] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
+        super().__init__()
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                data, addr = self.sock.recvfrom(64)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.got.append(data)
-            if self.wrong < 0 or len(data) < 4:
-                continue
-            mid = (data[2] << 8 | data[3]) ^ (1 if len(self.got) <= self.wrong else 0)
-            self.sock.sendto(bytes([0x70, 0x00, mid >> 8, mid & 0xFF]), addr)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(1.0)
-        self.sock.close()
+    def answer(self, data: bytes) -> bytes | None:
+        if self.wrong < 0 or len(data) < 4:
+            return None
+        mid = (data[2] << 8 | data[3]) ^ (1 if len(self.received) <= self.wrong else 0)
+        return bytes([0x70, 0x00, mid >> 8, mid & 0xFF])
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -274,7 +253,7 @@ def test_silence_is_no_answer_after_the_retries(family: str, rigs: Callable[[str
         sockets.ping(board.link, family, "127.0.0.1", silent.port, board.cid, MID, TIMEOUT)
     assert info.value.step == "dm-reach"
     assert "after 3 attempt(s), no reply" in str(info.value)
-    assert silent.got == [PING] * 3  # a retransmission keeps its message id
+    assert silent.received == [PING] * 3  # a retransmission keeps its message id
     assert board.tx.count(CLOSE[family]) == 3 and board.tx[-1] == CLOSE[family]
     full = rigs(family)
     with pytest.raises(NoAnswer):
@@ -290,7 +269,7 @@ def test_reply_with_another_message_id_is_not_accepted(
     board = rigs(family)
     rtt = sockets.ping(board.link, family, "127.0.0.1", liar.port, board.cid, MID, TIMEOUT)
     assert rtt >= 0
-    assert liar.got == [PING] * 2
+    assert liar.received == [PING] * 2
     assert board.tx.count(CLOSE[family]) == 2
 
     always = peer(99)
@@ -298,7 +277,7 @@ def test_reply_with_another_message_id_is_not_accepted(
         sockets.ping(board.link, family, "127.0.0.1", always.port, board.cid, MID, TIMEOUT,
                      retries=1)
     assert "after 2 attempt(s), unexpected reply 700044ca" in str(info.value)
-    assert always.got == [PING] * 2
+    assert always.received == [PING] * 2
     assert board.tx.count(CLOSE[family]) == 4
 
 

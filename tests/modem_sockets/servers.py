@@ -26,10 +26,15 @@ class CoapServer:
             except OSError:
                 return
             self.received.append(data)
-            if len(data) == 4 and data[0] == 0x40 and data[1] == 0x00:
-                self.sock.sendto(bytes([0x70, 0x00, data[2], data[3]]), addr)
-            else:
-                self.sock.sendto(b"echo:" + data, addr)
+            reply = self.answer(data)
+            if reply is not None:
+                self.sock.sendto(reply, addr)
+
+    def answer(self, data: bytes) -> bytes | None:
+        """What to send back to `data` (None: nothing): the RST of a ping, else an echo."""
+        if len(data) == 4 and data[0] == 0x40 and data[1] == 0x00:
+            return bytes([0x70, 0x00, data[2], data[3]])
+        return b"echo:" + data
 
     def close(self) -> None:
         self._stop.set()
