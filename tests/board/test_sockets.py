@@ -18,12 +18,12 @@ import pytest
 from me_lib.at import AtChannel
 from me_lib.board import sockets
 from me_lib.board.link import Link
-from me_lib.errors import CmeError, ConnectFailed, NameNotResolved, NoAnswer, ProvisionError
+from me_lib.errors import ConnectFailed, NameNotResolved, NoAnswer, ProvisionError
 from me_lib.modem.dialects import by_name
 from me_lib.modem.sockets import ADAPTERS
 from me_lib.provision import probe
 from me_lib.sim.dm_server import DmServer
-from tests.modem_sockets.modem_up import activate, wait_registered
+from tests.modem_sockets.modem_up import _retry_busy, activate, wait_registered
 from tests.modem_sockets.servers import CoapServer
 
 FAMILIES = ["quectel", "ublox", "simcom", "telit", "nrf91"]
@@ -58,18 +58,6 @@ PINNED = {
 CLOSE = {"quectel": "AT+QICLOSE=0", "ublox": "AT+USOCL=0", "simcom": "AT+CACLOSE=0",
          "telit": "AT#SH=1", "nrf91": "AT#XSOCKET=0"}
 UNROUTED = "192.0.2.1"   # TEST-NET-1: the simulator connects loopback only, refuses this
-
-
-def _retry_busy(ch: AtChannel, command: str) -> None:
-    for _ in range(20):
-        try:
-            ch.command(command)
-            return
-        except CmeError as exc:
-            if exc.code != 14:  # SIM busy right after boot
-                raise
-            ch.poll(0.5)
-    raise AssertionError("%s still SIM busy" % command)
 
 
 class Rig:
