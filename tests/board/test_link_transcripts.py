@@ -20,6 +20,7 @@ from me_lib.at import AtEngine, Response, Urc
 from me_lib.board.link import Link
 from me_lib.errors import AtCommandError, AtTimeout, CmeError, MeLibError
 from me_lib.modem.dialects import GENERIC
+from tests.at.test_at_transcripts import prefix_for
 
 
 def _entries() -> list[Any]:
@@ -34,18 +35,6 @@ def _entries() -> list[Any]:
 ENTRIES = _entries()
 
 
-def _prefix(command: str) -> "str | None":
-    """+XXX: of AT+XXX... (None for bare-text answers), as the board flow passes it."""
-    if len(command) < 3 or command[2] not in "+#%^$":
-        return None
-    head = command[2:]
-    for stop in "=?":
-        k = head.find(stop)
-        if k >= 0:
-            head = head[:k]
-    return head.upper() + ":"
-
-
 def test_the_captures_are_there() -> None:
     assert len(ENTRIES) >= 200, TRANSCRIPTS
 
@@ -58,7 +47,7 @@ def test_a_real_answer_ends_the_command_as_the_engine_says(pair: dict[str, Any])
         data += b"\r\n"
     port = ScriptPort([data])
     link = Link(port, GENERIC)
-    prefix = _prefix(command)
+    prefix = (prefix_for(command) or (None,))[0]  # as the engine test passes it, one prefix
     engine = AtEngine()
     engine.send(command, prefix=(prefix, "") if prefix else None, now=0.0)
     events = engine.feed(data, 0.0) + engine.tick(1e6)
