@@ -27,8 +27,9 @@ from me_lib.codec import dmcfg
 from me_lib.errors import MeLibError, ProfileIntegrityError, ProfileMissing
 from me_lib.modem.dialects import by_name
 from me_lib.modem.modem import Modem
-from me_lib.profile import Profile
 from me_lib.sources.chain import read_profile
+
+from .test_card_decode import project
 
 SCENARIOS = ("default", "simcom-sim7080", "ublox-sara-r4")
 SCENARIO_DIR = Path(card.__file__).parents[1] / "sim" / "scenarios"
@@ -44,14 +45,6 @@ def dialect_of(scenario: str) -> str:
 
 def crsm_lines(sent: list[bytes]) -> list[str]:
     return [b.decode().strip() for b in sent if b.startswith(b"AT+CRSM")]
-
-
-def project(profile: Profile) -> dict[str, Any]:
-    return {"seq": profile.sequence,
-            "servers": [[s.kind, s.address, s.host, s.effective_port, s.effective_protocol,
-                         s.bearer_index] for s in profile.servers],
-            "bearers": [[b.apn, b.pdp_type, b.auth, b.username, b.password, list(b.services)]
-                        for b in profile.bearers]}
 
 
 def full_run(scenario: str, cache: Path, edit: Edit | None = None) -> tuple[Any, list[str]]:
