@@ -28,7 +28,14 @@ from me_lib.errors import (
     CmeError,
     ProvisionError,
 )
-from me_lib.modem.activation import METHODS, N
+from me_lib.modem.activation import (
+    AUTH_NUMBERS,
+    CNCFG_NUMBERS,
+    CNCFG_TYPES,
+    METHODS,
+    QICSGP_TYPES,
+    N,
+)
 from me_lib.modem.dialects import GENERIC
 
 try:  # annotations only (MicroPython has no typing)
@@ -49,9 +56,6 @@ REGISTERED = ("1", "5")
 MAX_CIDS = 32
 #: the DM probe: per attempt
 PROBE_S = 10.0
-_PDP = {"IP": 1, "IPV6": 2, "IPV4V6": 0}  # SIM7080 +CNCFG <ip_type>
-_TYPES = {"1": "IP", "2": "IPV6", "0": "IPV4V6"}
-_AUTH = {"none": 0, "pap": 1, "chap": 2}
 #: the identity the state keeps (start.start writes it), each a string
 _IDENT = ("imei", "manufacturer", "model", "revision")
 
@@ -83,7 +87,8 @@ def _contexts(link: "Any") -> "dict[int, list[str]]":
         for line in link.cmd("AT%s?" % table, table + ":"):
             values = _fields(line)
             if len(values) > 2 and number(values[0]) > 0 and values[2]:
-                out[number(values[0]) + d.default_cid] = [_TYPES.get(values[1], "IP"), values[2]]
+                out[number(values[0]) + d.default_cid] = [CNCFG_TYPES.get(values[1], "IP"),
+                                                          values[2]]
     return out
 
 
@@ -205,9 +210,9 @@ def _define(link: "Any", item: "list[Any]", how: str, owned: "dict[str, Any]") -
     b, cid = item[2], item[3]
     table = METHODS[how]["table"]
     if table and item[0] == "service":
-        line = 'AT%s=%d,%d,"%s"' % (table, _number(d, how, cid), _PDP.get(b[1], 1), b[0])
+        line = 'AT%s=%d,%d,"%s"' % (table, _number(d, how, cid), CNCFG_NUMBERS.get(b[1], 1), b[0])
         if b[2] != "none":
-            line += ',"%s","%s",%d' % (b[3] or "", b[4] or "", _AUTH[b[2]])
+            line += ',"%s","%s",%d' % (b[3] or "", b[4] or "", AUTH_NUMBERS[b[2]])
         link.cmd(line, write=True)
     else:
         link.cmd('AT+CGDCONT=%d,"%s","%s"' % (cid, b[1], b[0]), write=True)
@@ -219,11 +224,11 @@ def _define(link: "Any", item: "list[Any]", how: str, owned: "dict[str, Any]") -
 
 def _set_auth(link: "Any", cid: int, b: "list[Any]") -> None:
     """PAP/CHAP credentials: +CGAUTH, else the vendor's own command."""
-    user, password, kind = b[3] or "", b[4] or "", _AUTH[b[2]]
+    user, password, kind = b[3] or "", b[4] or "", AUTH_NUMBERS[b[2]]
     how = link.dialect.auth_command
     if how == "qicsgp":
-        line = 'AT+QICSGP=%d,%d,"%s","%s","%s",%d' % (cid, {"IP": 1, "IPV6": 2}.get(
-            b[1], 3), b[0], user, password, kind)
+        line = 'AT+QICSGP=%d,%d,"%s","%s","%s",%d' % (cid, QICSGP_TYPES.get(
+            b[1], 1), b[0], user, password, kind)
     elif how == "pdpauth":
         line = 'AT#PDPAUTH=%d,%d,"%s","%s"' % (cid, kind, user, password)
     else:
@@ -238,7 +243,8 @@ def _activate(link: "Any", item: "list[Any]", how: str) -> None:
     n = _number(d, how, item[3])
     if row["table"] and item[0] == "apn0":  # the default bearer's APN goes in the table too
         b = item[2]
-        link.cmd('AT%s=%d,%d,"%s"' % (row["table"], n, _PDP.get(b[1], 1), b[0]), write=True)
+        link.cmd('AT%s=%d,%d,"%s"' % (row["table"], n, CNCFG_NUMBERS.get(b[1], 1), b[0]),
+                 write=True)
     args = []
     for value in row["up"][1:]:
         args.append(str(n) if value == N else str(value))

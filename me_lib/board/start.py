@@ -15,16 +15,13 @@ from me_lib.errors import (
     PinBlocked,
     SimNotReady,
 )
-from me_lib.modem.dialects import match_dialect
+from me_lib.modem.dialects import VENDORS, match_dialect
 
 try:  # annotations only (MicroPython has no typing)
     from typing import Any
 except ImportError:
     pass
 
-#: (family, manufacturer) as the full library names a vendor whose model the table knows
-VENDORS = {"quectel": "Quectel", "ublox": "u-blox", "simcom": "SIMCom", "telit": "Telit",
-           "nrf91": "Nordic Semiconductor"}
 #: +CPIN? answers that mean "ask again later", and the waits between the asks
 SIM_WAIT_S = 60.0
 

@@ -105,6 +105,15 @@ ESM_REPORTS: "dict[str, dict[str, Any]]" = {
 }
 
 
+#: 27.007 +CGAUTH <auth_prot> (also SIM7080 +CNCFG's and Quectel +QICSGP's last field)
+AUTH_NUMBERS = {"none": 0, "pap": 1, "chap": 2}
+#: SIM7080 +CNCFG <ip_type>: 0 dual stack, 1 IPv4, 2 IPv6 (the `table` of "cnact")
+CNCFG_NUMBERS = {"IP": 1, "IPV6": 2, "IPV4V6": 0}
+CNCFG_TYPES = {"1": "IP", "2": "IPV6", "0": "IPV4V6"}
+#: Quectel +QICSGP <context_type>: 1 IPv4, 2 IPv6, 3 IPv4v6 (the dialect's auth_command)
+QICSGP_TYPES = {"IP": 1, "IPV6": 2, "IPV4V6": 3}
+
+
 def method(name: str) -> "dict[str, Any]":
     """The row of activation method `name`; a typed error naming the known ones."""
     row = METHODS.get(name)

@@ -226,6 +226,12 @@ DIALECTS = (
 LEFT_OUT: "tuple[str, ...]" = ()
 
 
+#: The vendor behind each dialect family, as its +CGMI says it: a model the table
+#: knows needs no +CGMI round trip (`Modem.identify`, the board core's start).
+VENDORS = {"quectel": "Quectel", "ublox": "u-blox", "simcom": "SIMCOM INCORPORATED",
+           "telit": "Telit", "nrf91": "Nordic Semiconductor ASA"}
+
+
 def match_dialect(identification: str) -> Dialect:
     """The row whose match strings appear in the module's +CGMI/+CGMM/ATI answers
     (GENERIC if none: on a board edition, also for the families it left out)."""

@@ -30,8 +30,16 @@ from me_lib.errors import (
     SimNotReady,
 )
 from me_lib.log import get_logger
-from me_lib.modem.activation import N, esm_report, method
-from me_lib.modem.dialects import GENERIC, Dialect, by_name, match_dialect
+from me_lib.modem.activation import (
+    AUTH_NUMBERS,
+    CNCFG_NUMBERS,
+    CNCFG_TYPES,
+    QICSGP_TYPES,
+    N,
+    esm_report,
+    method,
+)
+from me_lib.modem.dialects import GENERIC, VENDORS, Dialect, by_name, match_dialect
 from me_lib.modem.parsers import (
     ContextInfo,
     PdpContext,
@@ -67,14 +75,8 @@ START_SCRIPT = (("AT+CMEE=1", None, True),)
 #: adds its ESM-cause, PCO and vendor rows (`_event_script`). All optional.
 EVENT_SCRIPT = (("AT+CGEREP=1", None, True),)
 
-_AUTH_NUMBERS = {"none": 0, "pap": 1, "chap": 2}
 # The longest user name or password set_auth writes (the profile's own limit).
 _CREDENTIAL_MAX = 64
-# SIM7080 +CNCFG <ip_type>: 0 dual stack, 1 IPv4, 2 IPv6
-_CNCFG_NUMBERS = {"IP": 1, "IPV6": 2, "IPV4V6": 0}
-_CNCFG_TYPES = {"1": "IP", "2": "IPV6", "0": "IPV4V6"}
-# Quectel +QICSGP <context_type>: 1 IPv4, 2 IPv6, 3 IPv4v6
-_QICSGP_TYPES = {"IP": 1, "IPV6": 2, "IPV4V6": 3}
 #: +CME ERROR codes that mean "this module has no such command or form"
 _UNSUPPORTED_CME = (4,)
 
@@ -672,7 +674,7 @@ class Modem:
             for row in rsp.fields(table + ":"):
                 index = to_int(row[0]) if row else None
                 if index is not None and index > 0 and len(row) > 2:
-                    ctx = PdpContext(index + 1, _CNCFG_TYPES.get(row[1], "IP"), row[2])
+                    ctx = PdpContext(index + 1, CNCFG_TYPES.get(row[1], "IP"), row[2])
                     (defined if row[2] else blank).append(ctx)
         active = self.active_cids()
         # an unused +CNCFG slot reads as an empty APN too: one that is up is in use,
@@ -711,7 +713,7 @@ class Modem:
         table = self._vendor_table()
         if cid != self.default_cid and table:
             line = build_command(table, self.stack_context(cid),
-                                 _CNCFG_NUMBERS.get(pdp_type, 1), apn)
+                                 CNCFG_NUMBERS.get(pdp_type, 1), apn)
             self.channel.command(line, timeout=self.dialect.timeout(line))
             return
         line = build_command("+CGDCONT", cid, pdp_type, apn)
@@ -761,7 +763,7 @@ class Modem:
 
         The password goes only on the wire; errors and traces show it masked.
         """
-        number = _AUTH_NUMBERS[auth]
+        number = AUTH_NUMBERS[auth]
         _check_credential(username, "user name")
         _check_credential(password, "password")
         table = self._vendor_table()
@@ -786,7 +788,7 @@ class Modem:
         if how == "pdpauth":
             line = build_command("#PDPAUTH", cid, number, username or "", password or "")
         elif how == "qicsgp":
-            line = build_command("+QICSGP", cid, _QICSGP_TYPES.get(pdp_type, 1), apn,
+            line = build_command("+QICSGP", cid, QICSGP_TYPES.get(pdp_type, 1), apn,
                                  username or "", password or "", number)
         elif number == 0:
             log.info("%s has no +CGAUTH: nothing to clear on cid %d", self._module(), cid)
@@ -1167,12 +1169,6 @@ class Modem:
             self.channel.poll(min(poll, max(0.0, deadline - clock())))
 
 
-#: The vendor behind each dialect family, as its +CGMI says it: a model the table
-#: knows needs no +CGMI round trip.
-VENDORS = {"quectel": "Quectel", "ublox": "u-blox", "simcom": "SIMCOM INCORPORATED",
-           "telit": "Telit", "nrf91": "Nordic Semiconductor ASA"}
-
-
 def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -1237,8 +1233,8 @@ def _table_entry(table: str, number: int, pdp_type: str, apn: str, auth: str,
     [,<authentication>]]] (0 none, 1 PAP, 2 CHAP); a set replaces the entry, so
     credentials are written with the APN, and left out when there are none.
     """
-    kind = _CNCFG_NUMBERS.get(pdp_type, 1)
-    number_auth = _AUTH_NUMBERS.get(auth, 0)
+    kind = CNCFG_NUMBERS.get(pdp_type, 1)
+    number_auth = AUTH_NUMBERS.get(auth, 0)
     if number_auth == 0:
         return build_command(table, number, kind, apn)
     _check_credential(username, "user name")

@@ -11,7 +11,7 @@ import pytest
 from me_lib.at.engine import BOOT_BANNERS
 from me_lib.modem import dialects as driver
 from me_lib.modem.activation import METHODS
-from me_lib.modem.modem import VENDORS
+from me_lib.modem.dialects import VENDORS
 from me_lib.sim.modem import dialects as sim
 
 DRIVER_ROWS = {d.name: d for d in (driver.GENERIC, *driver.DIALECTS)}
