@@ -104,3 +104,21 @@ def test_a_second_run_on_the_same_modem_writes_nothing(scenario: str, tmp_path: 
     again = lines[lines.index("-- run 1") + 1:]
     assert "AT+CGMM" not in again and "AT+CGDCONT=?" not in again   # the module on record
     assert [c["state"] for c in second["contexts"]] == [c["state"] for c in first["contexts"]]
+
+
+def test_the_board_waits_as_long_as_the_full_library() -> None:
+    """The board core's waits are written apart from the full library's (importing
+    `provision.flow` or `Modem` would load them on a board): they must stay equal."""
+    import inspect
+
+    from me_lib.board import start
+    from me_lib.provision import flow as full_flow
+
+    defaults = inspect.signature(full_flow.provision).parameters
+    assert flow.REGISTER_S == defaults["registration_timeout"].default
+    assert flow.PROBE_S == defaults["probe_timeout"].default
+    assert flow.FIRST_POLL_S == full_flow.FIRST_POLL_AFTER_RADIO_ON
+    assert flow.EPS_GRACE_S == full_flow.EPS_REPORT_GRACE
+    assert "poll_every = %r" % flow.POLL_S in inspect.getsource(full_flow.wait_registered)
+    assert start.SIM_WAIT_S == inspect.signature(
+        Modem.wait_sim_ready).parameters["timeout"].default
