@@ -115,10 +115,10 @@ def test_the_board_waits_as_long_as_the_full_library() -> None:
     from me_lib.provision import flow as full_flow
 
     defaults = inspect.signature(full_flow.provision).parameters
-    assert flow.REGISTER_S == defaults["registration_timeout"].default
-    assert flow.PROBE_S == defaults["probe_timeout"].default
+    assert defaults["registration_timeout"].default == flow.REGISTER_S
+    assert defaults["probe_timeout"].default == flow.PROBE_S
     assert flow.FIRST_POLL_S == full_flow.FIRST_POLL_AFTER_RADIO_ON
     assert flow.EPS_GRACE_S == full_flow.EPS_REPORT_GRACE
     assert "poll_every = %r" % flow.POLL_S in inspect.getsource(full_flow.wait_registered)
-    assert start.SIM_WAIT_S == inspect.signature(
-        Modem.wait_sim_ready).parameters["timeout"].default
+    assert inspect.signature(
+        Modem.wait_sim_ready).parameters["timeout"].default == start.SIM_WAIT_S
